@@ -1,0 +1,59 @@
+# Thin wrapper over CMake. `make` builds, `make serve` runs, `make test` runs the tests twice
+# (RelWithDebInfo, then ASan+UBSan; `make test SANITIZE=0` skips the second pass).
+
+HOST ?= 127.0.0.1
+PORT ?= 8080
+SANITIZE ?= 1
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+.PHONY: deps build serve test test-fast test-asan clean
+
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+# $(call configure,DIR,CMAKE_ARGS): configure DIR unless it already is. A cache without a
+# generated build system (a configure that failed) is configured again.
+define configure
+	@if [ ! -f $(1)/CMakeCache.txt ] || { [ ! -f $(1)/Makefile ] && [ ! -f $(1)/build.ninja ]; }; then \
+	  launcher=; \
+	  if command -v ccache >/dev/null 2>&1; then launcher=-DCMAKE_CXX_COMPILER_LAUNCHER=ccache; fi; \
+	  echo "cmake -S . -B $(1) $(2) $$launcher"; \
+	  cmake -S . -B $(1) $(2) $$launcher; \
+	fi
+endef
+
+define asan_pass
+$(call configure,build-asan,-DCMAKE_BUILD_TYPE=Debug -DMV_SANITIZE=ON -DMV_WERROR=ON)
+cmake --build build-asan -j$(JOBS)
+cd build-asan && $(ASAN_ENV) ctest --output-on-failure --no-tests=error -j2 -LE slow
+endef
+
+deps:
+	scripts/setup-deps
+
+build: deps
+	$(call configure,build,-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMV_WERROR=ON)
+	cmake --build build -j$(JOBS)
+
+serve: build
+	mkdir -p data
+	exec ./build/modelvault serve --data-dir ./data --host $(HOST) --port $(PORT)
+
+test-fast: build
+	cd build && ctest --output-on-failure --no-tests=error -j2
+
+test: test-fast
+ifeq ($(SANITIZE),0)
+	@echo "make: sanitizer pass skipped (SANITIZE=0)"
+else
+	$(asan_pass)
+endif
+
+# The sanitizer pass alone.
+test-asan: deps
+	$(asan_pass)
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,30 @@
+// What a route handler sees of one HTTP request.
+#pragma once
+
+#include <httplib.h>
+
+#include <map>
+#include <string>
+
+#include "registry/status.h"
+
+namespace mv::api {
+
+struct Ctx {
+  Ctx(const httplib::Request& request, httplib::Response& response,
+      const httplib::ContentReader* content_reader = nullptr)
+      : req(request), res(response), reader(content_reader) {}
+
+  const httplib::Request& req;
+  httplib::Response& res;
+  // Streams the request body; null for GET and HEAD.
+  const httplib::ContentReader* reader;
+  std::map<std::string, std::string> params;  // path parameters, already URL-decoded
+  std::string request_id;
+  std::string actor = "anonymous";  // the caller, once authentication exists
+  bool body_read = false;           // whether the handler consumed the body
+
+  const std::string& Param(const std::string& name) const { return params.at(name); }
+};
+
+}  // namespace mv::api

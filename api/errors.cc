@@ -1,0 +1,56 @@
+#include "api/errors.h"
+
+#include <nlohmann/json.hpp>
+
+namespace mv::api {
+
+int HttpStatusFor(Code code) {
+  switch (code) {
+    case Code::kOk: return 200;
+    case Code::kInvalidArgument: return 400;
+    case Code::kNotFound: return 404;
+    case Code::kAlreadyExists: return 409;
+    case Code::kFailedPrecondition: return 409;
+    case Code::kAborted: return 409;
+    case Code::kOutOfRange: return 416;
+    case Code::kResourceExhausted: return 413;
+    case Code::kStorageFull: return 507;
+    case Code::kUnavailable: return 503;
+    case Code::kDataLoss: return 500;
+    case Code::kInternal: return 500;
+  }
+  return 500;
+}
+
+std::string ErrorBody(const Status& status) {
+  int http = HttpStatusFor(status.code());
+  std::string message = status.message();
+  if (http >= 500 && status.code() != Code::kStorageFull && status.code() != Code::kUnavailable) {
+    message = status.code() == Code::kDataLoss
+                  ? "stored bytes are missing or corrupt; the operator has been told"
+                  : "internal error; see the server log";
+  }
+  nlohmann::json body = {{"error", {{"code", CodeName(status.code())}, {"message", message}}}};
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string ErrorBodyForHttpStatus(int http_status) {
+  const char* code = "invalid_argument";
+  const char* message = "malformed request";
+  switch (http_status) {
+    case 404: code = "not_found"; message = "no such route"; break;
+    case 405: code = "method_not_allowed"; message = "method not allowed on this route"; break;
+    case 413: code = "resource_exhausted"; message = "request body is larger than the server's limit"; break;
+    case 414: code = "invalid_argument"; message = "request URI too long"; break;
+    case 416: code = "out_of_range"; message = "malformed or unsatisfiable Range header"; break;
+    default:
+      if (http_status >= 500) {
+        code = "internal";
+        message = "internal error; see the server log";
+      }
+  }
+  nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}};
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace mv::api

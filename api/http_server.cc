@@ -1,0 +1,126 @@
+#include "api/http_server.h"
+
+#include <httplib.h>
+
+#include <cstdio>
+#include <random>
+
+#include "api/errors.h"
+
+namespace mv::api {
+namespace {
+
+bool HasRequestBody(const httplib::Request& req) {
+  std::string length = req.get_header_value("Content-Length");
+  if (!length.empty() && length != "0") return true;
+  return req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
+}
+
+std::string RequestIdPrefix() {
+  std::random_device rd;
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%08x", rd());
+  return buf;
+}
+
+}  // namespace
+
+HttpServer::HttpServer(const Router& router, HttpOptions options)
+    : router_(router), options_(options), server_(std::make_unique<httplib::Server>()) {
+  httplib::Server& s = *server_;
+  const int threads = options_.threads;
+  s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  s.set_payload_max_length(static_cast<size_t>(options_.max_body_bytes));
+  s.set_read_timeout(options_.read_timeout_s, 0);
+  s.set_write_timeout(options_.write_timeout_s, 0);
+  s.set_keep_alive_max_count(1000);
+  s.set_keep_alive_timeout(5);
+  // Ranges are served by the artifact route itself; httplib's own slicing would also cut
+  // error bodies and does not answer 416 for ranges past the end.
+  s.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
+    const_cast<httplib::Request&>(req).ranges.clear();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  auto plain = [this](const httplib::Request& req, httplib::Response& res) {
+    Ctx ctx(req, res);
+    Handle(ctx);
+  };
+  auto with_body = [this](const httplib::Request& req, httplib::Response& res,
+                          const httplib::ContentReader& reader) {
+    Ctx ctx(req, res, &reader);
+    Handle(ctx);
+  };
+  s.Get(".*", plain);
+  s.Options(".*", plain);
+  s.Post(".*", with_body);
+  s.Put(".*", with_body);
+  s.Patch(".*", with_body);
+  s.Delete(".*", with_body);
+  // Errors httplib answers by itself (bad request line, body over the limit, ...) get the
+  // same JSON shape as ours.
+  s.set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        res.set_content(ErrorBodyForHttpStatus(res.status), "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    std::fprintf(stderr, "modelvault: unhandled exception in handler: %s\n", what.c_str());
+    res.status = 500;
+    res.set_content(ErrorBody(Internal(what)), "application/json");
+  });
+  if (options_.log_requests) {
+    s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+      std::fprintf(stderr, "%s %s %d %s\n", req.method.c_str(), req.path.substr(0, 200).c_str(),
+                   res.status, res.get_header_value("X-Request-Id").c_str());
+    });
+  }
+}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::Handle(Ctx& ctx) const {
+  static const std::string prefix = RequestIdPrefix();
+  ctx.request_id = prefix + "-" + std::to_string(next_request_id_.fetch_add(1));
+  ctx.res.set_header("X-Request-Id", ctx.request_id);
+  Status st = router_.Dispatch(ctx);
+  if (!st.ok()) {
+    int http = HttpStatusFor(st.code());
+    if (http >= 500) {
+      std::fprintf(stderr, "modelvault: request %s %s %s failed: %s\n", ctx.request_id.c_str(),
+                   ctx.req.method.c_str(), ctx.req.path.substr(0, 200).c_str(),
+                   st.ToString().c_str());
+    }
+    ctx.res.status = http;
+    ctx.res.set_content(ErrorBody(st), "application/json");
+  }
+  // A body the handler never read would be parsed as the next request: close instead.
+  if (ctx.reader != nullptr && !ctx.body_read && HasRequestBody(ctx.req)) {
+    ctx.res.set_header("Connection", "close");
+  }
+}
+
+Result<int> HttpServer::Bind(const std::string& host, int port) {
+  int bound = port == 0 ? server_->bind_to_any_port(host.c_str())
+                        : (server_->bind_to_port(host.c_str(), port) ? port : -1);
+  if (bound <= 0) {
+    return Unavailable("cannot listen on " + host + ":" + std::to_string(port));
+  }
+  return bound;
+}
+
+Status HttpServer::Serve() {
+  if (!server_->listen_after_bind()) return Internal("the HTTP server stopped with an error");
+  return Status::Ok();
+}
+
+void HttpServer::Stop() { server_->stop(); }
+
+}  // namespace mv::api

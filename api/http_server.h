@@ -1,0 +1,47 @@
+// HttpServer: cpp-httplib underneath, our Router on top. Every request goes through one
+// dispatcher that turns a non-OK Status into the JSON error body and its HTTP status.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "api/router.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace mv::api {
+
+struct HttpOptions {
+  int64_t max_body_bytes = int64_t{64} << 30;
+  int threads = 16;
+  int read_timeout_s = 60;
+  int write_timeout_s = 60;
+  bool log_requests = true;
+};
+
+class HttpServer {
+ public:
+  HttpServer(const Router& router, HttpOptions options);
+  ~HttpServer();
+
+  // Binds host:port (0 picks a free port). Returns the bound port; Unavailable on failure.
+  Result<int> Bind(const std::string& host, int port);
+  // Serves until Stop(); in-flight requests finish before it returns.
+  Status Serve();
+  // Thread-safe; may be called from a signal-watching thread.
+  void Stop();
+
+ private:
+  void Handle(Ctx& ctx) const;
+
+  const Router& router_;
+  HttpOptions options_;
+  std::unique_ptr<httplib::Server> server_;
+  mutable std::atomic<uint64_t> next_request_id_{1};
+};
+
+}  // namespace mv::api

@@ -1,0 +1,18 @@
+// Domain types to and from their JSON shapes in the HTTP API.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "registry/status.h"
+#include "registry/types.h"
+
+namespace mv::api {
+
+nlohmann::json ModelJson(const Model& m);
+nlohmann::json ArtifactJson(const std::string& model, int64_t version, const Artifact& a);
+nlohmann::json VersionJson(const Version& v);
+
+// {"k":"v",...} with string values only; InvalidArgument otherwise.
+Result<Tags> ParseTags(const nlohmann::json& j);
+
+}  // namespace mv::api

@@ -1,0 +1,153 @@
+// modelvault: the one executable. main only wires: it picks the concrete stores, builds the
+// services, registers the routes explicitly and runs the subcommand.
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/flags.h"
+#include "api/http_server.h"
+#include "api/routes.h"
+#include "registry/clock.h"
+#include "registry/inference/ort_info.h"
+#include "registry/model_service.h"
+#include "registry/version_service.h"
+#include "storage/fs/fs_blob_store.h"
+#include "storage/sqlite/sqlite_metadata_store.h"
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+constexpr const char* kUsage = R"(usage: modelvault <command> [flags]
+
+commands:
+  serve     run the registry HTTP service
+  version   print the versions of modelvault and its linked libraries
+  help      show this text
+
+serve flags:
+  --data-dir DIR          where the SQLite database and blobs live (default ./data)
+  --host HOST             address to listen on (default 127.0.0.1)
+  --port N                port; 0 picks a free one (default 8080)
+  --port-file FILE        write the bound port to FILE once listening
+  --max-upload-bytes N    largest request body and artifact, e.g. 64G (default 64G)
+  --http-threads N        HTTP worker threads (default 16)
+  --quiet                 do not log each request to stderr
+)";
+
+int Fail(const mv::Status& s, int code = 1) {
+  std::fprintf(stderr, "modelvault: %s\n", s.ToString().c_str());
+  return code;
+}
+
+bool WritePortFile(const std::string& path, int port) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    if (!out.flush()) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+int Serve(const std::vector<std::string>& args) {
+  auto flags = mv::api::Flags::Parse(
+      args, {{"data-dir", true}, {"host", true}, {"port", true}, {"port-file", true},
+             {"max-upload-bytes", true}, {"http-threads", true}, {"quiet", false}});
+  if (!flags.ok()) return Fail(flags.status(), 2);
+  auto port = flags->GetInt("port", 8080, 0, 65535);
+  auto max_bytes = flags->GetBytes("max-upload-bytes", int64_t{64} << 30);
+  auto threads = flags->GetInt("http-threads", 16, 1, 1024);
+  for (const mv::Status& s : {port.status(), max_bytes.status(), threads.status()}) {
+    if (!s.ok()) return Fail(s, 2);
+  }
+  const std::string data_dir = flags->Get("data-dir", "./data");
+  const std::string host = flags->Get("host", "127.0.0.1");
+  if (::mkdir(data_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return Fail(mv::Internal("cannot create data dir " + data_dir));
+  }
+
+  auto blobs = mv::storage::FsBlobStore::Create(data_dir + "/blobs");
+  if (!blobs.ok()) return Fail(blobs.status());
+  auto meta = mv::storage::SqliteMetadataStore::Open(data_dir + "/modelvault.db",
+                                                     static_cast<int>(*threads) + 2);
+  if (!meta.ok()) return Fail(meta.status());
+
+  mv::SystemClock clock;
+  mv::VersionLimits limits;
+  limits.max_artifact_bytes = *max_bytes;
+  mv::ModelService models(**meta, clock);
+  mv::VersionService versions(**meta, **blobs, clock, limits);
+  mv::api::Services services{&models, &versions, [&] { return (*meta)->SchemaVersion().status(); }};
+
+  mv::api::Router router;
+  mv::api::RegisterHealthRoutes(router, services);
+  mv::api::RegisterModelRoutes(router, services);
+  mv::api::RegisterVersionRoutes(router, services);
+  mv::api::RegisterArtifactRoutes(router, services);
+
+  mv::api::HttpOptions options;
+  options.max_body_bytes = *max_bytes;
+  options.threads = static_cast<int>(*threads);
+  options.log_requests = !flags->Has("quiet");
+  mv::api::HttpServer server(router, options);
+  auto bound = server.Bind(host, static_cast<int>(*port));
+  if (!bound.ok()) return Fail(bound.status());
+
+  // SIGTERM/SIGINT are taken by one watcher thread; every other thread blocks them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::thread watcher([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    std::fprintf(stderr, "modelvault: signal %d, shutting down\n", sig);
+    server.Stop();
+  });
+
+  if (flags->Has("port-file") && !WritePortFile(flags->Get("port-file", ""), *bound)) {
+    std::fprintf(stderr, "modelvault: cannot write the port file\n");
+  }
+  std::printf("listening on http://%s:%d\n", host.c_str(), *bound);
+  std::fflush(stdout);
+  mv::Status st = server.Serve();
+  ::kill(::getpid(), SIGTERM);  // wakes the watcher if the server stopped on its own
+  watcher.join();
+  if (!st.ok()) return Fail(st);
+  std::fprintf(stderr, "modelvault: stopped\n");
+  return 0;
+}
+
+int PrintVersion() {
+  std::printf("modelvault %s\n", kVersion);
+  std::printf("onnxruntime %s\n", mv::inference::OnnxRuntimeVersion().c_str());
+  std::printf("sqlite %s\n", mv::storage::SqliteLibVersion().c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);  // a client hanging up must not kill the server
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const std::string cmd = args[0];
+  args.erase(args.begin());
+  if (cmd == "serve") return Serve(args);
+  if (cmd == "version" || cmd == "--version") return PrintVersion();
+  std::fprintf(stderr, "modelvault: unknown command '%s'\n%s", cmd.c_str(), kUsage);
+  return 2;
+}

@@ -1,0 +1,48 @@
+// One artifact's bytes on their way in: streamed into a BlobWriter, hashed, sniffed.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "registry/blob_store.h"
+#include "registry/status.h"
+
+namespace mv {
+
+class ArtifactUpload {
+ public:
+  ArtifactUpload(std::string name, std::unique_ptr<BlobWriter> writer, int64_t max_bytes);
+
+  const std::string& name() const { return name_; }
+  int64_t bytes() const { return bytes_; }
+
+  // Streams a chunk. ResourceExhausted past `max_bytes`; StorageFull or Internal on I/O.
+  Status Write(std::string_view chunk);
+  // The digest the client says the bytes have (lower-case hex); checked by Verify().
+  void ExpectSha256(std::string hex) { expected_sha256_ = std::move(hex); }
+  bool has_expectation() const { return expected_sha256_.has_value(); }
+  // Ends the stream; the bytes are durable but not yet visible.
+  Status Finish();
+  // InvalidArgument when an expected digest was given and differs. Requires Finish().
+  Status Verify() const;
+  // Makes the blob visible. Requires a successful Verify().
+  Status Publish() { return writer_->Publish(); }
+
+  const BlobInfo& info() const { return info_; }
+  const std::string& kind() const { return kind_; }
+
+ private:
+  std::string name_;
+  std::unique_ptr<BlobWriter> writer_;
+  int64_t max_bytes_;
+  int64_t bytes_ = 0;
+  std::string head_;
+  std::optional<std::string> expected_sha256_;
+  bool finished_ = false;
+  BlobInfo info_;
+  std::string kind_;
+};
+
+}  // namespace mv

@@ -1,0 +1,74 @@
+// Versions: the one-shot upload, drafts, sealing, reads and artifact downloads.
+// Thread-safe; all state lives in the stores.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "registry/artifact_upload.h"
+#include "registry/blob_store.h"
+#include "registry/clock.h"
+#include "registry/metadata_store.h"
+#include "registry/status.h"
+#include "registry/types.h"
+
+namespace mv {
+
+struct VersionLimits {
+  int64_t max_artifact_bytes = int64_t{64} << 30;
+  size_t max_artifacts = 256;
+  size_t max_meta_bytes = 1 << 20;
+};
+
+struct ArtifactDownload {
+  Artifact artifact;
+  std::unique_ptr<BlobReader> reader;
+};
+
+class VersionService {
+ public:
+  VersionService(MetadataStore& meta, BlobStore& blobs, Clock& clock, VersionLimits limits)
+      : meta_(meta), blobs_(blobs), clock_(clock), limits_(limits) {}
+
+  const VersionLimits& limits() const { return limits_; }
+
+  // NotFound unless the model exists; callers check before streaming a body.
+  Status CheckModelExists(const std::string& model);
+  // FailedPrecondition unless (model, number) is a draft; NotFound when absent.
+  Status CheckDraft(const std::string& model, int64_t number);
+
+  // Starts streaming one artifact. InvalidArgument for a bad name.
+  Result<std::unique_ptr<ArtifactUpload>> BeginArtifact(const std::string& name);
+
+  // The one-shot upload: verifies every finished upload's digest, publishes the blobs and
+  // records a sealed version in one transaction. Nothing is recorded on failure.
+  Result<Version> Create(const std::string& model, const VersionSpec& spec,
+                         std::vector<std::unique_ptr<ArtifactUpload>> uploads);
+  // Opens an empty draft (its number is taken now; it stays hidden from lists).
+  Result<Version> CreateDraft(const std::string& model, const VersionSpec& spec);
+  // Verifies, publishes and records one artifact of a draft (replacing a same-named one).
+  Result<Artifact> PutDraftArtifact(const std::string& model, int64_t number,
+                                    std::unique_ptr<ArtifactUpload> upload);
+  Status DeleteDraftArtifact(const std::string& model, int64_t number, const std::string& name);
+  // Seals a draft; FailedPrecondition when it is sealed already or has no artifacts.
+  Result<Version> Commit(const std::string& model, int64_t number);
+
+  Result<Version> Get(const std::string& model, int64_t number);
+  Result<Page<Version>> List(const std::string& model, const std::string& page_token, int limit,
+                             bool include_drafts);
+  // The artifact's record and a reader over its bytes. DataLoss when the record exists but
+  // the blob is gone.
+  Result<ArtifactDownload> OpenArtifact(const std::string& model, int64_t number,
+                                        const std::string& name);
+
+ private:
+  Status ValidateSpec(const VersionSpec& spec) const;
+
+  MetadataStore& meta_;
+  BlobStore& blobs_;
+  Clock& clock_;
+  VersionLimits limits_;
+};
+
+}  // namespace mv

@@ -1,0 +1,12 @@
+# Writes OUT: a C++ file holding every migration in MIGRATIONS (a ;-list of paths) as data.
+string(REPLACE "|" ";" MIGRATIONS "${MIGRATIONS}")
+set(body "")
+foreach(path IN LISTS MIGRATIONS)
+  get_filename_component(fname "${path}" NAME)
+  string(REGEX MATCH "^([0-9]+)_" _ "${fname}")
+  math(EXPR number "${CMAKE_MATCH_1}")
+  file(READ "${path}" sql)
+  string(APPEND body "    {${number}, \"${fname}\", R\"mv_sql(${sql})mv_sql\"},\n")
+endforeach()
+file(WRITE "${OUT}.tmp" "// Generated from schema/migrations by schema/embed.cmake. Do not edit.\n#include \"schema/migrations.h\"\n\nnamespace mv::schema {\n\nconst std::vector<Migration>& Migrations() {\n  static const std::vector<Migration> kAll = {\n${body}  };\n  return kAll;\n}\n\n}  // namespace mv::schema\n")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)

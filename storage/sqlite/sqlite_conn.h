@@ -1,0 +1,121 @@
+// Thin RAII over sqlite3: a connection with a prepared-statement cache, statements that
+// reset themselves, write transactions, and a small connection pool.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "registry/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace mv::storage {
+
+// The linked SQLite library version ("3.40.1").
+std::string SqliteLibVersion();
+
+// Maps an sqlite3 result code to a Status (busy -> Unavailable, full -> StorageFull,
+// corrupt -> DataLoss, unique -> AlreadyExists, trigger abort -> FailedPrecondition).
+Status SqliteError(sqlite3* db, int rc, std::string_view what);
+
+// A prepared statement borrowed from a connection's cache; reset and unbound on
+// destruction. Not thread-safe (neither is the connection it came from).
+class Stmt {
+ public:
+  Stmt(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Stmt();
+  Stmt(Stmt&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  Stmt& operator=(Stmt&&) = delete;
+
+  Stmt& Bind(int index, int64_t value);
+  Stmt& Bind(int index, std::string_view value);
+  Stmt& BindNull(int index);
+
+  // One step: true when a row is ready, false when done.
+  Result<bool> Step();
+  // Steps to completion, ignoring rows.
+  Status Run();
+
+  int64_t Int(int col) const;
+  std::string Text(int col) const;
+  bool IsNull(int col) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class Connection {
+ public:
+  // Opens (creating) the database with WAL, foreign keys, synchronous=FULL and a busy
+  // timeout. Internal on failure.
+  static Result<std::unique_ptr<Connection>> Open(const std::string& path);
+  ~Connection();
+
+  // A cached prepared statement for `sql` (which must be a literal of the caller's:
+  // user input is only ever bound, never spliced).
+  Result<Stmt> Prepare(const char* sql);
+  // Runs SQL text with no parameters (migrations, pragmas, BEGIN/COMMIT).
+  Status Exec(const char* sql);
+  sqlite3* raw() { return db_; }
+
+ private:
+  explicit Connection(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  std::unordered_map<const char*, sqlite3_stmt*> cache_;
+};
+
+// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless committed.
+class WriteTxn {
+ public:
+  explicit WriteTxn(Connection& c) : c_(c) {}
+  ~WriteTxn();
+  Status Begin();
+  Status Commit();
+
+ private:
+  Connection& c_;
+  bool open_ = false;
+};
+
+// A fixed set of connections handed out one at a time. Thread-safe.
+class ConnectionPool {
+ public:
+  class Lease {
+   public:
+    Lease(ConnectionPool* pool, Connection* c) : pool_(pool), c_(c) {}
+    ~Lease() { pool_->Release(c_); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Connection& operator*() { return *c_; }
+    Connection* operator->() { return c_; }
+
+   private:
+    ConnectionPool* pool_;
+    Connection* c_;
+  };
+
+  static Result<std::unique_ptr<ConnectionPool>> Open(const std::string& path, int size);
+  // Blocks until a connection is free.
+  Lease Acquire();
+
+ private:
+  void Release(Connection* c);
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Connection>> all_;
+  std::vector<Connection*> free_;
+};
+
+}  // namespace mv::storage
