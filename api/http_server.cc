@@ -99,6 +99,10 @@ void HttpServer::Handle(Ctx& ctx) const {
                    st.ToString().c_str());
     }
     ctx.res.status = http;
+    // The error body is not the artifact: drop headers that would describe one.
+    for (const char* h : {"ETag", "Content-Digest", "Repr-Digest", "Content-Disposition"}) {
+      ctx.res.headers.erase(h);
+    }
     ctx.res.set_content(ErrorBody(st), "application/json");
   }
   // A body the handler never read would be parsed as the next request: close instead.
