@@ -7,7 +7,7 @@
 
 namespace mv::api {
 
-// 400, 404, 409, 412, 413, 416, 503, 507, 500 ... by code.
+// 400, 404, 409, 413, 416, 503, 507, 500 ... by code.
 int HttpStatusFor(Code code);
 // {"error":{"code":"...","message":"..."}}. For 5xx the message is generic: the detail is
 // logged, not sent.

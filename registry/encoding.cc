@@ -36,6 +36,12 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+int DaysInMonth(int y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
+}
+
 bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
   if (pos + n > s.size()) return false;
   int v = 0;
@@ -143,7 +149,9 @@ Result<int64_t> ParseRfc3339Ms(std::string_view s) {
       !Digits(s, 17, 2, &se)) {
     return bad();
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return bad();
+  if (mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, mo) || h > 23 || mi > 59 || se > 60) {
+    return bad();
+  }
   size_t pos = 19;
   int ms = 0;
   if (pos < s.size() && s[pos] == '.') {
@@ -163,7 +171,7 @@ Result<int64_t> ParseRfc3339Ms(std::string_view s) {
   } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
     int oh, om;
     if (!Digits(s, pos + 1, 2, &oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-        !Digits(s, pos + 4, 2, &om)) {
+        !Digits(s, pos + 4, 2, &om) || oh > 23 || om > 59) {
       return bad();
     }
     offset_s = (oh * 3600 + om * 60) * (s[pos] == '+' ? 1 : -1);
