@@ -3,7 +3,9 @@
 #include <httplib.h>
 
 #include <cstdio>
+#include <chrono>
 #include <random>
+#include <thread>
 
 #include "api/errors.h"
 
@@ -59,8 +61,20 @@ HttpServer::HttpServer(const Router& router, HttpOptions options)
   // Errors httplib answers by itself (bad request line, body over the limit, ...) get the
   // same JSON shape as ours.
   s.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
+      [this](const httplib::Request& req, httplib::Response& res) {
+        // httplib applies req.ranges to whatever this handler answers; a Range it could
+        // only half parse would cut the JSON error body.
+        const_cast<httplib::Request&>(req).ranges.clear();
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        // httplib answers 416 before routing when it cannot parse a Range header. RFC 9110
+        // says to ignore such a field, so route the read as usual; the artifact route does
+        // its own Range parsing and answers 416 (with Content-Range) only when unsatisfiable.
+        if (res.status == 416 && (req.method == "GET" || req.method == "HEAD")) {
+          res.status = 200;
+          Ctx ctx(req, res);
+          Handle(ctx);
+          return httplib::Server::HandlerResponse::Handled;
+        }
         res.set_content(ErrorBodyForHttpStatus(res.status), "application/json");
         return httplib::Server::HandlerResponse::Handled;
       }));
@@ -121,10 +135,20 @@ Result<int> HttpServer::Bind(const std::string& host, int port) {
 }
 
 Status HttpServer::Serve() {
-  if (!server_->listen_after_bind()) return Internal("the HTTP server stopped with an error");
+  bool ok = server_->listen_after_bind();
+  serving_done_ = true;
+  if (!ok && !stop_requested_) return Internal("the HTTP server stopped with an error");
   return Status::Ok();
 }
 
-void HttpServer::Stop() { server_->stop(); }
+void HttpServer::Stop() {
+  stop_requested_ = true;
+  // httplib ignores stop() until its accept loop runs: wait for it (a signal can arrive
+  // between Bind and Serve), but never forever.
+  for (int i = 0; i < 5000 && !server_->is_running() && !serving_done_; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  server_->stop();
+}
 
 }  // namespace mv::api

@@ -42,6 +42,8 @@ class HttpServer {
   HttpOptions options_;
   std::unique_ptr<httplib::Server> server_;
   mutable std::atomic<uint64_t> next_request_id_{1};
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> serving_done_{false};
 };
 
 }  // namespace mv::api

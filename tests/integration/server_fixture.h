@@ -1,0 +1,137 @@
+// The integration fixture: the real stack of `modelvault serve` (SQLite + filesystem blobs
+// in a fresh temp dir, the services, every route, cpp-httplib on 127.0.0.1 port 0), built
+// in-process the way api/main.cc wires it, and driven over HTTP with httplib::Client.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "api/http_server.h"
+#include "api/router.h"
+#include "api/routes.h"
+#include "registry/clock.h"
+#include "registry/model_service.h"
+#include "registry/version_service.h"
+#include "storage/fs/fs_blob_store.h"
+#include "storage/sqlite/sqlite_metadata_store.h"
+
+namespace mv::itest {
+
+struct ServerConfig {
+  int64_t max_body_bytes = int64_t{64} << 30;      // HttpOptions.max_body_bytes
+  int64_t max_artifact_bytes = int64_t{64} << 30;  // VersionLimits.max_artifact_bytes
+  int threads = 16;
+};
+
+// One running server over the stores in `data_dir`. Not thread-safe itself; the server it
+// runs is. Destruction stops the server, joins its thread and closes the stores.
+class TestServer {
+ public:
+  // Opens (or reopens) the stores under data_dir, binds 127.0.0.1:0, serves on a thread and
+  // waits until the first request is answered. The error says which step failed.
+  static Result<std::unique_ptr<TestServer>> Start(const std::string& data_dir,
+                                                   const ServerConfig& config);
+  ~TestServer();
+  TestServer(const TestServer&) = delete;
+  TestServer& operator=(const TestServer&) = delete;
+
+  int port() const { return port_; }
+  // A new client for this server; each thread should use its own.
+  std::unique_ptr<httplib::Client> NewClient() const;
+  // Stops serving and joins the thread; returns what Serve() returned. Idempotent.
+  Status Stop();
+
+ private:
+  TestServer() = default;
+
+  std::unique_ptr<storage::FsBlobStore> blobs_;
+  std::unique_ptr<storage::SqliteMetadataStore> meta_;
+  SystemClock clock_;
+  std::unique_ptr<ModelService> models_;
+  std::unique_ptr<VersionService> versions_;
+  api::Services services_{};
+  api::Router router_;
+  std::unique_ptr<api::HttpServer> http_;
+  std::thread thread_;
+  Status serve_status_;
+  int port_ = 0;
+};
+
+// A fresh data dir and a server over it for each test; the dir is removed afterwards.
+class ServerTest : public ::testing::Test {
+ protected:
+  // The configuration SetUp starts the server with; override for limits.
+  virtual ServerConfig Config() const { return {}; }
+
+  void SetUp() override;
+  void TearDown() override;
+
+  // Starts a server over data_dir_ (fatal test failure when it cannot).
+  void StartServer(const ServerConfig& config = {});
+  // Stops the server, closes both stores, reopens them on the same dir, serves again.
+  void RestartServer();
+  httplib::Client& cli() { return *cli_; }
+
+  std::string data_dir_;
+  std::unique_ptr<TestServer> server_;
+  std::unique_ptr<httplib::Client> cli_;
+};
+
+// --- digests, computed with OpenSSL independently of the code under test ---
+
+std::string Sha256Hex(std::string_view bytes);
+// The base64 of the raw digest, as in `Content-Digest: sha-256=:<this>:`.
+std::string Sha256Base64(std::string_view bytes);
+// Deterministic pseudo-random bytes (not compressible, no structure a sniffer would match).
+std::string RandomBytes(size_t n, uint32_t seed);
+
+// --- responses ---
+
+// The body parsed as JSON; a discarded value when it is not JSON.
+nlohmann::json BodyJson(const httplib::Result& r);
+// Passes when the response has exactly this status and a body that is exactly
+// {"error":{"code":<code>,"message":<non-empty string>}} with Content-Type application/json.
+::testing::AssertionResult IsJsonError(const httplib::Result& r, int status,
+                                       const std::string& code);
+// Passes when the response exists and has this status (prints the body otherwise).
+::testing::AssertionResult HasStatus(const httplib::Result& r, int status);
+
+// --- the file system under a data dir ---
+
+// Regular files under `dir`, recursively (relative paths, sorted); empty when absent.
+std::vector<std::string> FilesUnder(const std::string& dir);
+std::string BlobDir(const std::string& data_dir);     // <data>/blobs/sha256
+std::string BlobTmpDir(const std::string& data_dir);  // <data>/blobs/tmp
+
+// --- requests ---
+
+std::string ModelPath(const std::string& model);
+std::string VersionsPath(const std::string& model);
+std::string VersionPath(const std::string& model, int64_t version);
+std::string ArtifactPath(const std::string& model, int64_t version, const std::string& name);
+
+httplib::Result CreateModel(httplib::Client& cli, const std::string& name);
+
+struct Part {
+  Part(std::string f, std::string c, std::string name = "")
+      : field(std::move(f)), content(std::move(c)), filename(std::move(name)) {}
+  std::string field;
+  std::string content;
+  std::string filename;  // the field name when empty
+};
+// A multipart body: a "meta" part (omitted when meta is empty) and the file parts.
+httplib::MultipartFormDataItems Multipart(const std::string& meta, const std::vector<Part>& files);
+// POST .../versions with that multipart body.
+httplib::Result UploadVersion(httplib::Client& cli, const std::string& model,
+                              const std::string& meta, const std::vector<Part>& files);
+
+}  // namespace mv::itest
