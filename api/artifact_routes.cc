@@ -24,7 +24,8 @@ Status PutArtifact(Ctx& ctx, VersionService& versions) {
   ASSIGN_OR_RETURN(std::unique_ptr<ArtifactUpload> upload, versions.BeginArtifact(ctx.Param("name")));
   if (expected) upload->ExpectSha256(*expected);
   RETURN_IF_ERROR(ReadRawBody(ctx, *upload));
-  ASSIGN_OR_RETURN(Artifact a, versions.PutDraftArtifact(model, number, std::move(upload)));
+  ASSIGN_OR_RETURN(Artifact a,
+                   versions.PutDraftArtifact(model, number, std::move(upload), ctx.Who()));
   SendJson(ctx, 201, ArtifactJson(model, number, a));
   return Status::Ok();
 }
@@ -32,7 +33,7 @@ Status PutArtifact(Ctx& ctx, VersionService& versions) {
 // Streams the artifact (or one byte range of it) from the blob store in fixed chunks.
 Status GetArtifact(Ctx& ctx, VersionService& versions) {
   const std::string& model = ctx.Param("m");
-  ASSIGN_OR_RETURN(int64_t number, ParseVersionNumber(ctx.Param("v")));
+  ASSIGN_OR_RETURN(int64_t number, versions.Resolve(model, ctx.Param("v")));
   ASSIGN_OR_RETURN(ArtifactDownload dl, versions.OpenArtifact(model, number, ctx.Param("name")));
   const Artifact& a = dl.artifact;
   const std::string etag = "\"" + a.sha256 + "\"";
@@ -85,7 +86,7 @@ void RegisterArtifactRoutes(Router& router, Services& s) {
   router.Add("GET", path, [&v](Ctx& ctx) { return GetArtifact(ctx, v); });
   router.Add("DELETE", path, [&v](Ctx& ctx) {
     ASSIGN_OR_RETURN(int64_t number, ParseVersionNumber(ctx.Param("v")));
-    RETURN_IF_ERROR(v.DeleteDraftArtifact(ctx.Param("m"), number, ctx.Param("name")));
+    RETURN_IF_ERROR(v.DeleteDraftArtifact(ctx.Param("m"), number, ctx.Param("name"), ctx.Who()));
     ctx.res.status = 204;
     return Status::Ok();
   });

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "registry/status.h"
+#include "registry/types.h"
 
 namespace mv::api {
 
@@ -25,6 +26,7 @@ struct Ctx {
   bool body_read = false;           // whether the handler consumed the body
 
   const std::string& Param(const std::string& name) const { return params.at(name); }
+  Actor Who() const { return Actor{actor, request_id}; }
 };
 
 }  // namespace mv::api

@@ -32,14 +32,44 @@ json VersionJson(const Version& v) {
   for (const auto& a : v.artifacts) artifacts.push_back(ArtifactJson(v.model, v.number, a));
   json meta = json::parse(v.meta_json, nullptr, /*allow_exceptions=*/false);
   if (meta.is_discarded()) meta = json::object();
+  auto time_or_null = [](const std::optional<int64_t>& ms) {
+    return ms ? json(FormatRfc3339Ms(*ms)) : json();
+  };
   return json{{"model", v.model},
               {"version", v.number},
-              {"state", VersionStateName(v.state)},
+              {"state", v.deleted_at_ms ? "deleted" : VersionStateName(v.state)},
+              {"stage", StageName(v.stage)},
+              {"stage_changed_at", time_or_null(v.stage_changed_at_ms)},
+              {"aliases", v.aliases},
               {"description", v.description},
               {"meta", std::move(meta)},
               {"created_at", FormatRfc3339Ms(v.created_at_ms)},
-              {"sealed_at", v.sealed_at_ms ? json(FormatRfc3339Ms(*v.sealed_at_ms)) : json()},
+              {"sealed_at", time_or_null(v.sealed_at_ms)},
+              {"deleted_at", time_or_null(v.deleted_at_ms)},
               {"artifacts", std::move(artifacts)}};
+}
+
+json AuditEventJson(const AuditEvent& e) {
+  auto or_null = [](const std::string& s) { return s.empty() ? json() : json(s); };
+  return json{{"id", e.id},
+              {"at", FormatRfc3339Ms(e.at_ms)},
+              {"actor", e.actor},
+              {"action", e.action},
+              {"model", or_null(e.model)},
+              {"version", e.version ? json(*e.version) : json()},
+              {"from", or_null(e.from)},
+              {"to", or_null(e.to)},
+              {"comment", e.comment},
+              {"request_id", e.request_id}};
+}
+
+json LineageNodeJson(const LineageNode& n) {
+  return json{{"model", n.model},
+              {"version", n.version},
+              {"stage", StageName(n.stage)},
+              {"deleted", n.deleted},
+              {"depth", n.depth},
+              {"url", "/api/v1/models/" + n.model + "/versions/" + std::to_string(n.version)}};
 }
 
 Result<Tags> ParseTags(const json& j) {

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "registry/metadata_store.h"
 #include "registry/status.h"
 #include "registry/types.h"
 
@@ -11,6 +12,8 @@ namespace mv::api {
 nlohmann::json ModelJson(const Model& m);
 nlohmann::json ArtifactJson(const std::string& model, int64_t version, const Artifact& a);
 nlohmann::json VersionJson(const Version& v);
+nlohmann::json AuditEventJson(const AuditEvent& e);
+nlohmann::json LineageNodeJson(const LineageNode& n);
 
 // {"k":"v",...} with string values only; InvalidArgument otherwise.
 Result<Tags> ParseTags(const nlohmann::json& j);

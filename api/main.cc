@@ -12,11 +12,13 @@
 #include <thread>
 #include <vector>
 
+#include "api/cli/cli.h"
 #include "api/flags.h"
 #include "api/http_server.h"
 #include "api/routes.h"
 #include "registry/clock.h"
 #include "registry/inference/ort_info.h"
+#include "registry/lifecycle_service.h"
 #include "registry/model_service.h"
 #include "registry/version_service.h"
 #include "storage/fs/fs_blob_store.h"
@@ -32,6 +34,8 @@ commands:
   serve     run the registry HTTP service
   version   print the versions of modelvault and its linked libraries
   help      show this text
+  push, pull, get, promote, alias, history, lineage, search
+            client commands for CI pipelines (below)
 
 serve flags:
   --data-dir DIR          where the SQLite database and blobs live (default ./data)
@@ -42,6 +46,11 @@ serve flags:
   --http-threads N        HTTP worker threads (default 16)
   --quiet                 do not log each request to stderr
 )";
+
+void PrintUsage(std::FILE* out) {
+  std::fputs(kUsage, out);
+  std::fputs(mv::api::cli::ClientUsage(), out);
+}
 
 int Fail(const mv::Status& s, int code = 1) {
   std::fprintf(stderr, "modelvault: %s\n", s.ToString().c_str());
@@ -86,13 +95,17 @@ int Serve(const std::vector<std::string>& args) {
   limits.max_artifact_bytes = *max_bytes;
   mv::ModelService models(**meta, clock);
   mv::VersionService versions(**meta, **blobs, clock, limits);
-  mv::api::Services services{&models, &versions, [&] { return (*meta)->SchemaVersion().status(); }};
+  mv::LifecycleService lifecycle(**meta, clock);
+  mv::api::Services services{&models, &versions, &lifecycle,
+                             [&] { return (*meta)->SchemaVersion().status(); }};
 
   mv::api::Router router;
   mv::api::RegisterHealthRoutes(router, services);
   mv::api::RegisterModelRoutes(router, services);
   mv::api::RegisterVersionRoutes(router, services);
   mv::api::RegisterArtifactRoutes(router, services);
+  mv::api::RegisterLifecycleRoutes(router, services);
+  mv::api::RegisterLineageRoutes(router, services);
 
   mv::api::HttpOptions options;
   options.max_body_bytes = *max_bytes;
@@ -141,13 +154,12 @@ int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);  // a client hanging up must not kill the server
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    PrintUsage(args.empty() ? stderr : stdout);
     return args.empty() ? 2 : 0;
   }
   const std::string cmd = args[0];
   args.erase(args.begin());
   if (cmd == "serve") return Serve(args);
   if (cmd == "version" || cmd == "--version") return PrintVersion();
-  std::fprintf(stderr, "modelvault: unknown command '%s'\n%s", cmd.c_str(), kUsage);
-  return 2;
+  return mv::api::cli::Run(cmd, args);
 }

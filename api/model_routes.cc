@@ -15,19 +15,17 @@ Status CreateModel(Ctx& ctx, ModelService& models) {
   ASSIGN_OR_RETURN(m.description, OptionalString(body, "description"));
   ASSIGN_OR_RETURN(m.tags, ParseTags(body.value("tags", json())));
   m.owner = ctx.actor;
-  ASSIGN_OR_RETURN(Model created, models.Create(m));
+  ASSIGN_OR_RETURN(Model created, models.Create(m, ctx.Who()));
   ctx.res.set_header("Location", "/api/v1/models/" + created.name);
   SendJson(ctx, 201, ModelJson(created));
   return Status::Ok();
 }
 
 Status ListModels(Ctx& ctx, ModelService& models) {
-  if (!QueryString(ctx, "filter").empty()) {
-    return InvalidArgument("'filter' is not supported by this server version yet");
-  }
   ASSIGN_OR_RETURN(int64_t limit, QueryInt(ctx, "limit", 0));
   ASSIGN_OR_RETURN(Page<Model> page,
-                   models.List(QueryString(ctx, "page_token"), static_cast<int>(limit)));
+                   models.List(QueryString(ctx, "page_token"), static_cast<int>(limit),
+                               QueryString(ctx, "filter")));
   json items = json::array();
   for (const auto& m : page.items) items.push_back(ModelJson(m));
   json out = {{"models", std::move(items)}};
@@ -49,7 +47,7 @@ Status PatchModel(Ctx& ctx, ModelService& models) {
       return InvalidArgument("field '" + it.key() + "' cannot be changed (only description, tags)");
     }
   }
-  ASSIGN_OR_RETURN(Model m, models.Update(ctx.Param("m"), patch));
+  ASSIGN_OR_RETURN(Model m, models.Update(ctx.Param("m"), patch, ctx.Who()));
   SendJson(ctx, 200, ModelJson(m));
   return Status::Ok();
 }

@@ -1,5 +1,6 @@
 #include "api/http_io.h"
 #include "api/json_codec.h"
+#include "api/meta_codec.h"
 #include "api/routes.h"
 #include "api/transfer_headers.h"
 #include "api/upload_stream.h"
@@ -9,16 +10,6 @@ namespace mv::api {
 namespace {
 
 using nlohmann::json;
-
-// description + the whole meta object (stored verbatim, so later fields such as lineage
-// and parity tolerances survive untouched).
-Result<VersionSpec> SpecFromMeta(const json& meta) {
-  VersionSpec spec;
-  ASSIGN_OR_RETURN(spec.description, OptionalString(meta, "description"));
-  if (meta.contains("tags")) RETURN_IF_ERROR(ParseTags(meta["tags"]).status());
-  spec.meta_json = meta.dump(-1, ' ', false, json::error_handler_t::replace);
-  return spec;
-}
 
 // meta.checksums: {"artifact-name": "<hex>" | "sha256:<hex>"}; each must name a part.
 Status ApplyChecksums(const json& meta, MultipartUpload& up) {
@@ -50,13 +41,13 @@ Status CreateVersion(Ctx& ctx, VersionService& versions) {
   if (draft) {
     ASSIGN_OR_RETURN(json meta, ReadJsonObject(ctx));
     ASSIGN_OR_RETURN(VersionSpec spec, SpecFromMeta(meta));
-    ASSIGN_OR_RETURN(created, versions.CreateDraft(model, spec));
+    ASSIGN_OR_RETURN(created, versions.CreateDraft(model, spec, ctx.Who()));
   } else {
     ASSIGN_OR_RETURN(MultipartUpload up, ReadMultipart(ctx, versions));
     ASSIGN_OR_RETURN(json meta, ParseJsonObject(up.meta_text, "'meta'"));
     ASSIGN_OR_RETURN(VersionSpec spec, SpecFromMeta(meta));
     RETURN_IF_ERROR(ApplyChecksums(meta, up));
-    ASSIGN_OR_RETURN(created, versions.Create(model, spec, std::move(up.artifacts)));
+    ASSIGN_OR_RETURN(created, versions.Create(model, spec, std::move(up.artifacts), ctx.Who()));
   }
   ctx.res.set_header("Location",
                      "/api/v1/models/" + model + "/versions/" + std::to_string(created.number));
@@ -64,13 +55,17 @@ Status CreateVersion(Ctx& ctx, VersionService& versions) {
   return Status::Ok();
 }
 
-Status ListVersions(Ctx& ctx, VersionService& versions) {
+// GET /api/v1/models/{m}/versions and GET /api/v1/versions (every model).
+Status ListVersions(Ctx& ctx, VersionService& versions, const std::string& model) {
   ASSIGN_OR_RETURN(int64_t limit, QueryInt(ctx, "limit", 0));
   ASSIGN_OR_RETURN(bool drafts, QueryBool(ctx, "include_drafts", false));
-  if (!QueryString(ctx, "stage").empty()) {
-    return InvalidArgument("'stage' filtering arrives with lifecycle stages");
+  std::string filter = QueryString(ctx, "filter");
+  const std::string stage = QueryString(ctx, "stage");
+  if (!stage.empty()) {
+    if (!StageFromName(stage)) return InvalidArgument("unknown stage '" + stage.substr(0, 64) + "'");
+    filter = "stage = '" + stage + "'" + (filter.empty() ? "" : " AND (" + filter + ")");
   }
-  ASSIGN_OR_RETURN(Page<Version> page, versions.List(ctx.Param("m"), QueryString(ctx, "page_token"),
+  ASSIGN_OR_RETURN(Page<Version> page, versions.List(model, filter, QueryString(ctx, "page_token"),
                                                      static_cast<int>(limit), drafts));
   json items = json::array();
   for (const auto& v : page.items) items.push_back(VersionJson(v));
@@ -87,16 +82,26 @@ void RegisterVersionRoutes(Router& router, Services& s) {
   router.Add("POST", "/api/v1/models/{m}/versions",
              [&v](Ctx& ctx) { return CreateVersion(ctx, v); });
   router.Add("GET", "/api/v1/models/{m}/versions",
-             [&v](Ctx& ctx) { return ListVersions(ctx, v); });
+             [&v](Ctx& ctx) { return ListVersions(ctx, v, ctx.Param("m")); });
+  router.Add("GET", "/api/v1/versions", [&v](Ctx& ctx) { return ListVersions(ctx, v, ""); });
   router.Add("GET", "/api/v1/models/{m}/versions/{v}", [&v](Ctx& ctx) {
-    ASSIGN_OR_RETURN(int64_t number, ParseVersionNumber(ctx.Param("v")));
+    ASSIGN_OR_RETURN(int64_t number, v.Resolve(ctx.Param("m"), ctx.Param("v")));
     ASSIGN_OR_RETURN(Version version, v.Get(ctx.Param("m"), number));
+    SendJson(ctx, 200, VersionJson(version));
+    return Status::Ok();
+  });
+  router.Add("DELETE", "/api/v1/models/{m}/versions/{v}", [&v](Ctx& ctx) {
+    ASSIGN_OR_RETURN(int64_t number, v.Resolve(ctx.Param("m"), ctx.Param("v")));
+    ASSIGN_OR_RETURN(json body, ReadJsonObject(ctx));
+    ASSIGN_OR_RETURN(std::string comment, OptionalString(body, "comment"));
+    if (comment.empty()) comment = QueryString(ctx, "comment");
+    ASSIGN_OR_RETURN(Version version, v.Delete(ctx.Param("m"), number, comment, ctx.Who()));
     SendJson(ctx, 200, VersionJson(version));
     return Status::Ok();
   });
   router.Add("POST", "/api/v1/models/{m}/versions/{v}/commit", [&v](Ctx& ctx) {
     ASSIGN_OR_RETURN(int64_t number, ParseVersionNumber(ctx.Param("v")));
-    ASSIGN_OR_RETURN(Version version, v.Commit(ctx.Param("m"), number));
+    ASSIGN_OR_RETURN(Version version, v.Commit(ctx.Param("m"), number, ctx.Who()));
     SendJson(ctx, 200, VersionJson(version));
     return Status::Ok();
   });

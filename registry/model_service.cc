@@ -39,11 +39,11 @@ Result<int> CheckPageLimit(int limit) {
   return limit;
 }
 
-Result<Model> ModelService::Create(const NewModel& model) {
+Result<Model> ModelService::Create(const NewModel& model, const Actor& who) {
   RETURN_IF_ERROR(ValidateName(model.name, "model name"));
   RETURN_IF_ERROR(ValidateDescription(model.description));
   RETURN_IF_ERROR(ValidateTags(model.tags));
-  return store_.CreateModel(model, clock_.NowMs());
+  return store_.CreateModel(model, who, clock_.NowMs());
 }
 
 Result<Model> ModelService::Get(const std::string& name) {
@@ -51,13 +51,15 @@ Result<Model> ModelService::Get(const std::string& name) {
   return store_.GetModel(name);
 }
 
-Result<Page<Model>> ModelService::List(const std::string& page_token, int limit) {
+Result<Page<Model>> ModelService::List(const std::string& page_token, int limit,
+                                       const std::string& filter) {
   ASSIGN_OR_RETURN(int n, CheckPageLimit(limit));
+  ASSIGN_OR_RETURN(std::unique_ptr<search::Node> tree, search::ParseFilter(filter));
   std::string after;
   if (!page_token.empty()) {
     ASSIGN_OR_RETURN(after, DecodePageToken(page_token));
   }
-  ASSIGN_OR_RETURN(std::vector<Model> rows, store_.ListModels(after, n + 1));
+  ASSIGN_OR_RETURN(std::vector<Model> rows, store_.ListModels(after, n + 1, tree.get()));
   Page<Model> page;
   if (static_cast<int>(rows.size()) > n) {
     rows.resize(n);
@@ -67,11 +69,12 @@ Result<Page<Model>> ModelService::List(const std::string& page_token, int limit)
   return page;
 }
 
-Result<Model> ModelService::Update(const std::string& name, const ModelPatch& patch) {
+Result<Model> ModelService::Update(const std::string& name, const ModelPatch& patch,
+                                   const Actor& who) {
   RETURN_IF_ERROR(ValidateName(name, "model name"));
   if (patch.description) RETURN_IF_ERROR(ValidateDescription(*patch.description));
   if (patch.tags) RETURN_IF_ERROR(ValidateTags(*patch.tags));
-  return store_.UpdateModel(name, patch, clock_.NowMs());
+  return store_.UpdateModel(name, patch, who, clock_.NowMs());
 }
 
 }  // namespace mv

@@ -25,11 +25,12 @@ class ModelService {
   ModelService(MetadataStore& store, Clock& clock) : store_(store), clock_(clock) {}
 
   // InvalidArgument for a bad name/description/tags, AlreadyExists for a taken name.
-  Result<Model> Create(const NewModel& model);
+  Result<Model> Create(const NewModel& model, const Actor& who);
   Result<Model> Get(const std::string& name);
   // Keyset pagination by name; `page_token` is the opaque token of the previous page.
-  Result<Page<Model>> List(const std::string& page_token, int limit);
-  Result<Model> Update(const std::string& name, const ModelPatch& patch);
+  // `filter` is the search language (registry/search/filter.h); empty matches all.
+  Result<Page<Model>> List(const std::string& page_token, int limit, const std::string& filter);
+  Result<Model> Update(const std::string& name, const ModelPatch& patch, const Actor& who);
 
  private:
   MetadataStore& store_;

@@ -46,6 +46,58 @@ struct Artifact {
 enum class VersionState { kDraft, kSealed };
 const char* VersionStateName(VersionState s);
 
+// Lifecycle stages: none -> staging -> production -> archived (and back from archived).
+enum class Stage { kNone, kStaging, kProduction, kArchived };
+const char* StageName(Stage s);
+// InvalidArgument-free lookup: nullopt for an unknown name.
+std::optional<Stage> StageFromName(const std::string& name);
+
+// Who asks: passed down from the HTTP layer to every mutating call and into its audit event.
+struct Actor {
+  std::string name = "anonymous";
+  std::string request_id;
+};
+
+// A parent version this one was made from (fine-tuned-from, quantized-from, ...).
+struct ParentRef {
+  std::string model;
+  int64_t version = 0;
+  std::string relation;
+};
+
+// A run, dataset or commit a version came from. `ref` is what queries match on.
+struct LineageRef {
+  std::string kind;    // "run", "dataset", "commit"
+  std::string ref;     // run id, dataset digest, commit sha
+  std::string detail;  // run url, dataset name, commit repo
+};
+
+struct Lineage {
+  std::vector<ParentRef> parents;
+  std::vector<LineageRef> refs;
+};
+
+// A searchable attribute of a version, from meta.tags / meta.params / meta.metrics.
+struct VersionAttr {
+  std::string kind;  // "tag", "param", "metric"
+  std::string key;
+  std::string text;
+  std::optional<double> number;
+};
+
+struct AuditEvent {
+  int64_t id = 0;
+  int64_t at_ms = 0;
+  std::string actor;
+  std::string action;
+  std::string model;
+  std::optional<int64_t> version;
+  std::string from;
+  std::string to;
+  std::string comment;
+  std::string request_id;
+};
+
 struct Version {
   std::string model;
   int64_t number = 0;
@@ -54,6 +106,10 @@ struct Version {
   std::string meta_json = "{}";  // the client's meta object, validated JSON text
   int64_t created_at_ms = 0;
   std::optional<int64_t> sealed_at_ms;
+  Stage stage = Stage::kNone;
+  std::optional<int64_t> stage_changed_at_ms;
+  std::optional<int64_t> deleted_at_ms;  // a tombstone: number kept, content gone
+  std::vector<std::string> aliases;
   std::vector<Artifact> artifacts;
 };
 
@@ -61,6 +117,8 @@ struct Version {
 struct VersionSpec {
   std::string description;
   std::string meta_json = "{}";
+  Lineage lineage;
+  std::vector<VersionAttr> attrs;
 };
 
 template <typename T>

@@ -1,5 +1,6 @@
 #include "registry/version_service.h"
 
+#include <cstdio>
 #include <set>
 
 #include "registry/model_service.h"
@@ -50,8 +51,27 @@ Status VersionService::ValidateSpec(const VersionSpec& spec) const {
   return Status::Ok();
 }
 
+Result<int64_t> VersionService::Resolve(const std::string& model, const std::string& ref) {
+  RETURN_IF_ERROR(ValidateName(model, "model name"));
+  if (!ref.empty() && ref[0] == '@') {
+    RETURN_IF_ERROR(ValidateName(ref.substr(1), "alias"));
+    return meta_.ResolveAlias(model, ref.substr(1));
+  }
+  if (ref == "latest") return meta_.LatestVersion(model);
+  if (auto stage = StageFromName(ref); stage && *stage != Stage::kNone) {
+    return meta_.VersionInStage(model, *stage);
+  }
+  auto number = ParseVersionNumber(ref);
+  if (!number.ok()) {
+    return InvalidArgument("invalid version '" + ref.substr(0, 64) +
+                           "': expected a number, latest, staging, production, archived or @alias");
+  }
+  return number;
+}
+
 Result<Version> VersionService::Create(const std::string& model, const VersionSpec& spec,
-                                       std::vector<std::unique_ptr<ArtifactUpload>> uploads) {
+                                       std::vector<std::unique_ptr<ArtifactUpload>> uploads,
+                                       const Actor& who) {
   RETURN_IF_ERROR(ValidateName(model, "model name"));
   RETURN_IF_ERROR(ValidateSpec(spec));
   if (uploads.empty()) return InvalidArgument("a version needs at least one artifact");
@@ -74,17 +94,19 @@ Result<Version> VersionService::Create(const std::string& model, const VersionSp
   std::vector<Artifact> records;
   records.reserve(uploads.size());
   for (const auto& up : uploads) records.push_back(RecordOf(*up, now));
-  return meta_.CreateVersion(model, spec, records, /*sealed=*/true, now);
+  return meta_.CreateVersion(model, spec, records, /*sealed=*/true, who, now);
 }
 
-Result<Version> VersionService::CreateDraft(const std::string& model, const VersionSpec& spec) {
+Result<Version> VersionService::CreateDraft(const std::string& model, const VersionSpec& spec,
+                                            const Actor& who) {
   RETURN_IF_ERROR(ValidateName(model, "model name"));
   RETURN_IF_ERROR(ValidateSpec(spec));
-  return meta_.CreateVersion(model, spec, {}, /*sealed=*/false, clock_.NowMs());
+  return meta_.CreateVersion(model, spec, {}, /*sealed=*/false, who, clock_.NowMs());
 }
 
 Result<Artifact> VersionService::PutDraftArtifact(const std::string& model, int64_t number,
-                                                  std::unique_ptr<ArtifactUpload> upload) {
+                                                  std::unique_ptr<ArtifactUpload> upload,
+                                                  const Actor& who) {
   RETURN_IF_ERROR(CheckDraft(model, number));
   ASSIGN_OR_RETURN(Version v, meta_.GetVersion(model, number));
   bool replaces = false;
@@ -97,20 +119,28 @@ Result<Artifact> VersionService::PutDraftArtifact(const std::string& model, int6
   RETURN_IF_ERROR(upload->Verify());
   RETURN_IF_ERROR(upload->Publish());
   Artifact record = RecordOf(*upload, clock_.NowMs());
-  RETURN_IF_ERROR(meta_.PutDraftArtifact(model, number, record));
+  RETURN_IF_ERROR(meta_.PutDraftArtifact(model, number, record, who));
   return record;
 }
 
 Status VersionService::DeleteDraftArtifact(const std::string& model, int64_t number,
-                                           const std::string& name) {
+                                           const std::string& name, const Actor& who) {
   RETURN_IF_ERROR(ValidateName(model, "model name"));
   RETURN_IF_ERROR(ValidateName(name, "artifact name"));
-  return meta_.DeleteDraftArtifact(model, number, name);
+  return meta_.DeleteDraftArtifact(model, number, name, who, clock_.NowMs());
 }
 
-Result<Version> VersionService::Commit(const std::string& model, int64_t number) {
+Result<Version> VersionService::Commit(const std::string& model, int64_t number,
+                                       const Actor& who) {
   RETURN_IF_ERROR(CheckDraft(model, number));
-  return meta_.SealVersion(model, number, clock_.NowMs());
+  return meta_.SealVersion(model, number, who, clock_.NowMs());
+}
+
+Result<Version> VersionService::Delete(const std::string& model, int64_t number,
+                                       const std::string& comment, const Actor& who) {
+  RETURN_IF_ERROR(ValidateName(model, "model name"));
+  if (comment.size() > kMaxDescriptionBytes) return InvalidArgument("comment is too long");
+  return meta_.DeleteVersion(model, number, comment, who, clock_.NowMs());
 }
 
 Result<Version> VersionService::Get(const std::string& model, int64_t number) {
@@ -118,27 +148,37 @@ Result<Version> VersionService::Get(const std::string& model, int64_t number) {
   return meta_.GetVersion(model, number);
 }
 
-Result<Page<Version>> VersionService::List(const std::string& model,
+Result<Page<Version>> VersionService::List(const std::string& model, const std::string& filter,
                                            const std::string& page_token, int limit,
                                            bool include_drafts) {
-  RETURN_IF_ERROR(ValidateName(model, "model name"));
   ASSIGN_OR_RETURN(int n, CheckPageLimit(limit));
-  int64_t before = 0;
+  VersionSearch q;
+  q.model = model;
+  q.include_drafts = include_drafts;
+  q.limit = n + 1;
+  if (!model.empty()) {
+    RETURN_IF_ERROR(ValidateName(model, "model name"));
+    RETURN_IF_ERROR(meta_.GetModel(model).status());
+  }
   if (!page_token.empty()) {
     ASSIGN_OR_RETURN(std::string key, DecodePageToken(page_token));
-    auto parsed = ParseVersionNumber(key);
-    if (!parsed.ok()) return InvalidArgument("invalid page_token");
-    before = *parsed;
+    long long at = 0, id = 0;
+    char tail = 0;
+    if (std::sscanf(key.c_str(), "%lld:%lld%c", &at, &id, &tail) != 2) {
+      return InvalidArgument("invalid page_token");
+    }
+    q.after = std::make_pair(static_cast<int64_t>(at), static_cast<int64_t>(id));
   }
-  RETURN_IF_ERROR(meta_.GetModel(model).status());
-  ASSIGN_OR_RETURN(std::vector<Version> rows,
-                   meta_.ListVersions(model, before, n + 1, include_drafts));
+  ASSIGN_OR_RETURN(std::unique_ptr<search::Node> tree, search::ParseFilter(filter));
+  q.filter = tree.get();
+  ASSIGN_OR_RETURN(std::vector<VersionHit> hits, meta_.SearchVersions(q));
   Page<Version> page;
-  if (static_cast<int>(rows.size()) > n) {
-    rows.resize(n);
-    page.next_token = EncodePageToken(std::to_string(rows.back().number));
+  if (static_cast<int>(hits.size()) > n) {
+    hits.resize(n);
+    const auto& c = hits.back().cursor;
+    page.next_token = EncodePageToken(std::to_string(c.first) + ":" + std::to_string(c.second));
   }
-  page.items = std::move(rows);
+  for (auto& h : hits) page.items.push_back(std::move(h.version));
   return page;
 }
 

@@ -41,22 +41,32 @@ class VersionService {
   // Starts streaming one artifact. InvalidArgument for a bad name.
   Result<std::unique_ptr<ArtifactUpload>> BeginArtifact(const std::string& name);
 
+  // The number a version reference names: an integer, "latest", a stage name
+  // ("production", "staging", "archived") or "@alias". NotFound when nothing matches,
+  // InvalidArgument for a malformed reference.
+  Result<int64_t> Resolve(const std::string& model, const std::string& ref);
+
   // The one-shot upload: verifies every finished upload's digest, publishes the blobs and
   // records a sealed version in one transaction. Nothing is recorded on failure.
   Result<Version> Create(const std::string& model, const VersionSpec& spec,
-                         std::vector<std::unique_ptr<ArtifactUpload>> uploads);
+                         std::vector<std::unique_ptr<ArtifactUpload>> uploads, const Actor& who);
   // Opens an empty draft (its number is taken now; it stays hidden from lists).
-  Result<Version> CreateDraft(const std::string& model, const VersionSpec& spec);
+  Result<Version> CreateDraft(const std::string& model, const VersionSpec& spec, const Actor& who);
   // Verifies, publishes and records one artifact of a draft (replacing a same-named one).
   Result<Artifact> PutDraftArtifact(const std::string& model, int64_t number,
-                                    std::unique_ptr<ArtifactUpload> upload);
-  Status DeleteDraftArtifact(const std::string& model, int64_t number, const std::string& name);
+                                    std::unique_ptr<ArtifactUpload> upload, const Actor& who);
+  Status DeleteDraftArtifact(const std::string& model, int64_t number, const std::string& name,
+                             const Actor& who);
   // Seals a draft; FailedPrecondition when it is sealed already or has no artifacts.
-  Result<Version> Commit(const std::string& model, int64_t number);
+  Result<Version> Commit(const std::string& model, int64_t number, const Actor& who);
+  // Tombstones a version that is not in production (see MetadataStore::DeleteVersion).
+  Result<Version> Delete(const std::string& model, int64_t number, const std::string& comment,
+                         const Actor& who);
 
   Result<Version> Get(const std::string& model, int64_t number);
-  Result<Page<Version>> List(const std::string& model, const std::string& page_token, int limit,
-                             bool include_drafts);
+  // Versions of `model` (or of every model when empty), newest first, matching `filter`.
+  Result<Page<Version>> List(const std::string& model, const std::string& filter,
+                             const std::string& page_token, int limit, bool include_drafts);
   // The artifact's record and a reader over its bytes. DataLoss when the record exists but
   // the blob is gone.
   Result<ArtifactDownload> OpenArtifact(const std::string& model, int64_t number,

@@ -33,6 +33,10 @@ Status SqliteError(sqlite3* db, int rc, std::string_view what) {
 
 Stmt::~Stmt() {
   if (stmt_ == nullptr) return;
+  if (owned_) {
+    sqlite3_finalize(stmt_);
+    return;
+  }
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }
@@ -44,6 +48,11 @@ Stmt& Stmt::Bind(int index, int64_t value) {
 
 Stmt& Stmt::Bind(int index, std::string_view value) {
   sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  return *this;
+}
+
+Stmt& Stmt::Bind(int index, double value) {
+  sqlite3_bind_double(stmt_, index, value);
   return *this;
 }
 
@@ -67,6 +76,8 @@ Status Stmt::Run() {
 }
 
 int64_t Stmt::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+double Stmt::Real(int col) const { return sqlite3_column_double(stmt_, col); }
 
 std::string Stmt::Text(int col) const {
   const unsigned char* p = sqlite3_column_text(stmt_, col);
@@ -108,6 +119,13 @@ Result<Stmt> Connection::Prepare(const char* sql) {
   if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare");
   cache_.emplace(sql, stmt);
   return Stmt(db_, stmt);
+}
+
+Result<Stmt> Connection::PrepareDynamic(const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare");
+  return Stmt(db_, stmt, /*owned=*/true);
 }
 
 Status Connection::Exec(const char* sql) {

@@ -30,15 +30,22 @@ Status SqliteError(sqlite3* db, int rc, std::string_view what);
 // destruction. Not thread-safe (neither is the connection it came from).
 class Stmt {
  public:
-  Stmt(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  // `owned`: finalized on destruction (uncached, dynamic SQL) instead of reset for reuse.
+  Stmt(sqlite3* db, sqlite3_stmt* stmt, bool owned = false)
+      : db_(db), stmt_(stmt), owned_(owned) {}
   ~Stmt();
-  Stmt(Stmt&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  Stmt(Stmt&& other) noexcept : db_(other.db_), stmt_(other.stmt_), owned_(other.owned_) {
+    other.stmt_ = nullptr;
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
   Stmt& operator=(Stmt&&) = delete;
 
   Stmt& Bind(int index, int64_t value);
   Stmt& Bind(int index, std::string_view value);
+  Stmt& Bind(int index, const char* value) { return Bind(index, std::string_view(value)); }
+  Stmt& Bind(int index, const std::string& value) { return Bind(index, std::string_view(value)); }
+  Stmt& Bind(int index, double value);
   Stmt& BindNull(int index);
 
   // One step: true when a row is ready, false when done.
@@ -47,12 +54,14 @@ class Stmt {
   Status Run();
 
   int64_t Int(int col) const;
+  double Real(int col) const;
   std::string Text(int col) const;
   bool IsNull(int col) const;
 
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  bool owned_;
 };
 
 class Connection {
@@ -65,6 +74,8 @@ class Connection {
   // A cached prepared statement for `sql` (which must be a literal of the caller's:
   // user input is only ever bound, never spliced).
   Result<Stmt> Prepare(const char* sql);
+  // Prepares SQL assembled at run time from fixed fragments (search filters). Not cached.
+  Result<Stmt> PrepareDynamic(const std::string& sql);
   // Runs SQL text with no parameters (migrations, pragmas, BEGIN/COMMIT).
   Status Exec(const char* sql);
   sqlite3* raw() { return db_; }

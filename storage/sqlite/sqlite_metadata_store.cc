@@ -66,7 +66,8 @@ Result<int> SqliteMetadataStore::SchemaVersion() {
   return row ? static_cast<int>(s.Int(0)) : 0;
 }
 
-Result<Model> SqliteMetadataStore::CreateModel(const NewModel& model, int64_t now_ms) {
+Result<Model> SqliteMetadataStore::CreateModel(const NewModel& model, const Actor& who,
+                                               int64_t now_ms) {
   auto c = pool_->Acquire();
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
@@ -84,6 +85,8 @@ Result<Model> SqliteMetadataStore::CreateModel(const NewModel& model, int64_t no
     id = sqlite3_last_insert_rowid(c->raw());
   }
   RETURN_IF_ERROR(ReplaceTags(*c, id, model.tags));
+  RETURN_IF_ERROR(AppendAudit(*c, who, now_ms, "model.create", model.name, std::nullopt, "", "",
+                              model.description));
   ASSIGN_OR_RETURN(Model out, LoadModel(*c, model.name));
   RETURN_IF_ERROR(txn.Commit());
   return out;
@@ -94,31 +97,8 @@ Result<Model> SqliteMetadataStore::GetModel(const std::string& name) {
   return LoadModel(*c, name);
 }
 
-Result<std::vector<Model>> SqliteMetadataStore::ListModels(const std::string& after_name,
-                                                           int limit) {
-  auto c = pool_->Acquire();
-  std::vector<std::string> names;
-  {
-    ASSIGN_OR_RETURN(Stmt s, c->Prepare("SELECT name FROM models WHERE name > ? ORDER BY name "
-                                        "LIMIT ?"));
-    s.Bind(1, after_name).Bind(2, int64_t{limit});
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      names.push_back(s.Text(0));
-    }
-  }
-  std::vector<Model> out;
-  out.reserve(names.size());
-  for (const auto& n : names) {
-    ASSIGN_OR_RETURN(Model m, LoadModel(*c, n));
-    out.push_back(std::move(m));
-  }
-  return out;
-}
-
 Result<Model> SqliteMetadataStore::UpdateModel(const std::string& name, const ModelPatch& patch,
-                                               int64_t now_ms) {
+                                               const Actor& who, int64_t now_ms) {
   auto c = pool_->Acquire();
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
@@ -132,6 +112,11 @@ Result<Model> SqliteMetadataStore::UpdateModel(const std::string& name, const Mo
     ASSIGN_OR_RETURN(Stmt s, c->Prepare("UPDATE models SET updated_at = ? WHERE id = ?"));
     RETURN_IF_ERROR(s.Bind(1, now_ms).Bind(2, id).Run());
   }
+  std::string changed = patch.description && patch.tags ? "description,tags"
+                        : patch.description             ? "description"
+                        : patch.tags                    ? "tags"
+                                                        : "";
+  RETURN_IF_ERROR(AppendAudit(*c, who, now_ms, "model.update", name, std::nullopt, "", changed));
   ASSIGN_OR_RETURN(Model out, LoadModel(*c, name));
   RETURN_IF_ERROR(txn.Commit());
   return out;

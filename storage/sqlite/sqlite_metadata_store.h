@@ -17,22 +17,44 @@ class SqliteMetadataStore final : public MetadataStore {
   static Result<std::unique_ptr<SqliteMetadataStore>> Open(const std::string& path,
                                                            int pool_size);
 
-  Result<Model> CreateModel(const NewModel& model, int64_t now_ms) override;
+  Result<Model> CreateModel(const NewModel& model, const Actor& who, int64_t now_ms) override;
   Result<Model> GetModel(const std::string& name) override;
-  Result<std::vector<Model>> ListModels(const std::string& after_name, int limit) override;
-  Result<Model> UpdateModel(const std::string& name, const ModelPatch& patch,
+  Result<std::vector<Model>> ListModels(const std::string& after_name, int limit,
+                                        const search::Node* filter) override;
+  Result<Model> UpdateModel(const std::string& name, const ModelPatch& patch, const Actor& who,
                             int64_t now_ms) override;
+
   Result<Version> CreateVersion(const std::string& model, const VersionSpec& spec,
                                 const std::vector<Artifact>& artifacts, bool sealed,
-                                int64_t now_ms) override;
+                                const Actor& who, int64_t now_ms) override;
   Result<Version> GetVersion(const std::string& model, int64_t number) override;
-  Result<std::vector<Version>> ListVersions(const std::string& model, int64_t before, int limit,
-                                            bool include_drafts) override;
-  Status PutDraftArtifact(const std::string& model, int64_t number,
-                          const Artifact& artifact) override;
-  Status DeleteDraftArtifact(const std::string& model, int64_t number,
-                             const std::string& name) override;
-  Result<Version> SealVersion(const std::string& model, int64_t number, int64_t now_ms) override;
+  Result<std::vector<VersionHit>> SearchVersions(const VersionSearch& q) override;
+  Result<int64_t> LatestVersion(const std::string& model) override;
+  Status PutDraftArtifact(const std::string& model, int64_t number, const Artifact& artifact,
+                          const Actor& who) override;
+  Status DeleteDraftArtifact(const std::string& model, int64_t number, const std::string& name,
+                             const Actor& who, int64_t now_ms) override;
+  Result<Version> SealVersion(const std::string& model, int64_t number, const Actor& who,
+                              int64_t now_ms) override;
+  Result<Version> DeleteVersion(const std::string& model, int64_t number,
+                                const std::string& comment, const Actor& who,
+                                int64_t now_ms) override;
+
+  Result<TransitionResult> Transition(const std::string& model, int64_t number,
+                                      const TransitionRequest& req, const Actor& who,
+                                      int64_t now_ms) override;
+  Result<int64_t> VersionInStage(const std::string& model, Stage stage) override;
+  Result<int64_t> ResolveAlias(const std::string& model, const std::string& alias) override;
+  Status SetAlias(const std::string& model, const std::string& alias, int64_t number,
+                  const Actor& who, int64_t now_ms) override;
+  Status DeleteAlias(const std::string& model, const std::string& alias, const Actor& who,
+                     int64_t now_ms) override;
+
+  Result<std::vector<AuditEvent>> ListAudit(const AuditQuery& q) override;
+
+  Result<std::vector<LineageNode>> Downstream(const LineageQuery& q) override;
+  Result<LineageGraph> Graph(const std::string& model, int64_t number, bool up,
+                             int depth) override;
 
   // The schema version now in the file.
   Result<int> SchemaVersion();

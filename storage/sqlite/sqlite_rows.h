@@ -1,7 +1,9 @@
-// Row readers shared by the SQLite store's model and version halves. Internal to storage/sqlite.
+// Row readers and writers shared by the SQLite store's files. Internal to storage/sqlite.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "registry/types.h"
@@ -9,13 +11,31 @@
 
 namespace mv::storage {
 
+// The columns ReadVersionRow expects, in order, for a query over `versions v`.
+inline constexpr const char* kVersionColumns =
+    "v.id, v.number, v.state, v.description, v.meta, v.created_at, v.sealed_at, v.stage, "
+    "v.stage_changed_at, v.deleted_at";
+// Fills a Version (without artifacts and aliases) from a row of kVersionColumns at `first`.
+Version ReadVersionRow(const Stmt& s, const std::string& model, int first = 0);
+
 // The id of model `name`; NotFound when absent.
 Result<int64_t> ModelId(Connection& c, const std::string& name);
 // The full model record with tags and version counts; NotFound when absent.
 Result<Model> LoadModel(Connection& c, const std::string& name);
-// The version's row id and record (artifacts included); NotFound when absent.
+// The version's row id and record (artifacts and aliases included); NotFound when absent.
 Result<std::pair<int64_t, Version>> LoadVersion(Connection& c, const std::string& model,
                                                 int64_t number);
-Result<std::vector<Artifact>> LoadArtifacts(Connection& c, int64_t version_id);
+// Artifacts and aliases of a version row.
+Status LoadVersionDetails(Connection& c, int64_t version_id, Version& v);
+
+// Appends one audit event; call inside the transaction of the change it records.
+Status AppendAudit(Connection& c, const Actor& who, int64_t now_ms, const std::string& action,
+                   const std::string& model, std::optional<int64_t> version,
+                   const std::string& from = "", const std::string& to = "",
+                   const std::string& comment = "");
+
+// Writes a new version's parents, runs/datasets/commits and attributes.
+// InvalidArgument when a parent version does not exist.
+Status InsertLineageAndAttrs(Connection& c, int64_t version_id, const VersionSpec& spec);
 
 }  // namespace mv::storage

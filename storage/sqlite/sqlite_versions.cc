@@ -7,21 +7,6 @@
 namespace mv::storage {
 namespace {
 
-constexpr const char* kVersionColumns =
-    "v.id, v.number, v.state, v.description, v.meta, v.created_at, v.sealed_at";
-
-Version ReadVersion(const Stmt& s, const std::string& model) {
-  Version v;
-  v.model = model;
-  v.number = s.Int(1);
-  v.state = s.Text(2) == "sealed" ? VersionState::kSealed : VersionState::kDraft;
-  v.description = s.Text(3);
-  v.meta_json = s.Text(4);
-  v.created_at_ms = s.Int(5);
-  if (!s.IsNull(6)) v.sealed_at_ms = s.Int(6);
-  return v;
-}
-
 Status InsertArtifact(Connection& c, int64_t version_id, const Artifact& a) {
   {
     ASSIGN_OR_RETURN(Stmt s, c.Prepare("INSERT OR IGNORE INTO blobs(sha256, size, created_at) "
@@ -56,8 +41,9 @@ Result<Model> LoadModel(Connection& c, const std::string& name) {
     ASSIGN_OR_RETURN(
         Stmt s, c.Prepare("SELECT m.id, m.name, m.description, m.owner, m.created_at, "
                           "m.updated_at, (SELECT COALESCE(MAX(number), 0) FROM versions WHERE "
-                          "model_id = m.id AND state = 'sealed'), (SELECT COUNT(*) FROM versions "
-                          "WHERE model_id = m.id AND state = 'sealed') FROM models m "
+                          "model_id = m.id AND state = 'sealed' AND deleted_at IS NULL), "
+                          "(SELECT COUNT(*) FROM versions WHERE model_id = m.id AND "
+                          "state = 'sealed' AND deleted_at IS NULL) FROM models m "
                           "WHERE m.name = ?"));
     s.Bind(1, name);
     ASSIGN_OR_RETURN(bool row, s.Step());
@@ -81,17 +67,41 @@ Result<Model> LoadModel(Connection& c, const std::string& name) {
   return m;
 }
 
-Result<std::vector<Artifact>> LoadArtifacts(Connection& c, int64_t version_id) {
-  ASSIGN_OR_RETURN(Stmt s, c.Prepare("SELECT name, sha256, size, kind, created_at FROM artifacts "
-                                     "WHERE version_id = ? ORDER BY name"));
-  s.Bind(1, version_id);
-  std::vector<Artifact> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    out.push_back(Artifact{s.Text(0), s.Text(1), s.Int(2), s.Text(3), s.Int(4)});
+Version ReadVersionRow(const Stmt& s, const std::string& model, int first) {
+  Version v;
+  v.model = model;
+  v.number = s.Int(first + 1);
+  v.state = s.Text(first + 2) == "sealed" ? VersionState::kSealed : VersionState::kDraft;
+  v.description = s.Text(first + 3);
+  v.meta_json = s.Text(first + 4);
+  v.created_at_ms = s.Int(first + 5);
+  if (!s.IsNull(first + 6)) v.sealed_at_ms = s.Int(first + 6);
+  v.stage = StageFromName(s.Text(first + 7)).value_or(Stage::kNone);
+  if (!s.IsNull(first + 8)) v.stage_changed_at_ms = s.Int(first + 8);
+  if (!s.IsNull(first + 9)) v.deleted_at_ms = s.Int(first + 9);
+  return v;
+}
+
+Status LoadVersionDetails(Connection& c, int64_t version_id, Version& v) {
+  {
+    ASSIGN_OR_RETURN(Stmt s, c.Prepare("SELECT name, sha256, size, kind, created_at FROM "
+                                       "artifacts WHERE version_id = ? ORDER BY name"));
+    s.Bind(1, version_id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      v.artifacts.push_back(Artifact{s.Text(0), s.Text(1), s.Int(2), s.Text(3), s.Int(4)});
+    }
   }
-  return out;
+  ASSIGN_OR_RETURN(Stmt a, c.Prepare("SELECT alias FROM aliases WHERE version_id = ? "
+                                     "ORDER BY alias"));
+  a.Bind(1, version_id);
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, a.Step());
+    if (!row) break;
+    v.aliases.push_back(a.Text(0));
+  }
+  return Status::Ok();
 }
 
 Result<std::pair<int64_t, Version>> LoadVersion(Connection& c, const std::string& model,
@@ -109,16 +119,17 @@ Result<std::pair<int64_t, Version>> LoadVersion(Connection& c, const std::string
       return NotFound("model '" + model + "' has no version " + std::to_string(number));
     }
     id = s.Int(0);
-    v = ReadVersion(s, model);
+    v = ReadVersionRow(s, model);
   }
-  ASSIGN_OR_RETURN(v.artifacts, LoadArtifacts(c, id));
+  RETURN_IF_ERROR(LoadVersionDetails(c, id, v));
   return std::make_pair(id, std::move(v));
 }
 
 Result<Version> SqliteMetadataStore::CreateVersion(const std::string& model,
                                                    const VersionSpec& spec,
                                                    const std::vector<Artifact>& artifacts,
-                                                   bool sealed, int64_t now_ms) {
+                                                   bool sealed, const Actor& who,
+                                                   int64_t now_ms) {
   auto c = pool_->Acquire();
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
@@ -142,6 +153,9 @@ Result<Version> SqliteMetadataStore::CreateVersion(const std::string& model,
     version_id = sqlite3_last_insert_rowid(c->raw());
   }
   for (const auto& a : artifacts) RETURN_IF_ERROR(InsertArtifact(*c, version_id, a));
+  RETURN_IF_ERROR(InsertLineageAndAttrs(*c, version_id, spec));
+  RETURN_IF_ERROR(AppendAudit(*c, who, now_ms, sealed ? "version.create" : "version.draft", model,
+                              number, "", sealed ? "sealed" : "draft", spec.description));
   if (sealed) {
     ASSIGN_OR_RETURN(Stmt s, c->Prepare("UPDATE versions SET state = 'sealed', sealed_at = ? "
                                         "WHERE id = ?"));
@@ -158,48 +172,22 @@ Result<Version> SqliteMetadataStore::GetVersion(const std::string& model, int64_
   return std::move(loaded.second);
 }
 
-Result<std::vector<Version>> SqliteMetadataStore::ListVersions(const std::string& model,
-                                                               int64_t before, int limit,
-                                                               bool include_drafts) {
-  auto c = pool_->Acquire();
-  ASSIGN_OR_RETURN(int64_t model_id, ModelId(*c, model));
-  std::vector<std::pair<int64_t, Version>> rows;
-  {
-    static const std::string sql =
-        std::string("SELECT ") + kVersionColumns +
-        " FROM versions v WHERE v.model_id = ? AND v.number < ? AND (? OR v.state = 'sealed') "
-        "ORDER BY v.number DESC LIMIT ?";
-    ASSIGN_OR_RETURN(Stmt s, c->Prepare(sql.c_str()));
-    s.Bind(1, model_id).Bind(2, before > 0 ? before : INT64_MAX);
-    s.Bind(3, int64_t{include_drafts ? 1 : 0}).Bind(4, int64_t{limit});
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      rows.emplace_back(s.Int(0), ReadVersion(s, model));
-    }
-  }
-  std::vector<Version> out;
-  out.reserve(rows.size());
-  for (auto& [id, v] : rows) {
-    ASSIGN_OR_RETURN(v.artifacts, LoadArtifacts(*c, id));
-    out.push_back(std::move(v));
-  }
-  return out;
-}
-
 Status SqliteMetadataStore::PutDraftArtifact(const std::string& model, int64_t number,
-                                             const Artifact& artifact) {
+                                             const Artifact& artifact, const Actor& who) {
   auto c = pool_->Acquire();
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
   ASSIGN_OR_RETURN(auto loaded, LoadVersion(*c, model, number));
   if (loaded.second.state == VersionState::kSealed) return SealedError(model, number);
   RETURN_IF_ERROR(InsertArtifact(*c, loaded.first, artifact));
+  RETURN_IF_ERROR(AppendAudit(*c, who, artifact.created_at_ms, "artifact.put", model, number, "",
+                              artifact.name + " " + artifact.sha256));
   return txn.Commit();
 }
 
 Status SqliteMetadataStore::DeleteDraftArtifact(const std::string& model, int64_t number,
-                                                const std::string& name) {
+                                                const std::string& name, const Actor& who,
+                                                int64_t now_ms) {
   auto c = pool_->Acquire();
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
@@ -213,11 +201,12 @@ Status SqliteMetadataStore::DeleteDraftArtifact(const std::string& model, int64_
     return NotFound("version " + std::to_string(number) + " of '" + model +
                     "' has no artifact '" + name + "'");
   }
+  RETURN_IF_ERROR(AppendAudit(*c, who, now_ms, "artifact.delete", model, number, name, ""));
   return txn.Commit();
 }
 
 Result<Version> SqliteMetadataStore::SealVersion(const std::string& model, int64_t number,
-                                                 int64_t now_ms) {
+                                                 const Actor& who, int64_t now_ms) {
   auto c = pool_->Acquire();
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
@@ -235,6 +224,7 @@ Result<Version> SqliteMetadataStore::SealVersion(const std::string& model, int64
                                         "WHERE id = ?"));
     RETURN_IF_ERROR(s.Bind(1, now_ms).Bind(2, loaded.first).Run());
   }
+  RETURN_IF_ERROR(AppendAudit(*c, who, now_ms, "version.commit", model, number, "draft", "sealed"));
   ASSIGN_OR_RETURN(auto sealed, LoadVersion(*c, model, number));
   RETURN_IF_ERROR(txn.Commit());
   return std::move(sealed.second);

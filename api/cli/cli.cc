@@ -1,0 +1,131 @@
+// Dispatch of the client verbs: flags, usage errors (exit 2), the server URL, and the
+// Status -> exit code map. The verbs themselves live in push.cc, pull.cc,
+// lifecycle_verbs.cc and query_verbs.cc.
+#include "api/cli/cli.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+
+#include "api/cli/progress.h"
+#include "api/cli/verbs.h"
+
+namespace mv::api::cli {
+
+namespace {
+
+struct Verb {
+  const char* name;
+  const char* usage;
+  std::map<std::string, bool> flags;  // verb flags -> takes a value
+  size_t min_args;
+  size_t max_args;
+  Status (*check)(const Flags&);  // may be null
+  Status (*run)(Context&);
+};
+
+constexpr size_t kMany = 1 << 20;
+
+const std::vector<Verb>& Verbs() {
+  static const std::vector<Verb> verbs = {
+      {"push", "push MODEL FILE|NAME=FILE... [--meta meta.json] [--stage STAGE]",
+       {{"meta", true}, {"stage", true}}, 2, kMany, CheckPush, Push},
+      {"pull", "pull MODEL[:VERSION] [ARTIFACT] [-o DIR]", {{"output", true}}, 1, 2, CheckPull,
+       Pull},
+      {"get", "get MODEL[:VERSION]", {}, 1, 1, CheckGet, Get},
+      {"promote",
+       "promote MODEL VERSION STAGE [--comment TEXT] [--force] [--keep-previous]",
+       {{"comment", true}, {"force", false}, {"keep-previous", false}}, 3, 3, nullptr, Promote},
+      {"alias", "alias MODEL ALIAS [VERSION] [--delete]", {{"delete", false}}, 2, 3, CheckAlias,
+       Alias},
+      {"history", "history MODEL [--stage production] [--at RFC3339]",
+       {{"stage", true}, {"at", true}}, 1, 1, CheckHistory, History},
+      {"lineage",
+       "lineage --dataset D|--commit C|--run R|--parent MODEL:VERSION [--transitive]\n"
+       "  lineage MODEL:VERSION [--direction up|down] [--depth N]",
+       {{"dataset", true}, {"commit", true}, {"run", true}, {"parent", true},
+        {"transitive", false}, {"direction", true}, {"depth", true}},
+       0, 1, CheckLineage, Lineage},
+      {"search", "search FILTER [--limit N]", {{"limit", true}}, 0, kMany, CheckSearch, Search},
+  };
+  return verbs;
+}
+
+int Usage(const Verb& verb, const std::string& problem) {
+  std::fprintf(stderr, "modelvault %s: %s\nusage: modelvault %s\n", verb.name, problem.c_str(),
+               verb.usage);
+  return kExitUsage;
+}
+
+// Flags, argument counts and the verb's own rules; nullopt when the verb may run.
+std::optional<int> CheckUsage(const Verb& verb, const Result<Flags>& flags) {
+  if (!flags.ok()) return Usage(verb, flags.status().message());
+  if (flags->Has("help")) {
+    std::printf("usage: modelvault %s\n%s", verb.usage, ClientUsage());
+    return kExitOk;
+  }
+  size_t n = flags->positional().size();
+  if (n < verb.min_args) return Usage(verb, "missing arguments");
+  if (n > verb.max_args) return Usage(verb, "too many arguments");
+  if (verb.check != nullptr) {
+    Status s = verb.check(*flags);
+    if (!s.ok()) return Usage(verb, s.message());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+const char* ClientUsage() {
+  return R"(
+client commands (talk to a server: --server URL, else $MODELVAULT_URL, else
+http://127.0.0.1:8080; --json prints the server's JSON):
+  push MODEL FILE|NAME=FILE... [--meta meta.json] [--stage STAGE]
+                          upload files as a new version (created when missing); prints it
+  pull MODEL[:VERSION] [ARTIFACT] [-o DIR]
+                          download and verify SHA-256 (VERSION: N, latest, a stage, @alias)
+  get MODEL[:VERSION]     show a model or a version
+  promote MODEL VERSION STAGE [--comment TEXT] [--force] [--keep-previous]
+                          move a version to staging, production, archived or none
+  alias MODEL ALIAS [VERSION] [--delete]
+                          show, set or delete a movable name
+  history MODEL [--stage production] [--at RFC3339]
+                          what held a stage, over time or at one instant
+  lineage --dataset D|--commit C|--run R|--parent MODEL:VERSION [--transitive]
+  lineage MODEL:VERSION [--direction up|down] [--depth N]
+                          versions made from a thing; the graph around a version
+  search FILTER [--limit N]
+                          versions matching a filter, e.g. "stage = 'production'"
+
+exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict or refused by policy
+)";
+}
+
+int Run(const std::string& cmd, const std::vector<std::string>& args) {
+  const Verb* verb = nullptr;
+  for (const Verb& v : Verbs()) {
+    if (cmd == v.name) verb = &v;
+  }
+  if (verb == nullptr) {
+    std::fprintf(stderr, "modelvault: unknown command '%s' (see modelvault help)\n", cmd.c_str());
+    return kExitUsage;
+  }
+  std::map<std::string, bool> known = verb->flags;
+  known.insert({{"server", true}, {"json", false}, {"help", false}});
+  Result<Flags> flags = Flags::Parse(ExpandShortFlags(args), known);
+  if (std::optional<int> code = CheckUsage(*verb, flags)) return *code;
+
+  const char* env = std::getenv("MODELVAULT_URL");
+  std::string url = flags->Get("server", env != nullptr && *env != '\0' ? env : kDefaultServer);
+  Result<ServerUrl> server = ParseServerUrl(url);
+  if (!server.ok()) return Usage(*verb, server.status().message());
+
+  ApiClient client(*server);
+  Context ctx{client, *flags, flags->Has("json"), ProgressBar::StdoutIsTerminal()};
+  Status s = verb->run(ctx);
+  std::fflush(stdout);
+  if (!s.ok()) std::fprintf(stderr, "modelvault %s: %s\n", verb->name, s.message().c_str());
+  return ExitCodeFor(s);
+}
+
+}  // namespace mv::api::cli

@@ -1,0 +1,125 @@
+// pull MODEL[:VERSION] [ARTIFACT] [-o DIR]: resolve the version once, then download each
+// artifact of that exact version number into DIR/NAME.part while hashing it, and rename it
+// into place only when its SHA-256 and size match the version's record.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "api/cli/output.h"
+#include "api/cli/progress.h"
+#include "api/cli/sha256.h"
+#include "api/cli/verbs.h"
+
+namespace mv::api::cli {
+
+namespace {
+
+using nlohmann::json;
+
+// Writes whole buffers to `fd`, retrying short writes.
+Status WriteAll(int fd, const char* data, size_t n, const std::string& path) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, data, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return Internal("cannot write " + path + ": " + std::strerror(errno));
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
+  return Status::Ok();
+}
+
+// Downloads into `part`, returns the SHA-256 of what arrived and its size.
+Status Fetch(Context& ctx, const std::string& url, const std::string& part, int64_t size,
+             const std::string& label, std::string* digest, int64_t* got) {
+  int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Internal("cannot create " + part + ": " + std::strerror(errno));
+  Sha256 hasher;
+  ProgressBar bar(label, size, ctx.progress);
+  *got = 0;
+  Status s = ctx.client.Download(url, [&](const char* data, size_t n) {
+    RETURN_IF_ERROR(WriteAll(fd, data, n, part));
+    hasher.Update(data, n);
+    *got += static_cast<int64_t>(n);
+    bar.Update(*got);
+    return Status::Ok();
+  });
+  bar.Finish();
+  if (s.ok() && ::fsync(fd) != 0) s = Internal("cannot sync " + part + ": " + std::strerror(errno));
+  if (::close(fd) != 0 && s.ok()) s = Internal("cannot close " + part);
+  *digest = hasher.HexDigest();
+  return s;
+}
+
+Status PullArtifact(Context& ctx, const std::string& model, int64_t version, const json& a,
+                    const std::filesystem::path& dir) {
+  const std::string name = Text(a, "name");
+  const std::string want = Text(a, "sha256");
+  std::optional<int64_t> size = Int(a, "size");
+  if (!IsSafeFileName(name) || want.empty() || !size) {
+    return Internal("the server listed an artifact with a bad name, size or digest");
+  }
+  const std::string final_path = (dir / name).string();
+  const std::string part = final_path + ".part";
+  const std::string url =
+      VersionPath(model, std::to_string(version)) + "/artifacts/" + UrlEncode(name);
+  std::string digest;
+  int64_t got = 0;
+  Status s = Fetch(ctx, url, part, *size, "pulling " + name, &digest, &got);
+  if (s.ok() && (digest != want || got != *size)) {
+    s = DataLoss(name + ": the downloaded bytes do not match the registry's record (want sha256 " +
+                 want + ", " + std::to_string(*size) + " bytes; got " + digest + ", " +
+                 std::to_string(got) + " bytes); the download was discarded");
+  }
+  if (!s.ok()) {
+    ::unlink(part.c_str());
+    return s;
+  }
+  if (std::rename(part.c_str(), final_path.c_str()) != 0) {
+    std::string err = std::strerror(errno);
+    ::unlink(part.c_str());
+    return Internal("cannot rename " + part + " to " + final_path + ": " + err);
+  }
+  if (!ctx.json) {
+    std::printf("%s  %s  %s\n", final_path.c_str(), FormatBytes(*size).c_str(), want.c_str());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status CheckPull(const Flags& flags) {
+  return ParseVersionRef(flags.positional()[0], "latest").status();
+}
+
+Status Pull(Context& ctx) {
+  const auto& pos = ctx.flags.positional();
+  ASSIGN_OR_RETURN(VersionRef ref, ParseVersionRef(pos[0], "latest"));
+  ASSIGN_OR_RETURN(json v, ctx.client.Get(VersionPath(ref.model, ref.ref)));
+  std::optional<int64_t> number = Int(v, "version");
+  if (!number) return Internal("the server's version answer has no version number");
+  json artifacts = Array(v, "artifacts");
+  if (pos.size() > 1) {
+    json picked = json::array();
+    for (const json& a : artifacts) {
+      if (Text(a, "name") == pos[1]) picked.push_back(a);
+    }
+    if (picked.empty()) {
+      return NotFound(ref.model + " version " + std::to_string(*number) + " has no artifact '" +
+                      pos[1] + "'");
+    }
+    artifacts = picked;
+  }
+  std::filesystem::path dir = ctx.flags.Get("output", ".");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Internal("cannot create " + dir.string() + ": " + ec.message());
+  for (const json& a : artifacts) RETURN_IF_ERROR(PullArtifact(ctx, ref.model, *number, a, dir));
+  if (ctx.json) PrintJson(v);
+  return Status::Ok();
+}
+
+}  // namespace mv::api::cli

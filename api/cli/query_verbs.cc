@@ -1,0 +1,134 @@
+// lineage and search: questions across versions, for CI ("which versions used this dataset",
+// "every production version with accuracy > 0.9").
+#include <cstdio>
+
+#include "api/cli/output.h"
+#include "api/cli/verbs.h"
+
+namespace mv::api::cli {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kLineageKeys[] = {"dataset", "commit", "run", "parent"};
+constexpr int64_t kSearchPageSize = 200;
+
+// The one of --dataset/--commit/--run/--parent that is set, or "" when none is.
+std::string LineageKey(const Flags& flags) {
+  for (const char* key : kLineageKeys) {
+    if (flags.Has(key)) return key;
+  }
+  return "";
+}
+
+std::string NodeLabel(const json& n) {
+  if (!n.is_object()) return n.dump();
+  if (n.contains("model")) return VersionLabel(n);
+  std::string kind = Text(n, "kind");
+  std::string ref = Text(n, "ref");
+  if (ref.empty()) ref = Text(n, "id");
+  return kind.empty() ? n.dump() : kind + " " + ref;
+}
+
+void PrintGraph(const json& g) {
+  std::vector<std::vector<std::string>> rows = {{"NODE", "STAGE"}};
+  for (const json& n : Array(g, "nodes")) rows.push_back({NodeLabel(n), Text(n, "stage")});
+  std::fputs(FormatTable(rows).c_str(), stdout);
+  json edges = Array(g, "edges");
+  if (edges.empty()) return;
+  rows = {{"FROM", "TO", "RELATION"}};
+  for (const json& e : edges) {
+    rows.push_back({e.contains("from") && e["from"].is_object() ? NodeLabel(e["from"])
+                                                                 : Text(e, "from"),
+                    e.contains("to") && e["to"].is_object() ? NodeLabel(e["to"]) : Text(e, "to"),
+                    Text(e, "relation")});
+  }
+  std::fputs(("\n" + FormatTable(rows)).c_str(), stdout);
+}
+
+Status LineageGraph(Context& ctx) {
+  ASSIGN_OR_RETURN(VersionRef ref, ParseVersionRef(ctx.flags.positional()[0], "latest"));
+  std::string path = VersionPath(ref.model, ref.ref) + "/lineage?direction=" +
+                     UrlEncode(ctx.flags.Get("direction", "up"));
+  if (ctx.flags.Has("depth")) path += "&depth=" + UrlEncode(ctx.flags.Get("depth", ""));
+  ASSIGN_OR_RETURN(json g, ctx.client.Get(path));
+  if (ctx.json) {
+    PrintJson(g);
+  } else {
+    PrintGraph(g);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status CheckLineage(const Flags& flags) {
+  int given = static_cast<int>(flags.positional().size());
+  for (const char* key : kLineageKeys) given += flags.Has(key) ? 1 : 0;
+  if (given != 1) {
+    return InvalidArgument(
+        "give exactly one of MODEL:VERSION, --dataset, --commit, --run or --parent");
+  }
+  if (flags.positional().empty()) {
+    if (flags.Has("direction") || flags.Has("depth")) {
+      return InvalidArgument("--direction and --depth go with MODEL:VERSION");
+    }
+    return Status::Ok();
+  }
+  if (flags.Has("transitive")) return InvalidArgument("--transitive goes with --dataset etc.");
+  std::string direction = flags.Get("direction", "up");
+  if (direction != "up" && direction != "down") {
+    return InvalidArgument("--direction must be up or down");
+  }
+  RETURN_IF_ERROR(flags.GetInt("depth", 1, 1, 1000).status());
+  return ParseVersionRef(flags.positional()[0], "latest").status();
+}
+
+Status Lineage(Context& ctx) {
+  if (!ctx.flags.positional().empty()) return LineageGraph(ctx);
+  const std::string key = LineageKey(ctx.flags);
+  std::string path = "/api/v1/lineage?" + key + "=" + UrlEncode(ctx.flags.Get(key, ""));
+  if (ctx.flags.Has("transitive")) path += "&transitive=true";
+  ASSIGN_OR_RETURN(json found, ctx.client.Get(path));
+  if (ctx.json) {
+    PrintJson(found);
+  } else {
+    PrintVersionList(Array(found, "versions"));
+  }
+  return Status::Ok();
+}
+
+Status CheckSearch(const Flags& flags) {
+  return flags.GetInt("limit", 1000, 1, 1000000).status();
+}
+
+Status Search(Context& ctx) {
+  std::string filter;
+  for (const std::string& word : ctx.flags.positional()) {
+    filter += (filter.empty() ? "" : " ") + word;
+  }
+  ASSIGN_OR_RETURN(int64_t limit, ctx.flags.GetInt("limit", 1000, 1, 1000000));
+  json all = json::array();
+  std::string token;
+  do {
+    int64_t page = std::min<int64_t>(kSearchPageSize, limit - static_cast<int64_t>(all.size()));
+    std::string path = "/api/v1/versions?filter=" + UrlEncode(filter) +
+                       "&limit=" + std::to_string(page);
+    if (!token.empty()) path += "&page_token=" + UrlEncode(token);
+    ASSIGN_OR_RETURN(json answer, ctx.client.Get(path));
+    json versions = Array(answer, "versions");
+    for (const json& v : versions) all.push_back(v);
+    token = Text(answer, "next_page_token");
+    if (versions.empty()) break;  // a token with an empty page would never end
+  } while (!token.empty() && static_cast<int64_t>(all.size()) < limit);
+  if (static_cast<int64_t>(all.size()) > limit) all.erase(all.begin() + limit, all.end());
+  if (ctx.json) {
+    PrintJson({{"versions", all}, {"next_page_token", token.empty() ? json() : json(token)}});
+  } else {
+    PrintVersionList(all);
+  }
+  return Status::Ok();
+}
+
+}  // namespace mv::api::cli

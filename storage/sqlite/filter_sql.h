@@ -1,0 +1,27 @@
+// Compiles a parsed search filter into an SQL boolean expression over the store's tables,
+// with every user value as a bound parameter (never spliced into the SQL text).
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "registry/search/filter.h"
+#include "registry/status.h"
+
+namespace mv::storage {
+
+using SqlParam = std::variant<int64_t, double, std::string>;
+
+struct SqlFragment {
+  std::string sql = "1";
+  std::vector<SqlParam> params;
+};
+
+// For a query over `versions v JOIN models m ON m.id = v.model_id`. nullptr matches all.
+// InvalidArgument for a value of the wrong type (e.g. version = 'x', a bad timestamp).
+Result<SqlFragment> CompileVersionFilter(const search::Node* node);
+// For a query over `models m`: version fields match when any live version matches.
+Result<SqlFragment> CompileModelFilter(const search::Node* node);
+
+}  // namespace mv::storage

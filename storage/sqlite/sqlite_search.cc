@@ -1,0 +1,88 @@
+// Listing and searching models and versions with the filter language, keyset-paged.
+#include "storage/sqlite/filter_sql.h"
+#include "storage/sqlite/sqlite_metadata_store.h"
+#include "storage/sqlite/sqlite_rows.h"
+
+namespace mv::storage {
+namespace {
+
+void BindAll(Stmt& s, const std::vector<SqlParam>& params, int first) {
+  int i = first;
+  for (const SqlParam& p : params) {
+    if (const auto* n = std::get_if<int64_t>(&p)) {
+      s.Bind(i++, *n);
+    } else if (const auto* d = std::get_if<double>(&p)) {
+      s.Bind(i++, *d);
+    } else {
+      s.Bind(i++, std::get<std::string>(p));
+    }
+  }
+}
+
+}  // namespace
+
+Result<std::vector<Model>> SqliteMetadataStore::ListModels(const std::string& after_name,
+                                                           int limit,
+                                                           const search::Node* filter) {
+  ASSIGN_OR_RETURN(SqlFragment where, CompileModelFilter(filter));
+  auto c = pool_->Acquire();
+  std::vector<std::string> names;
+  {
+    ASSIGN_OR_RETURN(Stmt s, c->PrepareDynamic("SELECT m.name FROM models m WHERE m.name > ? AND (" +
+                                               where.sql + ") ORDER BY m.name LIMIT ?"));
+    s.Bind(1, after_name);
+    BindAll(s, where.params, 2);
+    s.Bind(static_cast<int>(where.params.size()) + 2, int64_t{limit});
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      names.push_back(s.Text(0));
+    }
+  }
+  std::vector<Model> out;
+  out.reserve(names.size());
+  for (const auto& n : names) {
+    ASSIGN_OR_RETURN(Model m, LoadModel(*c, n));
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+Result<std::vector<VersionHit>> SqliteMetadataStore::SearchVersions(const VersionSearch& q) {
+  ASSIGN_OR_RETURN(SqlFragment where, CompileVersionFilter(q.filter));
+  const char* cmp = q.newest_first ? "<" : ">";
+  std::string sql = std::string("SELECT m.name, ") + kVersionColumns +
+                    " FROM versions v JOIN models m ON m.id = v.model_id"
+                    " WHERE v.deleted_at IS NULL AND (? OR v.state = 'sealed')"
+                    " AND (? = '' OR m.name = ?)"
+                    " AND (? OR (v.created_at, v.id) " + cmp + " (?, ?))"
+                    " AND (" + where.sql + ")"
+                    " ORDER BY v.created_at " + (q.newest_first ? "DESC" : "ASC") +
+                    ", v.id " + (q.newest_first ? "DESC" : "ASC") + " LIMIT ?";
+  auto c = pool_->Acquire();
+  std::vector<VersionHit> out;
+  std::vector<int64_t> ids;
+  {
+    ASSIGN_OR_RETURN(Stmt s, c->PrepareDynamic(sql));
+    s.Bind(1, int64_t{q.include_drafts ? 1 : 0}).Bind(2, q.model).Bind(3, q.model);
+    s.Bind(4, int64_t{q.after ? 0 : 1});
+    s.Bind(5, q.after ? q.after->first : 0).Bind(6, q.after ? q.after->second : 0);
+    BindAll(s, where.params, 7);
+    s.Bind(static_cast<int>(where.params.size()) + 7, int64_t{q.limit});
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      VersionHit hit;
+      hit.version = ReadVersionRow(s, s.Text(0), 1);
+      hit.cursor = {hit.version.created_at_ms, s.Int(1)};
+      ids.push_back(s.Int(1));
+      out.push_back(std::move(hit));
+    }
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    RETURN_IF_ERROR(LoadVersionDetails(*c, ids[i], out[i].version));
+  }
+  return out;
+}
+
+}  // namespace mv::storage
