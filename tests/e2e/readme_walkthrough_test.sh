@@ -34,6 +34,29 @@ curl -sS "$BASE/api/v1/models/resnet18/versions/2/artifacts/model.onnx" | sha256
   grep -q "^$want " || fail "draft-uploaded artifact differs"
 ok "downloads hash to the uploaded SHA-256"
 
+# lifecycle as the walk-through left it
+expect_status 200 GET "$BASE/api/v1/models/resnet18/versions/production"
+[ "$(json 'd["version"]' "$WORK/body")" = 1 ] || fail "production is not version 1"
+[ "$(json 'd["aliases"]' "$WORK/body")" = "['champion']" ] || fail "champion alias missing"
+expect_status 200 GET "$BASE/api/v1/models/resnet18/stages/staging"
+[ "$(json 'd["version"]' "$WORK/body")" = 2 ] || fail "staging is not version 2"
+cmp -s weights.pt out/champion.pt || fail "download through @champion differs"
+expect_status 200 GET "$BASE/api/v1/models/resnet18/history?stage=production"
+[ "$(json '[(i["version"], i["until"]) for i in d["timeline"]]' "$WORK/body")" = "[(1, None)]" ] ||
+  fail "production timeline: $(cat "$WORK/body")"
+expect_status 200 GET "$BASE/api/v1/audit?model=resnet18&action=stage"
+[ "$(json '[(e["version"], e["from"], e["to"]) for e in d["events"]]' "$WORK/body")" = \
+  "[(1, 'none', 'production'), (2, 'none', 'staging')]" ] || fail "audit: $(cat "$WORK/body")"
+expect_status 200 GET "$BASE/api/v1/lineage?run=r-42"
+[ "$(json '[v["version"] for v in d["versions"]]' "$WORK/body")" = "[1]" ] || fail "run lineage"
+expect_status 200 GET "$BASE/api/v1/lineage?parent=resnet18:1"
+[ "$(json '[v["version"] for v in d["versions"]]' "$WORK/body")" = "[2]" ] || fail "parent lineage"
+grep -q '"version":1' walkthrough.out || fail "walk-through printed no version JSON"
+expect_status 200 GET "$BASE/api/v1/versions" -G --data-urlencode "filter=stage = 'production'"
+[ "$(json '[(v["model"], v["version"]) for v in d["versions"]]' "$WORK/body")" = "[('resnet18', 1)]" ] ||
+  fail "search: $(cat "$WORK/body")"
+ok "stages, aliases, history, audit, lineage and search answer as the walk-through set them"
+
 # immutability: PUT and DELETE on a sealed version answer 409 and change nothing
 expect_status 409 PUT "$BASE/api/v1/models/resnet18/versions/1/artifacts/model.onnx" -T weights.pt
 expect_json_error failed_precondition
@@ -103,6 +126,8 @@ expect_status 200 GET "$BASE/api/v1/models/resnet18/versions/1/artifacts/model.o
 cmp -s "$WORK/body" model.onnx || fail "bytes differ after restart"
 expect_status 200 GET "$BASE/api/v1/models/resnet18"
 [ "$(json 'd["latest_version"]' "$WORK/body")" = 2 ] || fail "latest_version after restart"
+expect_status 200 GET "$BASE/api/v1/models/resnet18/versions/@champion"
+[ "$(json 'd["stage"]' "$WORK/body")" = production ] || fail "stage lost across restart"
 expect_status 200 GET "$BASE/readyz"
 stop_server
 ok "data survives a stop and a start; SIGTERM exits 0"
