@@ -35,6 +35,21 @@ Result<std::optional<std::pair<int64_t, int64_t>>> ProductionHolder(Connection& 
   return std::optional<std::pair<int64_t, int64_t>>(std::make_pair(s.Int(0), s.Int(1)));
 }
 
+// The version number `alias` points at, or nullopt.
+Result<std::optional<int64_t>> AliasTarget(Connection& c, int64_t model_id,
+                                           const std::string& alias) {
+  ASSIGN_OR_RETURN(Stmt s, c.Prepare("SELECT v.number FROM aliases a JOIN versions v ON "
+                                     "v.id = a.version_id WHERE a.model_id = ? AND a.alias = ?"));
+  s.Bind(1, model_id).Bind(2, alias);
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<int64_t>();
+  return std::optional<int64_t>(s.Int(0));
+}
+
+Status NoAlias(const std::string& model, const std::string& alias) {
+  return NotFound("model '" + model + "' has no alias '" + alias + "'");
+}
+
 }  // namespace
 
 Result<TransitionResult> SqliteMetadataStore::Transition(const std::string& model, int64_t number,
@@ -101,12 +116,9 @@ Result<int64_t> SqliteMetadataStore::ResolveAlias(const std::string& model,
                                                   const std::string& alias) {
   auto c = pool_->Acquire();
   ASSIGN_OR_RETURN(int64_t model_id, ModelId(*c, model));
-  ASSIGN_OR_RETURN(Stmt s, c->Prepare("SELECT v.number FROM aliases a JOIN versions v ON "
-                                      "v.id = a.version_id WHERE a.model_id = ? AND a.alias = ?"));
-  s.Bind(1, model_id).Bind(2, alias);
-  ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return NotFound("model '" + model + "' has no alias '" + alias + "'");
-  return s.Int(0);
+  ASSIGN_OR_RETURN(std::optional<int64_t> target, AliasTarget(*c, model_id, alias));
+  if (!target) return NoAlias(model, alias);
+  return *target;
 }
 
 Status SqliteMetadataStore::SetAlias(const std::string& model, const std::string& alias,
@@ -117,15 +129,9 @@ Status SqliteMetadataStore::SetAlias(const std::string& model, const std::string
   ASSIGN_OR_RETURN(int64_t model_id, ModelId(*c, model));
   ASSIGN_OR_RETURN(auto loaded, LoadVersion(*c, model, number));
   RETURN_IF_ERROR(CheckLiveSealed(model, loaded.second, "giving it an alias"));
-  std::string previous;
-  {
-    ASSIGN_OR_RETURN(Stmt s, c->Prepare("SELECT v.number FROM aliases a JOIN versions v ON "
-                                        "v.id = a.version_id WHERE a.model_id = ? AND a.alias = ?"));
-    s.Bind(1, model_id).Bind(2, alias);
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (row) previous = std::to_string(s.Int(0));
-  }
-  if (previous == std::to_string(number)) return txn.Commit();  // already there: no event
+  ASSIGN_OR_RETURN(std::optional<int64_t> target, AliasTarget(*c, model_id, alias));
+  if (target == number) return txn.Commit();  // already there: no event
+  const std::string previous = target ? std::to_string(*target) : "";
   {
     ASSIGN_OR_RETURN(Stmt s, c->Prepare("INSERT INTO aliases(model_id, alias, version_id, "
                                         "updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(model_id, "
@@ -144,15 +150,9 @@ Status SqliteMetadataStore::DeleteAlias(const std::string& model, const std::str
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
   ASSIGN_OR_RETURN(int64_t model_id, ModelId(*c, model));
-  int64_t number = 0;
-  {
-    ASSIGN_OR_RETURN(Stmt s, c->Prepare("SELECT v.number FROM aliases a JOIN versions v ON "
-                                        "v.id = a.version_id WHERE a.model_id = ? AND a.alias = ?"));
-    s.Bind(1, model_id).Bind(2, alias);
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return NotFound("model '" + model + "' has no alias '" + alias + "'");
-    number = s.Int(0);
-  }
+  ASSIGN_OR_RETURN(std::optional<int64_t> target, AliasTarget(*c, model_id, alias));
+  if (!target) return NoAlias(model, alias);
+  const int64_t number = *target;
   {
     ASSIGN_OR_RETURN(Stmt s, c->Prepare("DELETE FROM aliases WHERE model_id = ? AND alias = ?"));
     RETURN_IF_ERROR(s.Bind(1, model_id).Bind(2, alias).Run());
