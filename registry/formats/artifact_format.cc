@@ -1,0 +1,61 @@
+#include "registry/formats/artifact_format.h"
+
+#include <algorithm>
+
+#include "registry/formats/sniff.h"
+
+namespace mv::formats {
+
+const char* LevelName(Finding::Level level) {
+  switch (level) {
+    case Finding::Level::kInfo: return "info";
+    case Finding::Level::kWarning: return "warning";
+    case Finding::Level::kError: return "error";
+  }
+  return "info";
+}
+
+const char* SafetyName(Safety s) {
+  switch (s) {
+    case Safety::kSafe: return "safe";
+    case Safety::kUnsafe: return "unsafe";
+    case Safety::kUnknown: return "unknown";
+  }
+  return "unknown";
+}
+
+void FormatRegistry::Register(std::unique_ptr<ArtifactFormat> format) {
+  formats_.push_back(std::move(format));
+}
+
+const ArtifactFormat* FormatRegistry::Find(std::string_view head, int64_t size,
+                                           std::string_view name) const {
+  for (const auto& f : formats_) {
+    if (f->Sniff(head, size, name)) return f.get();
+  }
+  return nullptr;
+}
+
+Result<Inspection> FormatRegistry::Inspect(BlobReader& bytes, std::string_view name,
+                                           const InspectLimits& limits) const {
+  std::string head(static_cast<size_t>(std::min<int64_t>(bytes.size(), kSniffBytes)), '\0');
+  size_t got = 0;
+  while (got < head.size()) {
+    ASSIGN_OR_RETURN(size_t n, bytes.ReadAt(static_cast<int64_t>(got), head.data() + got,
+                                            head.size() - got));
+    if (n == 0) break;
+    got += n;
+  }
+  head.resize(got);
+  const ArtifactFormat* f = Find(head, bytes.size(), name);
+  if (f == nullptr) {
+    Inspection opaque;
+    opaque.kind = SniffKind(head, bytes.size());
+    opaque.safety = Safety::kUnknown;
+    opaque.verdict = "stored and checksummed; not a format the registry inspects";
+    return opaque;
+  }
+  return f->Inspect(bytes, name, limits);
+}
+
+}  // namespace mv::formats
