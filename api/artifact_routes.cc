@@ -84,6 +84,12 @@ void RegisterArtifactRoutes(Router& router, Services& s) {
   const std::string path = "/api/v1/models/{m}/versions/{v}/artifacts/{name}";
   router.Add("PUT", path, [&v](Ctx& ctx) { return PutArtifact(ctx, v); });
   router.Add("GET", path, [&v](Ctx& ctx) { return GetArtifact(ctx, v); });
+  router.Add("GET", path + "/inspection", [&v](Ctx& ctx) {
+    ASSIGN_OR_RETURN(int64_t number, v.Resolve(ctx.Param("m"), ctx.Param("v")));
+    ASSIGN_OR_RETURN(InspectionRecord r, v.Inspection(ctx.Param("m"), number, ctx.Param("name")));
+    SendJson(ctx, 200, InspectionJson(r, /*with_summary=*/true));
+    return Status::Ok();
+  });
   router.Add("DELETE", path, [&v](Ctx& ctx) {
     ASSIGN_OR_RETURN(int64_t number, ParseVersionNumber(ctx.Param("v")));
     RETURN_IF_ERROR(v.DeleteDraftArtifact(ctx.Param("m"), number, ctx.Param("name"), ctx.Who()));

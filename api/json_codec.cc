@@ -17,14 +17,34 @@ json ModelJson(const Model& m) {
               {"version_count", m.version_count}};
 }
 
+json InspectionJson(const InspectionRecord& r, bool with_summary) {
+  json out = {{"kind", r.kind},
+              {"safety", r.safety},
+              {"verdict", r.verdict},
+              {"errors", r.error_count},
+              {"warnings", r.warning_count}};
+  json findings = json::parse(r.findings_json, nullptr, /*allow_exceptions=*/false);
+  out["findings"] = findings.is_discarded() ? json::array() : std::move(findings);
+  if (with_summary) {
+    json summary = json::parse(r.summary_json, nullptr, /*allow_exceptions=*/false);
+    out["summary"] = summary.is_discarded() ? json::object() : std::move(summary);
+  }
+  return out;
+}
+
 json ArtifactJson(const std::string& model, int64_t version, const Artifact& a) {
+  const std::string url = "/api/v1/models/" + model + "/versions/" + std::to_string(version) +
+                          "/artifacts/" + a.name;
   return json{{"name", a.name},
               {"kind", a.kind},
               {"size", a.size},
               {"sha256", a.sha256},
+              {"safety", a.safety},
+              {"quarantined", a.quarantined},
+              {"inspection", a.inspection ? InspectionJson(*a.inspection, false) : json()},
               {"created_at", FormatRfc3339Ms(a.created_at_ms)},
-              {"url", "/api/v1/models/" + model + "/versions/" + std::to_string(version) +
-                          "/artifacts/" + a.name}};
+              {"url", url},
+              {"inspection_url", url + "/inspection"}};
 }
 
 json VersionJson(const Version& v) {

@@ -10,6 +10,8 @@
 namespace mv::api {
 
 nlohmann::json ModelJson(const Model& m);
+// The inspection of an artifact; the (possibly large) summary only when asked for.
+nlohmann::json InspectionJson(const InspectionRecord& r, bool with_summary);
 nlohmann::json ArtifactJson(const std::string& model, int64_t version, const Artifact& a);
 nlohmann::json VersionJson(const Version& v);
 nlohmann::json AuditEventJson(const AuditEvent& e);

@@ -17,6 +17,7 @@
 #include "api/http_server.h"
 #include "api/routes.h"
 #include "registry/clock.h"
+#include "registry/formats/builtin.h"
 #include "registry/inference/ort_info.h"
 #include "registry/lifecycle_service.h"
 #include "registry/model_service.h"
@@ -44,6 +45,9 @@ serve flags:
   --port-file FILE        write the bound port to FILE once listening
   --max-upload-bytes N    largest request body and artifact, e.g. 64G (default 64G)
   --http-threads N        HTTP worker threads (default 16)
+  --pickle-policy P       artifacts whose loading runs code (pickles, unsafe torch files):
+                          reject | quarantine (kept, flagged, never promoted) | allow
+                          (default quarantine)
   --quiet                 do not log each request to stderr
 )";
 
@@ -67,10 +71,18 @@ bool WritePortFile(const std::string& path, int port) {
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
+mv::Result<mv::PicklePolicy> ParsePicklePolicy(const std::string& name) {
+  if (name == "reject") return mv::PicklePolicy::kReject;
+  if (name == "quarantine") return mv::PicklePolicy::kQuarantine;
+  if (name == "allow") return mv::PicklePolicy::kAllow;
+  return mv::InvalidArgument("--pickle-policy must be reject, quarantine or allow");
+}
+
 int Serve(const std::vector<std::string>& args) {
   auto flags = mv::api::Flags::Parse(
       args, {{"data-dir", true}, {"host", true}, {"port", true}, {"port-file", true},
-             {"max-upload-bytes", true}, {"http-threads", true}, {"quiet", false}});
+             {"max-upload-bytes", true}, {"http-threads", true}, {"quiet", false},
+             {"pickle-policy", true}});
   if (!flags.ok()) return Fail(flags.status(), 2);
   auto port = flags->GetInt("port", 8080, 0, 65535);
   auto max_bytes = flags->GetBytes("max-upload-bytes", int64_t{64} << 30);
@@ -78,6 +90,8 @@ int Serve(const std::vector<std::string>& args) {
   for (const mv::Status& s : {port.status(), max_bytes.status(), threads.status()}) {
     if (!s.ok()) return Fail(s, 2);
   }
+  auto policy = ParsePicklePolicy(flags->Get("pickle-policy", "quarantine"));
+  if (!policy.ok()) return Fail(policy.status(), 2);
   const std::string data_dir = flags->Get("data-dir", "./data");
   const std::string host = flags->Get("host", "127.0.0.1");
   if (::mkdir(data_dir.c_str(), 0755) != 0 && errno != EEXIST) {
@@ -94,8 +108,10 @@ int Serve(const std::vector<std::string>& args) {
   mv::VersionLimits limits;
   limits.max_artifact_bytes = *max_bytes;
   mv::ModelService models(**meta, clock);
-  mv::VersionService versions(**meta, **blobs, clock, limits);
-  mv::LifecycleService lifecycle(**meta, clock);
+  mv::formats::FormatRegistry formats;
+  mv::formats::RegisterBuiltinFormats(formats);
+  mv::VersionService versions(**meta, **blobs, clock, limits, &formats, *policy);
+  mv::LifecycleService lifecycle(**meta, clock, mv::QuarantineGate);
   mv::api::Services services{&models, &versions, &lifecycle,
                              [&] { return (*meta)->SchemaVersion().status(); }};
 

@@ -42,3 +42,23 @@ Status ArtifactUpload::Verify() const {
 }
 
 }  // namespace mv
+
+namespace mv {
+
+Status ArtifactUpload::Inspect(const ArtifactInspector& inspector, PicklePolicy policy) {
+  if (!finished_) return Internal("inspect before finish");
+  ASSIGN_OR_RETURN(std::unique_ptr<BlobReader> bytes, writer_->OpenFinished());
+  ASSIGN_OR_RETURN(InspectionRecord record, inspector.InspectArtifact(*bytes, name_));
+  if (record.safety == "unsafe") {
+    if (policy == PicklePolicy::kReject) {
+      return InvalidArgument("artifact '" + name_ + "' would run code when loaded (" +
+                             record.verdict + "); this server's --pickle-policy is reject");
+    }
+    quarantined_ = policy == PicklePolicy::kQuarantine;
+  }
+  if (!record.kind.empty()) kind_ = record.kind;
+  inspection_ = std::move(record);
+  return Status::Ok();
+}
+
+}  // namespace mv

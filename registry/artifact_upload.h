@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "registry/blob_store.h"
+#include "registry/inspector.h"
 #include "registry/status.h"
 
 namespace mv {
@@ -27,11 +28,17 @@ class ArtifactUpload {
   Status Finish();
   // InvalidArgument when an expected digest was given and differs. Requires Finish().
   Status Verify() const;
+  // Inspects the finished bytes and applies the pickle policy: InvalidArgument when the
+  // artifact would run code and the policy is reject. Requires Finish().
+  Status Inspect(const ArtifactInspector& inspector, PicklePolicy policy);
   // Makes the blob visible. Requires a successful Verify().
   Status Publish() { return writer_->Publish(); }
 
   const BlobInfo& info() const { return info_; }
   const std::string& kind() const { return kind_; }
+  // The inspection, when Inspect() ran; the safety verdict and quarantine flag with it.
+  const std::optional<InspectionRecord>& inspection() const { return inspection_; }
+  bool quarantined() const { return quarantined_; }
 
  private:
   std::string name_;
@@ -43,6 +50,8 @@ class ArtifactUpload {
   bool finished_ = false;
   BlobInfo info_;
   std::string kind_;
+  std::optional<InspectionRecord> inspection_;
+  bool quarantined_ = false;
 };
 
 }  // namespace mv

@@ -16,6 +16,8 @@ struct BlobInfo {
   int64_t size = 0;
 };
 
+class BlobReader;
+
 // Streams one new blob. Not thread-safe; one writer per upload. Destroying a writer that
 // was not published discards its bytes.
 class BlobWriter {
@@ -26,6 +28,8 @@ class BlobWriter {
   virtual Status Append(std::string_view data) = 0;
   // Ends the stream: computes the digest and makes the bytes durable (not yet visible).
   virtual Result<BlobInfo> Finish() = 0;
+  // Reads the finished (not yet published) bytes, e.g. to inspect them before they are kept.
+  virtual Result<std::unique_ptr<BlobReader>> OpenFinished() = 0;
   // Makes the finished blob visible under its digest. Identical bytes already stored are
   // kept and the new copy dropped. Durable (file and directory synced) on return.
   virtual Status Publish() = 0;

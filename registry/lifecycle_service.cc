@@ -7,6 +7,15 @@
 
 namespace mv {
 
+Status QuarantineGate(const Version& v) {
+  std::string names;
+  for (const Artifact& a : v.artifacts) {
+    if (a.quarantined) names += (names.empty() ? "" : ", ") + a.name;
+  }
+  if (names.empty()) return Status::Ok();
+  return FailedPrecondition("quarantined artifacts (loading them runs code): " + names);
+}
+
 Result<Stage> LifecycleService::ParseStage(const std::string& name) const {
   auto stage = StageFromName(name);
   if (!stage) {

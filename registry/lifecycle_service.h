@@ -18,6 +18,10 @@ namespace mv {
 // FailedPrecondition with the reason when it may not. Later layers plug checks in here.
 using PromotionGate = std::function<Status(const Version&)>;
 
+// The gate every server starts with: no quarantined artifact (one whose loading runs code,
+// kept under --pickle-policy quarantine) may enter production.
+Status QuarantineGate(const Version& v);
+
 struct StageRequest {
   std::string stage;
   std::string comment;

@@ -107,6 +107,9 @@ class MetadataStore {
   virtual Result<Version> GetVersion(const std::string& model, int64_t number) = 0;
   // Live versions of one model or of all, filtered and keyset-paged.
   virtual Result<std::vector<VersionHit>> SearchVersions(const VersionSearch& q) = 0;
+  // The full inspection of a blob (version reads carry it without the summary).
+  // NotFound when the blob was never inspected.
+  virtual Result<InspectionRecord> GetInspection(const std::string& sha256) = 0;
   // The highest sealed live version number; NotFound when the model has none.
   virtual Result<int64_t> LatestVersion(const std::string& model) = 0;
   // Adds or replaces an artifact of a draft. FailedPrecondition when the version is sealed.

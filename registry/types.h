@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "registry/inspector.h"
+
 namespace mv {
 
 using Tags = std::map<std::string, std::string>;
@@ -41,6 +43,9 @@ struct Artifact {
   int64_t size = 0;
   std::string kind;
   int64_t created_at_ms = 0;
+  std::string safety = "unknown";  // from the inspection: safe, unsafe, unknown
+  bool quarantined = false;        // unsafe and kept under --pickle-policy quarantine
+  std::optional<InspectionRecord> inspection;  // written with the artifact, read with it
 };
 
 enum class VersionState { kDraft, kSealed };

@@ -16,6 +16,11 @@ Artifact RecordOf(const ArtifactUpload& up, int64_t now_ms) {
   a.size = up.info().size;
   a.kind = up.kind();
   a.created_at_ms = now_ms;
+  if (up.inspection()) {
+    a.safety = up.inspection()->safety;
+    a.inspection = up.inspection();
+  }
+  a.quarantined = up.quarantined();
   return a;
 }
 
@@ -84,17 +89,28 @@ Result<Version> VersionService::Create(const std::string& model, const VersionSp
     if (!names.insert(up->name()).second) {
       return InvalidArgument("artifact '" + up->name() + "' appears twice");
     }
+  }
+  // Every check passes before any blob is published. Blobs first, durable, then the rows:
+  // a crash in between leaves only unreferenced blobs, which garbage collection reclaims;
+  // never a row without its bytes.
+  for (const auto& up : uploads) {
     RETURN_IF_ERROR(up->Finish());
     RETURN_IF_ERROR(up->Verify());
+    if (inspector_) RETURN_IF_ERROR(up->Inspect(*inspector_, policy_));
   }
-  // Blobs first, durable, then the rows: a crash in between leaves only unreferenced blobs,
-  // which garbage collection reclaims; never a row without its bytes.
   for (const auto& up : uploads) RETURN_IF_ERROR(up->Publish());
   const int64_t now = clock_.NowMs();
   std::vector<Artifact> records;
   records.reserve(uploads.size());
   for (const auto& up : uploads) records.push_back(RecordOf(*up, now));
   return meta_.CreateVersion(model, spec, records, /*sealed=*/true, who, now);
+}
+
+Status VersionService::Land(ArtifactUpload& up) {
+  RETURN_IF_ERROR(up.Finish());
+  RETURN_IF_ERROR(up.Verify());
+  if (inspector_) RETURN_IF_ERROR(up.Inspect(*inspector_, policy_));
+  return up.Publish();
 }
 
 Result<Version> VersionService::CreateDraft(const std::string& model, const VersionSpec& spec,
@@ -115,9 +131,7 @@ Result<Artifact> VersionService::PutDraftArtifact(const std::string& model, int6
     return ResourceExhausted("more than " + std::to_string(limits_.max_artifacts) +
                              " artifacts in one version");
   }
-  RETURN_IF_ERROR(upload->Finish());
-  RETURN_IF_ERROR(upload->Verify());
-  RETURN_IF_ERROR(upload->Publish());
+  RETURN_IF_ERROR(Land(*upload));
   Artifact record = RecordOf(*upload, clock_.NowMs());
   RETURN_IF_ERROR(meta_.PutDraftArtifact(model, number, record, who));
   return record;
@@ -180,6 +194,18 @@ Result<Page<Version>> VersionService::List(const std::string& model, const std::
   }
   for (auto& h : hits) page.items.push_back(std::move(h.version));
   return page;
+}
+
+Result<InspectionRecord> VersionService::Inspection(const std::string& model, int64_t number,
+                                                    const std::string& name) {
+  RETURN_IF_ERROR(ValidateName(model, "model name"));
+  RETURN_IF_ERROR(ValidateName(name, "artifact name"));
+  ASSIGN_OR_RETURN(Version v, meta_.GetVersion(model, number));
+  for (const auto& a : v.artifacts) {
+    if (a.name == name) return meta_.GetInspection(a.sha256);
+  }
+  return NotFound("version " + std::to_string(number) + " of '" + model +
+                  "' has no artifact '" + name + "'");
 }
 
 Result<ArtifactDownload> VersionService::OpenArtifact(const std::string& model, int64_t number,

@@ -28,8 +28,13 @@ struct ArtifactDownload {
 
 class VersionService {
  public:
-  VersionService(MetadataStore& meta, BlobStore& blobs, Clock& clock, VersionLimits limits)
-      : meta_(meta), blobs_(blobs), clock_(clock), limits_(limits) {}
+  // `inspector` (optional, not owned) reads every artifact at upload; `policy` decides
+  // what happens to artifacts whose loading would run code.
+  VersionService(MetadataStore& meta, BlobStore& blobs, Clock& clock, VersionLimits limits,
+                 const ArtifactInspector* inspector = nullptr,
+                 PicklePolicy policy = PicklePolicy::kQuarantine)
+      : meta_(meta), blobs_(blobs), clock_(clock), limits_(limits), inspector_(inspector),
+        policy_(policy) {}
 
   const VersionLimits& limits() const { return limits_; }
 
@@ -67,6 +72,9 @@ class VersionService {
   // Versions of `model` (or of every model when empty), newest first, matching `filter`.
   Result<Page<Version>> List(const std::string& model, const std::string& filter,
                              const std::string& page_token, int limit, bool include_drafts);
+  // The full inspection of an artifact. NotFound when absent or never inspected.
+  Result<InspectionRecord> Inspection(const std::string& model, int64_t number,
+                                      const std::string& name);
   // The artifact's record and a reader over its bytes. DataLoss when the record exists but
   // the blob is gone.
   Result<ArtifactDownload> OpenArtifact(const std::string& model, int64_t number,
@@ -74,11 +82,15 @@ class VersionService {
 
  private:
   Status ValidateSpec(const VersionSpec& spec) const;
+  // Finish, verify the digest, inspect (policy may refuse), publish.
+  Status Land(ArtifactUpload& up);
 
   MetadataStore& meta_;
   BlobStore& blobs_;
   Clock& clock_;
   VersionLimits limits_;
+  const ArtifactInspector* inspector_;
+  PicklePolicy policy_;
 };
 
 }  // namespace mv

@@ -58,4 +58,25 @@ Result<Inspection> FormatRegistry::Inspect(BlobReader& bytes, std::string_view n
   return f->Inspect(bytes, name, limits);
 }
 
+Result<InspectionRecord> FormatRegistry::InspectArtifact(BlobReader& bytes,
+                                                         std::string_view name) const {
+  ASSIGN_OR_RETURN(Inspection in, Inspect(bytes, name, limits_));
+  InspectionRecord r;
+  r.kind = in.kind;
+  r.safety = SafetyName(in.safety);
+  r.verdict = in.verdict;
+  r.summary_json = in.summary.ToJson();
+  Summary findings = Summary::MakeArray();
+  for (const Finding& f : in.findings) {
+    findings.Push(Summary::MakeObject()
+                      .Set("level", LevelName(f.level))
+                      .Set("code", f.code)
+                      .Set("message", f.message));
+    r.error_count += f.level == Finding::Level::kError;
+    r.warning_count += f.level == Finding::Level::kWarning;
+  }
+  r.findings_json = findings.ToJson();
+  return r;
+}
+
 }  // namespace mv::formats

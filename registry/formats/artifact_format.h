@@ -9,6 +9,7 @@
 
 #include "registry/blob_store.h"
 #include "registry/formats/summary.h"
+#include "registry/inspector.h"
 #include "registry/status.h"
 
 namespace mv::formats {
@@ -58,8 +59,13 @@ class ArtifactFormat {
 
 // The inspectors a server knows, tried in registration order. Not thread-safe to
 // register into; thread-safe to use once built.
-class FormatRegistry {
+class FormatRegistry final : public ArtifactInspector {
  public:
+  // ArtifactInspector: Inspect() rendered as stored JSON texts.
+  Result<InspectionRecord> InspectArtifact(BlobReader& bytes,
+                                           std::string_view name) const override;
+  void set_limits(const InspectLimits& limits) { limits_ = limits; }
+
   void Register(std::unique_ptr<ArtifactFormat> format);
   // The first inspector whose Sniff accepts the file, or nullptr (an opaque file).
   const ArtifactFormat* Find(std::string_view head, int64_t size, std::string_view name) const;
@@ -69,6 +75,7 @@ class FormatRegistry {
 
  private:
   std::vector<std::unique_ptr<ArtifactFormat>> formats_;
+  InspectLimits limits_;
 };
 
 }  // namespace mv::formats

@@ -35,6 +35,24 @@ Status MakeDir(const std::string& path, const std::string& parent) {
   return IoError("mkdir " + path, errno);
 }
 
+class FsBlobReader final : public BlobReader {
+ public:
+  FsBlobReader(int fd, int64_t size) : fd_(fd), size_(size) {}
+  ~FsBlobReader() override { ::close(fd_); }
+  int64_t size() const override { return size_; }
+  Result<size_t> ReadAt(int64_t offset, char* buf, size_t n) override {
+    while (true) {
+      ssize_t got = ::pread(fd_, buf, n, offset);
+      if (got >= 0) return static_cast<size_t>(got);
+      if (errno != EINTR) return IoError("read blob", errno);
+    }
+  }
+
+ private:
+  int fd_;
+  int64_t size_;
+};
+
 class FsBlobWriter final : public BlobWriter {
  public:
   FsBlobWriter(int fd, std::string tmp_path, const FsBlobStore* store)
@@ -69,6 +87,13 @@ class FsBlobWriter final : public BlobWriter {
       finished_ = true;
     }
     return info_;
+  }
+
+  Result<std::unique_ptr<BlobReader>> OpenFinished() override {
+    if (!finished_ || published_) return Internal("open of an unfinished or published blob");
+    int fd = ::open(tmp_path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return IoError("open temp blob", errno);
+    return std::unique_ptr<BlobReader>(new FsBlobReader(fd, info_.size));
   }
 
   Status Publish() override {
@@ -125,24 +150,6 @@ class FsBlobWriter final : public BlobWriter {
   bool finished_ = false;
   bool published_ = false;
   BlobInfo info_;
-};
-
-class FsBlobReader final : public BlobReader {
- public:
-  FsBlobReader(int fd, int64_t size) : fd_(fd), size_(size) {}
-  ~FsBlobReader() override { ::close(fd_); }
-  int64_t size() const override { return size_; }
-  Result<size_t> ReadAt(int64_t offset, char* buf, size_t n) override {
-    while (true) {
-      ssize_t got = ::pread(fd_, buf, n, offset);
-      if (got >= 0) return static_cast<size_t>(got);
-      if (errno != EINTR) return IoError("read blob", errno);
-    }
-  }
-
- private:
-  int fd_;
-  int64_t size_;
 };
 
 }  // namespace

@@ -7,16 +7,29 @@
 namespace mv::storage {
 namespace {
 
+Status InsertInspection(Connection& c, const std::string& sha256, const InspectionRecord& r,
+                        int64_t now_ms) {
+  ASSIGN_OR_RETURN(Stmt s, c.Prepare("INSERT OR IGNORE INTO inspections(sha256, kind, safety, "
+                                     "verdict, summary, findings, error_count, warning_count, "
+                                     "inspected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  s.Bind(1, sha256).Bind(2, r.kind).Bind(3, r.safety).Bind(4, r.verdict).Bind(5, r.summary_json);
+  s.Bind(6, r.findings_json).Bind(7, r.error_count).Bind(8, r.warning_count).Bind(9, now_ms);
+  return s.Run();
+}
+
 Status InsertArtifact(Connection& c, int64_t version_id, const Artifact& a) {
   {
     ASSIGN_OR_RETURN(Stmt s, c.Prepare("INSERT OR IGNORE INTO blobs(sha256, size, created_at) "
                                        "VALUES (?, ?, ?)"));
     RETURN_IF_ERROR(s.Bind(1, a.sha256).Bind(2, a.size).Bind(3, a.created_at_ms).Run());
   }
+  if (a.inspection) RETURN_IF_ERROR(InsertInspection(c, a.sha256, *a.inspection, a.created_at_ms));
   ASSIGN_OR_RETURN(Stmt s, c.Prepare("INSERT OR REPLACE INTO artifacts(version_id, name, sha256, "
-                                     "size, kind, created_at) VALUES (?, ?, ?, ?, ?, ?)"));
+                                     "size, kind, created_at, safety, quarantined) "
+                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
   s.Bind(1, version_id).Bind(2, a.name).Bind(3, a.sha256).Bind(4, a.size).Bind(5, a.kind);
-  return s.Bind(6, a.created_at_ms).Run();
+  s.Bind(6, a.created_at_ms).Bind(7, a.safety).Bind(8, int64_t{a.quarantined ? 1 : 0});
+  return s.Run();
 }
 
 Status SealedError(const std::string& model, int64_t number) {
@@ -84,13 +97,22 @@ Version ReadVersionRow(const Stmt& s, const std::string& model, int first) {
 
 Status LoadVersionDetails(Connection& c, int64_t version_id, Version& v) {
   {
-    ASSIGN_OR_RETURN(Stmt s, c.Prepare("SELECT name, sha256, size, kind, created_at FROM "
-                                       "artifacts WHERE version_id = ? ORDER BY name"));
+    ASSIGN_OR_RETURN(
+        Stmt s, c.Prepare("SELECT a.name, a.sha256, a.size, a.kind, a.created_at, a.safety, "
+                          "a.quarantined, i.kind, i.safety, i.verdict, '', i.findings, "
+                          "i.error_count, i.warning_count FROM artifacts a LEFT JOIN inspections "
+                          "i ON i.sha256 = a.sha256 WHERE a.version_id = ? ORDER BY a.name"));
     s.Bind(1, version_id);
     while (true) {
       ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
-      v.artifacts.push_back(Artifact{s.Text(0), s.Text(1), s.Int(2), s.Text(3), s.Int(4)});
+      Artifact a{s.Text(0), s.Text(1), s.Int(2), s.Text(3), s.Int(4), s.Text(5), s.Int(6) != 0,
+                 std::nullopt};
+      if (!s.IsNull(7)) {
+        a.inspection = InspectionRecord{s.Text(7), s.Text(8), s.Text(9), s.Text(10),
+                                        s.Text(11), s.Int(12), s.Int(13)};
+      }
+      v.artifacts.push_back(std::move(a));
     }
   }
   ASSIGN_OR_RETURN(Stmt a, c.Prepare("SELECT alias FROM aliases WHERE version_id = ? "
@@ -164,6 +186,18 @@ Result<Version> SqliteMetadataStore::CreateVersion(const std::string& model,
   ASSIGN_OR_RETURN(auto loaded, LoadVersion(*c, model, number));
   RETURN_IF_ERROR(txn.Commit());
   return std::move(loaded.second);
+}
+
+Result<InspectionRecord> SqliteMetadataStore::GetInspection(const std::string& sha256) {
+  auto c = pool_->Acquire();
+  ASSIGN_OR_RETURN(Stmt s, c->Prepare("SELECT kind, safety, verdict, summary, findings, "
+                                      "error_count, warning_count FROM inspections "
+                                      "WHERE sha256 = ?"));
+  s.Bind(1, sha256);
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return NotFound("no inspection recorded for blob " + sha256);
+  return InspectionRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3),
+                          s.Text(4), s.Int(5),  s.Int(6)};
 }
 
 Result<Version> SqliteMetadataStore::GetVersion(const std::string& model, int64_t number) {
