@@ -8,12 +8,19 @@
 namespace mv {
 
 Status QuarantineGate(const Version& v) {
-  std::string names;
+  std::string quarantined, broken;
   for (const Artifact& a : v.artifacts) {
-    if (a.quarantined) names += (names.empty() ? "" : ", ") + a.name;
+    if (a.quarantined) quarantined += (quarantined.empty() ? "" : ", ") + a.name;
+    if (a.inspection && a.inspection->error_count > 0) {
+      broken += (broken.empty() ? "" : ", ") + a.name;
+    }
   }
-  if (names.empty()) return Status::Ok();
-  return FailedPrecondition("quarantined artifacts (loading them runs code): " + names);
+  std::string why;
+  if (!quarantined.empty()) why = "quarantined artifacts (loading them runs code): " + quarantined;
+  if (!broken.empty()) {
+    why += (why.empty() ? "" : "; ") + std::string("inspection found errors in: ") + broken;
+  }
+  return why.empty() ? Status::Ok() : FailedPrecondition(why);
 }
 
 Result<Stage> LifecycleService::ParseStage(const std::string& name) const {

@@ -19,7 +19,8 @@ namespace mv {
 using PromotionGate = std::function<Status(const Version&)>;
 
 // The gate every server starts with: no quarantined artifact (one whose loading runs code,
-// kept under --pickle-policy quarantine) may enter production.
+// kept under --pickle-policy quarantine) and no artifact whose inspection found errors
+// (missing tensor storage, malformed files, ...) may enter production.
 Status QuarantineGate(const Version& v);
 
 struct StageRequest {

@@ -1,10 +1,30 @@
 #include "registry/formats/builtin.h"
 
+#include "registry/formats/archive/archive_format.h"
+#include "registry/formats/npy/npy_format.h"
+#include "registry/formats/onnx/onnx_format.h"
+#include "registry/formats/pickle/pickle_format.h"
+#include "registry/formats/safetensors/safetensors_format.h"
+#include "registry/formats/torch/torch_zip.h"
+#include "registry/formats/torch/torchscript.h"
+
 namespace mv::formats {
 
 void RegisterBuiltinFormats(FormatRegistry& registry) {
   // Inspectors are added here, most specific first.
-  (void)registry;
+  registry.Register(std::make_unique<safetensors::SafetensorsIndexFormat>());
+  registry.Register(std::make_unique<safetensors::SafetensorsFormat>());
+  registry.Register(std::make_unique<npy::NpyFormat>());
+  registry.Register(std::make_unique<npy::NpzFormat>());
+  registry.Register(std::make_unique<onnx::OnnxFormat>());
+  // Torch zips before plain archives; pickles (sniffed by name too) after everything
+  // whose magic bytes are certain.
+  registry.Register(std::make_unique<torch::TorchScriptFormat>());
+  registry.Register(std::make_unique<torch::TorchZipFormat>());
+  registry.Register(std::make_unique<pickle::PickleFormat>());
+  // Plain archives: their Sniff leaves torch and npz zips to the inspectors for those.
+  registry.Register(std::make_unique<archive::ArchiveFormat>(archive::BlobArchive::Format::kZip));
+  registry.Register(std::make_unique<archive::ArchiveFormat>(archive::BlobArchive::Format::kTar));
 }
 
 }  // namespace mv::formats

@@ -1,0 +1,21 @@
+// OnnxFormat (kind "onnx"): a ModelProto parsed with protobuf, summarized, checked with
+// the onnx library where its version allows. ONNX holds no code: a model that parses is
+// safe to load.
+#pragma once
+
+#include "registry/formats/artifact_format.h"
+
+namespace mv::formats::onnx {
+
+// Thread-safe.
+class OnnxFormat : public ArtifactFormat {
+ public:
+  std::string_view kind() const override { return "onnx"; }
+  bool Sniff(std::string_view head, int64_t size, std::string_view name) const override;
+  // Files up to limits.max_read_bytes are parsed whole and checked; larger ones are walked
+  // field by field without their tensor payloads (and not checked).
+  Result<Inspection> Inspect(BlobReader& bytes, std::string_view name,
+                             const InspectLimits& limits) const override;
+};
+
+}  // namespace mv::formats::onnx

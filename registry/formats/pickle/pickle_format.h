@@ -1,0 +1,21 @@
+// The inspector for plain pickles ("pickle"): pickle/joblib files and legacy torch.save
+// files (_use_new_zipfile_serialization=False), which are a sequence of pickles.
+#pragma once
+
+#include "registry/formats/artifact_format.h"
+
+namespace mv::formats::pickle {
+
+class PickleFormat final : public ArtifactFormat {
+ public:
+  std::string_view kind() const override { return "pickle"; }
+  // PROTO 2..5 at offset 0, or a .pkl/.pickle/.joblib name.
+  bool Sniff(std::string_view head, int64_t size, std::string_view name) const override;
+  // Walks every pickle in the file (bounded), listing each global it would import. The
+  // verdict is always unsafe: loading a plain pickle runs whatever it names. Legacy torch
+  // files also list their tensors. Errors: the BlobReader's. Thread-safe.
+  Result<Inspection> Inspect(BlobReader& bytes, std::string_view name,
+                             const InspectLimits& limits) const override;
+};
+
+}  // namespace mv::formats::pickle
