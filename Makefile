@@ -1,14 +1,18 @@
 # Thin wrapper over CMake. `make` builds, `make serve` runs, `make test` runs the tests twice
 # (RelWithDebInfo, then ASan+UBSan; `make test SANITIZE=0` skips the second pass).
+# `make fuzz` builds the libFuzzer targets with clang in build-fuzz/ and runs each one for
+# FUZZ_SECONDS; it is not part of `make test`.
 
 HOST ?= 127.0.0.1
 PORT ?= 8080
 SANITIZE ?= 1
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= fuzz_safetensors fuzz_npy fuzz_onnx fuzz_zip fuzz_pickle fuzz_torch_zip
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
-.PHONY: deps build serve test test-fast test-asan clean
+.PHONY: deps build serve test test-fast test-asan fuzz clean
 
 ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
             UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -55,5 +59,12 @@ endif
 test-asan: deps
 	$(asan_pass)
 
+# libFuzzer targets (tests/fuzz); crashes land in build-fuzz/crashes/<target>/.
+fuzz: deps
+	@command -v clang++ >/dev/null || { echo "make fuzz: needs clang and libclang-rt-14-dev" >&2; exit 1; }
+	$(call configure,build-fuzz,-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMV_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++)
+	cmake --build build-fuzz -j$(JOBS) --target fuzz_all
+	tests/fuzz/run_fuzzers.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
