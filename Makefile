@@ -60,8 +60,8 @@ test-asan: deps
 	$(asan_pass)
 
 # libFuzzer targets (tests/fuzz); crashes land in build-fuzz/crashes/<target>/.
-fuzz: deps
-	@command -v clang++ >/dev/null || { echo "make fuzz: needs clang and libclang-rt-14-dev" >&2; exit 1; }
+fuzz:
+	scripts/setup-deps --fuzz
 	$(call configure,build-fuzz,-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMV_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++)
 	cmake --build build-fuzz -j$(JOBS) --target fuzz_all
 	tests/fuzz/run_fuzzers.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
