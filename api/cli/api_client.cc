@@ -44,14 +44,14 @@ Status ApiClient::TransportError(int error, const std::string& what) const {
   auto e = static_cast<httplib::Error>(error);
   std::string msg = what + ": " + httplib::to_string(e);
   if (e == httplib::Error::Connection || e == httplib::Error::ConnectionTimeout) {
-    msg = "cannot reach the modelvault server at " + url_ + " (" + httplib::to_string(e) +
-          "); set --server or MODELVAULT_URL";
+    msg = std::string(e == httplib::Error::Connection ? "cannot connect to"
+                                                      : "timed out connecting to") +
+          " the modelvault server at " + url_ + "; is it running? (set --server or MODELVAULT_URL)";
   }
   return Unavailable(msg);
 }
 
-Result<json> ApiClient::Send(const std::string& method, const std::string& path,
-                             const json* body) {
+Result<json> ApiClient::Send(const std::string& method, const std::string& path, const json* body) {
   const std::string full = prefix_ + path;
   const std::string text = body ? body->dump() : std::string();
   httplib::Result res = [&] {
@@ -113,8 +113,8 @@ Status ApiClient::Download(const std::string& path,
       },
       [&](const char* data, size_t n) {
         if (status < 200 || status > 299) {
-          error_body.append(data, std::min(n, kMaxErrorBody - std::min(kMaxErrorBody,
-                                                                        error_body.size())));
+          error_body.append(
+              data, std::min(n, kMaxErrorBody - std::min(kMaxErrorBody, error_body.size())));
           return true;
         }
         sink_status = sink(data, n);

@@ -6,9 +6,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "api/cli/args.h"
 #include "registry/status.h"
@@ -43,8 +42,7 @@ class ApiClient {
 
   // GETs `path` and hands a 2xx body to `sink` chunk by chunk; the first non-OK Status
   // from `sink` aborts the transfer and is returned.
-  Status Download(const std::string& path,
-                  const std::function<Status(const char*, size_t)>& sink);
+  Status Download(const std::string& path, const std::function<Status(const char*, size_t)>& sink);
 
   const std::string& url() const { return url_; }
 

@@ -1,19 +1,22 @@
 #include "api/cli/args.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace mv::api::cli {
 
 int ExitCodeFor(const Status& status) {
   switch (status.code()) {
-    case Code::kOk: return kExitOk;
-    case Code::kNotFound: return kExitNotFound;
+    case Code::kOk:
+      return kExitOk;
+    case Code::kNotFound:
+      return kExitNotFound;
     case Code::kFailedPrecondition:
     case Code::kAlreadyExists:
-    case Code::kAborted: return kExitConflict;
-    default: return kExitError;
+    case Code::kAborted:
+      return kExitConflict;
+    default:
+      return kExitError;
   }
 }
 
@@ -22,23 +25,33 @@ Status StatusFromHttp(int http_status, const std::string& body) {
   nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_object() && j.contains("error") && j["error"].is_object()) {
     const nlohmann::json& e = j["error"];
-    std::string text = e.value("message", std::string());
-    std::string code = e.value("code", std::string());
+    auto field = [&e](const char* key) {
+      return e.contains(key) && e[key].is_string() ? e[key].get<std::string>() : std::string();
+    };
+    std::string text = field("message");
+    std::string code = field("code");
     if (!text.empty()) {
-      message = text + " (HTTP " + std::to_string(http_status) + (code.empty() ? "" : " ") +
-                code + ")";
+      message =
+          text + " (HTTP " + std::to_string(http_status) + (code.empty() ? "" : " ") + code + ")";
     }
   }
   switch (http_status) {
-    case 400: return InvalidArgument(message);
-    case 404: return NotFound(message);
+    case 400:
+      return InvalidArgument(message);
+    case 404:
+      return NotFound(message);
     case 409:
     case 412:
-    case 423: return FailedPrecondition(message);
-    case 413: return ResourceExhausted(message);
-    case 503: return Unavailable(message);
-    case 507: return StorageFull(message);
-    default: return Internal(message);
+    case 423:
+      return FailedPrecondition(message);
+    case 413:
+      return ResourceExhausted(message);
+    case 503:
+      return Unavailable(message);
+    case 507:
+      return StorageFull(message);
+    default:
+      return Internal(message);
   }
 }
 
@@ -65,8 +78,8 @@ Result<VersionRef> ParseVersionRef(const std::string& text, const std::string& f
 }
 
 bool IsSafeFileName(const std::string& name) {
-  return !name.empty() && name != "." && name != ".." &&
-         name.find('/') == std::string::npos && name.find('\0') == std::string::npos;
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos &&
+         name.find('\0') == std::string::npos;
 }
 
 Result<ArtifactSpec> ParseArtifactSpec(const std::string& text) {
@@ -107,8 +120,8 @@ Result<ServerUrl> ParseServerUrl(const std::string& url) {
 std::string UrlEncode(const std::string& text, bool keep_at) {
   std::string out;
   for (unsigned char c : text) {
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                      (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~';
     if (unreserved || (keep_at && c == '@')) {
       out.push_back(static_cast<char>(c));
     } else {

@@ -26,30 +26,31 @@ struct Verb {
 
 constexpr size_t kMany = 1 << 20;
 
+// One verb per row reads better than one field per line.
+// clang-format off
 const std::vector<Verb>& Verbs() {
   static const std::vector<Verb> verbs = {
-      {"push", "push MODEL FILE|NAME=FILE... [--meta meta.json] [--stage STAGE]",
-       {{"meta", true}, {"stage", true}}, 2, kMany, CheckPush, Push},
-      {"pull", "pull MODEL[:VERSION] [ARTIFACT] [-o DIR]", {{"output", true}}, 1, 2, CheckPull,
-       Pull},
-      {"get", "get MODEL[:VERSION]", {}, 1, 1, CheckGet, Get},
-      {"promote",
-       "promote MODEL VERSION STAGE [--comment TEXT] [--force] [--keep-previous]",
-       {{"comment", true}, {"force", false}, {"keep-previous", false}}, 3, 3, nullptr, Promote},
-      {"alias", "alias MODEL ALIAS [VERSION] [--delete]", {{"delete", false}}, 2, 3, CheckAlias,
-       Alias},
-      {"history", "history MODEL [--stage production] [--at RFC3339]",
-       {{"stage", true}, {"at", true}}, 1, 1, CheckHistory, History},
-      {"lineage",
-       "lineage --dataset D|--commit C|--run R|--parent MODEL:VERSION [--transitive]\n"
-       "  lineage MODEL:VERSION [--direction up|down] [--depth N]",
-       {{"dataset", true}, {"commit", true}, {"run", true}, {"parent", true},
-        {"transitive", false}, {"direction", true}, {"depth", true}},
-       0, 1, CheckLineage, Lineage},
-      {"search", "search FILTER [--limit N]", {{"limit", true}}, 0, kMany, CheckSearch, Search},
+    {"push", "push MODEL FILE|NAME=FILE... [--meta meta.json] [--stage STAGE]",
+     {{"meta", true}, {"stage", true}}, 2, kMany, CheckPush, Push},
+    {"pull", "pull MODEL[:VERSION] [ARTIFACT] [-o DIR]",
+     {{"output", true}}, 1, 2, CheckPull, Pull},
+    {"get", "get MODEL[:VERSION]", {}, 1, 1, CheckGet, Get},
+    {"promote", "promote MODEL VERSION STAGE [--comment TEXT] [--force] [--keep-previous]",
+     {{"comment", true}, {"force", false}, {"keep-previous", false}}, 3, 3, nullptr, Promote},
+    {"alias", "alias MODEL ALIAS [VERSION] [--delete]",
+     {{"delete", false}}, 2, 3, CheckAlias, Alias},
+    {"history", "history MODEL [--stage production] [--at RFC3339]",
+     {{"stage", true}, {"at", true}}, 1, 1, CheckHistory, History},
+    {"lineage", "lineage --dataset D|--commit C|--run R|--parent MODEL:VERSION [--transitive]\n"
+                "  lineage MODEL:VERSION [--direction up|down] [--depth N]",
+     {{"dataset", true}, {"commit", true}, {"run", true}, {"parent", true},
+      {"transitive", false}, {"direction", true}, {"depth", true}}, 0, 1, CheckLineage, Lineage},
+    {"search", "search FILTER [--limit N] [--page-size N]",
+     {{"limit", true}, {"page-size", true}}, 0, kMany, CheckSearch, Search},
   };
   return verbs;
 }
+// clang-format on
 
 int Usage(const Verb& verb, const std::string& problem) {
   std::fprintf(stderr, "modelvault %s: %s\nusage: modelvault %s\n", verb.name, problem.c_str(),
@@ -94,8 +95,9 @@ http://127.0.0.1:8080; --json prints the server's JSON):
   lineage --dataset D|--commit C|--run R|--parent MODEL:VERSION [--transitive]
   lineage MODEL:VERSION [--direction up|down] [--depth N]
                           versions made from a thing; the graph around a version
-  search FILTER [--limit N]
-                          versions matching a filter, e.g. "stage = 'production'"
+  search FILTER [--limit N] [--page-size N]
+                          versions matching a filter, e.g. "stage = 'production'"; follows
+                          the pages to the end or to --limit (default 1000)
 
 exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict or refused by policy
 )";

@@ -18,14 +18,11 @@ std::optional<int64_t> ParseInteger(const std::string& s) {
   return n;
 }
 
-// The integer a ref (3, latest, production, @champion) stands for now.
-Result<int64_t> ResolveVersion(ApiClient& client, const std::string& model,
-                               const std::string& ref) {
+// The alias target as the server takes it: a number, or a ref (latest, production,
+// @other) that the server resolves in the same transaction.
+json VersionValue(const std::string& ref) {
   if (std::optional<int64_t> n = ParseInteger(ref)) return *n;
-  ASSIGN_OR_RETURN(json v, client.Get(VersionPath(model, ref)));
-  std::optional<int64_t> n = Int(v, "version");
-  if (!n) return Internal("the server's version answer has no version number");
-  return *n;
+  return ref;
 }
 
 std::string AliasName(const std::string& arg) { return arg[0] == '@' ? arg.substr(1) : arg; }
@@ -48,8 +45,8 @@ Status CheckGet(const Flags& flags) { return ParseVersionRef(flags.positional()[
 Status Get(Context& ctx) {
   ASSIGN_OR_RETURN(VersionRef ref, ParseVersionRef(ctx.flags.positional()[0], ""));
   const bool whole_model = ref.ref.empty();
-  ASSIGN_OR_RETURN(json j, ctx.client.Get(whole_model ? ModelPath(ref.model)
-                                                      : VersionPath(ref.model, ref.ref)));
+  ASSIGN_OR_RETURN(
+      json j, ctx.client.Get(whole_model ? ModelPath(ref.model) : VersionPath(ref.model, ref.ref)));
   if (ctx.json) {
     PrintJson(j);
   } else if (whole_model) {
@@ -102,8 +99,7 @@ Status Alias(Context& ctx) {
   }
   json a;
   if (pos.size() > 2) {
-    ASSIGN_OR_RETURN(int64_t version, ResolveVersion(ctx.client, model, pos[2]));
-    ASSIGN_OR_RETURN(a, ctx.client.Put(path, json{{"version", version}}));
+    ASSIGN_OR_RETURN(a, ctx.client.Put(path, json{{"version", VersionValue(pos[2])}}));
   } else {
     ASSIGN_OR_RETURN(a, ctx.client.Get(path));
   }

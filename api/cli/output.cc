@@ -105,8 +105,8 @@ void PrintVersion(const json& v) {
   std::vector<std::vector<std::string>> rows = {{"ARTIFACT", "KIND", "SIZE", "SHA256"}};
   for (const json& a : artifacts) {
     auto size = Int(a, "size");
-    rows.push_back({Text(a, "name"), Text(a, "kind"), size ? FormatBytes(*size) : "",
-                    Text(a, "sha256")});
+    rows.push_back(
+        {Text(a, "name"), Text(a, "kind"), size ? FormatBytes(*size) : "", Text(a, "sha256")});
   }
   std::fputs(("\n" + FormatTable(rows)).c_str(), stdout);
 }

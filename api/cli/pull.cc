@@ -32,30 +32,38 @@ Status WriteAll(int fd, const char* data, size_t n, const std::string& path) {
   return Status::Ok();
 }
 
-// Downloads into `part`, returns the SHA-256 of what arrived and its size.
-Status Fetch(Context& ctx, const std::string& url, const std::string& part, int64_t size,
-             const std::string& label, std::string* digest, int64_t* got) {
+// What arrived: its SHA-256 and length.
+struct Received {
+  std::string sha256;
+  int64_t bytes = 0;
+};
+
+// Downloads `url` into `part` (created or truncated), hashing while writing; fsyncs it.
+Result<Received> Fetch(Context& ctx, const std::string& url, const std::string& part, int64_t size,
+                       const std::string& label) {
   int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Internal("cannot create " + part + ": " + std::strerror(errno));
   Sha256 hasher;
   ProgressBar bar(label, size, ctx.progress);
-  *got = 0;
+  Received got;
   Status s = ctx.client.Download(url, [&](const char* data, size_t n) {
     RETURN_IF_ERROR(WriteAll(fd, data, n, part));
     hasher.Update(data, n);
-    *got += static_cast<int64_t>(n);
-    bar.Update(*got);
+    got.bytes += static_cast<int64_t>(n);
+    bar.Update(got.bytes);
     return Status::Ok();
   });
   bar.Finish();
   if (s.ok() && ::fsync(fd) != 0) s = Internal("cannot sync " + part + ": " + std::strerror(errno));
   if (::close(fd) != 0 && s.ok()) s = Internal("cannot close " + part);
-  *digest = hasher.HexDigest();
-  return s;
+  if (!s.ok()) return s;
+  got.sha256 = hasher.HexDigest();
+  return got;
 }
 
+// Adds a row (path, size, sha256) to `rows` once the file is in place.
 Status PullArtifact(Context& ctx, const std::string& model, int64_t version, const json& a,
-                    const std::filesystem::path& dir) {
+                    const std::filesystem::path& dir, std::vector<std::vector<std::string>>& rows) {
   const std::string name = Text(a, "name");
   const std::string want = Text(a, "sha256");
   std::optional<int64_t> size = Int(a, "size");
@@ -66,13 +74,12 @@ Status PullArtifact(Context& ctx, const std::string& model, int64_t version, con
   const std::string part = final_path + ".part";
   const std::string url =
       VersionPath(model, std::to_string(version)) + "/artifacts/" + UrlEncode(name);
-  std::string digest;
-  int64_t got = 0;
-  Status s = Fetch(ctx, url, part, *size, "pulling " + name, &digest, &got);
-  if (s.ok() && (digest != want || got != *size)) {
+  Result<Received> got = Fetch(ctx, url, part, *size, "pulling " + name);
+  Status s = got.status();
+  if (s.ok() && (got->sha256 != want || got->bytes != *size)) {
     s = DataLoss(name + ": the downloaded bytes do not match the registry's record (want sha256 " +
-                 want + ", " + std::to_string(*size) + " bytes; got " + digest + ", " +
-                 std::to_string(got) + " bytes); the download was discarded");
+                 want + ", " + std::to_string(*size) + " bytes; got " + got->sha256 + ", " +
+                 std::to_string(got->bytes) + " bytes); the download was discarded");
   }
   if (!s.ok()) {
     ::unlink(part.c_str());
@@ -83,9 +90,7 @@ Status PullArtifact(Context& ctx, const std::string& model, int64_t version, con
     ::unlink(part.c_str());
     return Internal("cannot rename " + part + " to " + final_path + ": " + err);
   }
-  if (!ctx.json) {
-    std::printf("%s  %s  %s\n", final_path.c_str(), FormatBytes(*size).c_str(), want.c_str());
-  }
+  rows.push_back({final_path, FormatBytes(*size), want});
   return Status::Ok();
 }
 
@@ -117,9 +122,15 @@ Status Pull(Context& ctx) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Internal("cannot create " + dir.string() + ": " + ec.message());
-  for (const json& a : artifacts) RETURN_IF_ERROR(PullArtifact(ctx, ref.model, *number, a, dir));
-  if (ctx.json) PrintJson(v);
-  return Status::Ok();
+  std::vector<std::vector<std::string>> rows;
+  Status s;
+  for (const json& a : artifacts) {
+    s = PullArtifact(ctx, ref.model, *number, a, dir, rows);
+    if (!s.ok()) break;
+  }
+  if (ctx.json && s.ok()) PrintJson(v);
+  if (!ctx.json) std::fputs(FormatTable(rows).c_str(), stdout);  // what did arrive
+  return s;
 }
 
 }  // namespace mv::api::cli

@@ -67,8 +67,8 @@ Status EnsureModel(ApiClient& client, const std::string& model) {
 
 Status Upload(Context& ctx, const std::string& model, int64_t version, const LocalFile& f) {
   ProgressBar bar("pushing " + f.spec.name, f.size, ctx.progress);
-  std::string path = VersionPath(model, std::to_string(version)) + "/artifacts/" +
-                     UrlEncode(f.spec.name);
+  std::string path =
+      VersionPath(model, std::to_string(version)) + "/artifacts/" + UrlEncode(f.spec.name);
   Result<json> put = ctx.client.PutFile(path, f.spec.path, f.size, f.sha256,
                                         [&](int64_t sent) { bar.Update(sent); });
   bar.Finish();
@@ -117,12 +117,13 @@ Status Push(Context& ctx) {
   if (!sealed.ok()) return LeftDraft(sealed.status(), model, *version);
   json result = *sealed;
   if (ctx.flags.Has("stage")) {
-    Result<json> staged = ctx.client.Post(vpath + "/stage", json{{"stage", ctx.flags.Get("stage", "")}});
+    Result<json> staged =
+        ctx.client.Post(vpath + "/stage", json{{"stage", ctx.flags.Get("stage", "")}});
     if (!staged.ok()) {
       const Status& s = staged.status();
       return Status(s.code(), "pushed " + model + " version " + std::to_string(*version) +
-                                  " but could not move it to " + ctx.flags.Get("stage", "") +
-                                  ": " + s.message());
+                                  " but could not move it to " + ctx.flags.Get("stage", "") + ": " +
+                                  s.message());
     }
     result = *staged;
   }

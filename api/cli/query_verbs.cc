@@ -12,7 +12,7 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kLineageKeys[] = {"dataset", "commit", "run", "parent"};
-constexpr int64_t kSearchPageSize = 200;
+constexpr int64_t kDefaultPageSize = 200;
 
 // The one of --dataset/--commit/--run/--parent that is set, or "" when none is.
 std::string LineageKey(const Flags& flags) {
@@ -22,35 +22,41 @@ std::string LineageKey(const Flags& flags) {
   return "";
 }
 
-std::string NodeLabel(const json& n) {
-  if (!n.is_object()) return n.dump();
-  if (n.contains("model")) return VersionLabel(n);
-  std::string kind = Text(n, "kind");
-  std::string ref = Text(n, "ref");
-  if (ref.empty()) ref = Text(n, "id");
-  return kind.empty() ? n.dump() : kind + " " + ref;
+// Lineage nodes: VERSION STAGE DEPTH (a deleted version's stage reads "deleted").
+void PrintNodes(const json& nodes) {
+  std::vector<std::vector<std::string>> rows = {{"VERSION", "STAGE", "DEPTH"}};
+  for (const json& n : nodes) {
+    bool deleted = n.is_object() && n.value("deleted", json(false)) == json(true);
+    rows.push_back({VersionLabel(n), deleted ? "deleted" : Text(n, "stage"), Text(n, "depth")});
+  }
+  std::fputs(FormatTable(rows).c_str(), stdout);
 }
 
+// Nodes, then the parent edges, then the runs, datasets and commits the version came from.
 void PrintGraph(const json& g) {
-  std::vector<std::vector<std::string>> rows = {{"NODE", "STAGE"}};
-  for (const json& n : Array(g, "nodes")) rows.push_back({NodeLabel(n), Text(n, "stage")});
-  std::fputs(FormatTable(rows).c_str(), stdout);
+  PrintNodes(Array(g, "nodes"));
+  std::vector<std::vector<std::string>> rows;
   json edges = Array(g, "edges");
-  if (edges.empty()) return;
-  rows = {{"FROM", "TO", "RELATION"}};
-  for (const json& e : edges) {
-    rows.push_back({e.contains("from") && e["from"].is_object() ? NodeLabel(e["from"])
-                                                                 : Text(e, "from"),
-                    e.contains("to") && e["to"].is_object() ? NodeLabel(e["to"]) : Text(e, "to"),
-                    Text(e, "relation")});
+  if (!edges.empty()) {
+    rows = {{"CHILD", "PARENT", "RELATION"}};
+    for (const json& e : edges) {
+      json child = e.is_object() ? e.value("child", json()) : json();
+      json parent = e.is_object() ? e.value("parent", json()) : json();
+      rows.push_back({VersionLabel(child), VersionLabel(parent), Text(e, "relation")});
+    }
+    std::fputs(("\n" + FormatTable(rows)).c_str(), stdout);
   }
+  json refs = Array(g, "refs");
+  if (refs.empty()) return;
+  rows = {{"SOURCE", "REF", "DETAIL"}};
+  for (const json& r : refs) rows.push_back({Text(r, "kind"), Text(r, "ref"), Text(r, "detail")});
   std::fputs(("\n" + FormatTable(rows)).c_str(), stdout);
 }
 
 Status LineageGraph(Context& ctx) {
   ASSIGN_OR_RETURN(VersionRef ref, ParseVersionRef(ctx.flags.positional()[0], "latest"));
-  std::string path = VersionPath(ref.model, ref.ref) + "/lineage?direction=" +
-                     UrlEncode(ctx.flags.Get("direction", "up"));
+  std::string path = VersionPath(ref.model, ref.ref) +
+                     "/lineage?direction=" + UrlEncode(ctx.flags.Get("direction", "up"));
   if (ctx.flags.Has("depth")) path += "&depth=" + UrlEncode(ctx.flags.Get("depth", ""));
   ASSIGN_OR_RETURN(json g, ctx.client.Get(path));
   if (ctx.json) {
@@ -94,12 +100,13 @@ Status Lineage(Context& ctx) {
   if (ctx.json) {
     PrintJson(found);
   } else {
-    PrintVersionList(Array(found, "versions"));
+    PrintNodes(Array(found, "versions"));
   }
   return Status::Ok();
 }
 
 Status CheckSearch(const Flags& flags) {
+  RETURN_IF_ERROR(flags.GetInt("page-size", kDefaultPageSize, 1, 1000).status());
   return flags.GetInt("limit", 1000, 1, 1000000).status();
 }
 
@@ -109,12 +116,13 @@ Status Search(Context& ctx) {
     filter += (filter.empty() ? "" : " ") + word;
   }
   ASSIGN_OR_RETURN(int64_t limit, ctx.flags.GetInt("limit", 1000, 1, 1000000));
+  ASSIGN_OR_RETURN(int64_t page_size, ctx.flags.GetInt("page-size", kDefaultPageSize, 1, 1000));
   json all = json::array();
   std::string token;
   do {
-    int64_t page = std::min<int64_t>(kSearchPageSize, limit - static_cast<int64_t>(all.size()));
-    std::string path = "/api/v1/versions?filter=" + UrlEncode(filter) +
-                       "&limit=" + std::to_string(page);
+    int64_t page = std::min<int64_t>(page_size, limit - static_cast<int64_t>(all.size()));
+    std::string path =
+        "/api/v1/versions?filter=" + UrlEncode(filter) + "&limit=" + std::to_string(page);
     if (!token.empty()) path += "&page_token=" + UrlEncode(token);
     ASSIGN_OR_RETURN(json answer, ctx.client.Get(path));
     json versions = Array(answer, "versions");
