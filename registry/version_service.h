@@ -47,7 +47,8 @@ class VersionService {
   Result<std::unique_ptr<ArtifactUpload>> BeginArtifact(const std::string& name);
 
   // The number a version reference names: an integer, "latest", a stage name
-  // ("production", "staging", "archived") or "@alias". NotFound when nothing matches,
+  // ("production", "staging", "archived") or "@alias". NotFound when no version holds the
+  // stage or alias (an integer is returned as is: reading it reports NotFound);
   // InvalidArgument for a malformed reference.
   Result<int64_t> Resolve(const std::string& model, const std::string& ref);
 
@@ -82,6 +83,9 @@ class VersionService {
 
  private:
   Status ValidateSpec(const VersionSpec& spec) const;
+  // InvalidArgument unless every parent is a sealed version. The store checks again in its
+  // transaction; this refuses an upload before its blobs are published.
+  Status CheckParents(const Lineage& lineage) const;
   // Finish, verify the digest, inspect (policy may refuse), publish.
   Status Land(ArtifactUpload& up);
 

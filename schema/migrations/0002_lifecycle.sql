@@ -15,7 +15,8 @@ DROP TRIGGER versions_sealed_immutable;
 CREATE TRIGGER versions_sealed_immutable BEFORE UPDATE ON versions
 WHEN OLD.state = 'sealed' AND (NEW.state <> 'sealed' OR NEW.number <> OLD.number
   OR NEW.model_id <> OLD.model_id OR NEW.created_at <> OLD.created_at
-  OR (NEW.deleted_at IS NULL AND (NEW.meta IS NOT OLD.meta OR NEW.description IS NOT OLD.description)))
+  OR (NOT (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL)
+      AND (NEW.meta IS NOT OLD.meta OR NEW.description IS NOT OLD.description)))
 BEGIN SELECT RAISE(ABORT, 'version is sealed'); END;
 
 CREATE TRIGGER versions_deleted_final BEFORE UPDATE ON versions

@@ -76,6 +76,13 @@ class Compiler {
   }
 
   Status Bind(const Node& n, const Value& v, bool numeric_column) {
+    // Casting a double outside int64's range is undefined behaviour: refuse such values.
+    constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
+    const bool integer_field = n.field == FieldKind::kCreatedAt || n.field == FieldKind::kVersion;
+    if (integer_field && v.is_number && std::fabs(v.number) > kMaxExactInteger) {
+      return InvalidArgument(std::string("filter: ") + search::FieldName(n.field) + " value '" +
+                             v.text + "' is out of range");
+    }
     if (n.field == FieldKind::kCreatedAt) {
       if (v.is_number) {
         out_.params.emplace_back(static_cast<int64_t>(v.number));
@@ -122,9 +129,10 @@ class Compiler {
 
   Status EmitCompare(const Node& n) {
     const bool versions = target_ == Target::kVersions;
-    // Version-level fields over models: true when some live version of the model matches.
+    // Version-level fields over models: true when some live sealed version of the model
+    // matches (drafts stay hidden here as in every list).
     const std::string any_version =
-        "versions vv WHERE vv.model_id = m.id AND vv.deleted_at IS NULL";
+        "versions vv WHERE vv.model_id = m.id AND vv.deleted_at IS NULL AND vv.state = 'sealed'";
     switch (n.field) {
       case FieldKind::kName:
       case FieldKind::kModel:

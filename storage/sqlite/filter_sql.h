@@ -21,7 +21,7 @@ struct SqlFragment {
 // For a query over `versions v JOIN models m ON m.id = v.model_id`. nullptr matches all.
 // InvalidArgument for a value of the wrong type (e.g. version = 'x', a bad timestamp).
 Result<SqlFragment> CompileVersionFilter(const search::Node* node);
-// For a query over `models m`: version fields match when any live version matches.
+// For a query over `models m`: version fields match when any live sealed version matches.
 Result<SqlFragment> CompileModelFilter(const search::Node* node);
 
 }  // namespace mv::storage

@@ -37,7 +37,12 @@ TEST(JsonCodecTest, VersionJson) {
   v.number = 2;
   v.state = VersionState::kDraft;
   v.meta_json = R"({"lr":0.5})";
-  v.artifacts.push_back(Artifact{"w.onnx", std::string(64, 'a'), 10, "onnx", 0});
+  Artifact a;
+  a.name = "w.onnx";
+  a.sha256 = std::string(64, 'a');
+  a.size = 10;
+  a.kind = "onnx";
+  v.artifacts.push_back(a);
   json j = VersionJson(v);
   EXPECT_EQ(j["model"], "m");
   EXPECT_EQ(j["version"], 2);

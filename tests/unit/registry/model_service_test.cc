@@ -15,6 +15,8 @@
 namespace mv {
 namespace {
 
+const Actor kWho{"alice", "req-1"};
+
 class ModelServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -31,7 +33,7 @@ class ModelServiceTest : public ::testing::Test {
   }
 
   Model MustCreate(const std::string& name, Tags tags = {}) {
-    auto m = service_->Create(NewModel{name, "desc of " + name, std::move(tags), "alice"});
+    auto m = service_->Create(NewModel{name, "desc of " + name, std::move(tags), "alice"}, kWho);
     EXPECT_TRUE(m.ok()) << name << ": " << m.status().ToString();
     return m.ok() ? *m : Model{};
   }
@@ -60,21 +62,24 @@ TEST_F(ModelServiceTest, CreateStampsTheClockAndStoresEverything) {
 }
 
 TEST_F(ModelServiceTest, CreateRejectsBadInputBeforeTheStore) {
-  EXPECT_EQ(service_->Create(NewModel{"../etc", "", {}, ""}).status().code(),
+  EXPECT_EQ(service_->Create(NewModel{"../etc", "", {}, ""}, kWho).status().code(),
             Code::kInvalidArgument);
-  EXPECT_EQ(service_->Create(NewModel{"", "", {}, ""}).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(service_->Create(NewModel{"m", std::string(kMaxDescriptionBytes + 1, 'd'), {}, ""})
-                .status()
-                .code(),
-            Code::kInvalidArgument);
-  EXPECT_EQ(service_->Create(NewModel{"m", "", {{"bad key", "v"}}, ""}).status().code(),
+  EXPECT_EQ(service_->Create(NewModel{"", "", {}, ""}, kWho).status().code(),
             Code::kInvalidArgument);
   EXPECT_EQ(
-      service_->Create(NewModel{"m", "", {{"k", std::string(kMaxTagValueBytes + 1, 'v')}}, ""})
+      service_->Create(NewModel{"m", std::string(kMaxDescriptionBytes + 1, 'd'), {}, ""}, kWho)
           .status()
           .code(),
       Code::kInvalidArgument);
-  auto list = store_->ListModels("", 10);
+  EXPECT_EQ(service_->Create(NewModel{"m", "", {{"bad key", "v"}}, ""}, kWho).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(
+      service_
+          ->Create(NewModel{"m", "", {{"k", std::string(kMaxTagValueBytes + 1, 'v')}}, ""}, kWho)
+          .status()
+          .code(),
+      Code::kInvalidArgument);
+  auto list = store_->ListModels("", 10, nullptr);
   ASSERT_TRUE(list.ok());
   EXPECT_TRUE(list->empty()) << "a rejected model was stored";
 }
@@ -83,19 +88,22 @@ TEST_F(ModelServiceTest, LimitsAreInclusive) {
   Tags tags;
   for (size_t i = 0; i < kMaxTags; ++i) tags["k" + std::to_string(i)] = "v";
   EXPECT_TRUE(
-      service_->Create(NewModel{"at-limits", std::string(kMaxDescriptionBytes, 'd'), tags, ""})
+      service_
+          ->Create(NewModel{"at-limits", std::string(kMaxDescriptionBytes, 'd'), tags, ""}, kWho)
           .ok());
   tags["one-more"] = "v";
-  EXPECT_EQ(service_->Create(NewModel{"too-many-tags", "", tags, ""}).status().code(),
+  EXPECT_EQ(service_->Create(NewModel{"too-many-tags", "", tags, ""}, kWho).status().code(),
             Code::kInvalidArgument);
   EXPECT_TRUE(
-      service_->Create(NewModel{"long-value", "", {{"k", std::string(kMaxTagValueBytes, 'v')}}, ""})
+      service_
+          ->Create(NewModel{"long-value", "", {{"k", std::string(kMaxTagValueBytes, 'v')}}, ""},
+                   kWho)
           .ok());
 }
 
 TEST_F(ModelServiceTest, DuplicateNameIsAlreadyExists) {
   MustCreate("dup");
-  auto again = service_->Create(NewModel{"dup", "other", {}, "bob"});
+  auto again = service_->Create(NewModel{"dup", "other", {}, "bob"}, kWho);
   EXPECT_EQ(again.status().code(), Code::kAlreadyExists);
   auto got = service_->Get("dup");
   ASSERT_TRUE(got.ok());
@@ -113,7 +121,7 @@ TEST_F(ModelServiceTest, ListPagesThroughAllModelsInNameOrder) {
   std::string token;
   int pages = 0;
   do {
-    auto page = service_->List(token, 2);
+    auto page = service_->List(token, 2, "");
     ASSERT_TRUE(page.ok()) << page.status().ToString();
     EXPECT_LE(page->items.size(), 2u);
     for (const auto& m : page->items) seen.push_back(m.name);
@@ -126,10 +134,10 @@ TEST_F(ModelServiceTest, ListPagesThroughAllModelsInNameOrder) {
 
 TEST_F(ModelServiceTest, ListWithExactMultipleHasNoEmptyTrailingPage) {
   for (const char* n : {"a", "b", "c", "d"}) MustCreate(n);
-  auto p1 = service_->List("", 2);
+  auto p1 = service_->List("", 2, "");
   ASSERT_TRUE(p1.ok());
   ASSERT_FALSE(p1->next_token.empty());
-  auto p2 = service_->List(p1->next_token, 2);
+  auto p2 = service_->List(p1->next_token, 2, "");
   ASSERT_TRUE(p2.ok());
   ASSERT_EQ(p2->items.size(), 2u);
   EXPECT_EQ(p2->items[0].name, "c");
@@ -138,11 +146,11 @@ TEST_F(ModelServiceTest, ListWithExactMultipleHasNoEmptyTrailingPage) {
 
 TEST_F(ModelServiceTest, ListRejectsBadTokensAndLimits) {
   MustCreate("a");
-  EXPECT_EQ(service_->List("!!!not-base64!!!", 10).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(service_->List("abc", 10).status().code(), Code::kInvalidArgument);  // bad length
-  EXPECT_EQ(service_->List("", -1).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(service_->List("", kMaxPageSize + 1).status().code(), Code::kInvalidArgument);
-  auto dflt = service_->List("", 0);
+  EXPECT_EQ(service_->List("!!!not-base64!!!", 10, "").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(service_->List("abc", 10, "").status().code(), Code::kInvalidArgument);  // bad length
+  EXPECT_EQ(service_->List("", -1, "").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(service_->List("", kMaxPageSize + 1, "").status().code(), Code::kInvalidArgument);
+  auto dflt = service_->List("", 0, "");
   ASSERT_TRUE(dflt.ok());
   EXPECT_EQ(dflt->items.size(), 1u);
 }
@@ -153,7 +161,7 @@ TEST_F(ModelServiceTest, UpdatePatchesOnlyWhatIsGiven) {
 
   ModelPatch desc_only;
   desc_only.description = "new";
-  auto u1 = service_->Update("m", desc_only);
+  auto u1 = service_->Update("m", desc_only, kWho);
   ASSERT_TRUE(u1.ok()) << u1.status().ToString();
   EXPECT_EQ(u1->description, "new");
   EXPECT_EQ(u1->tags, (Tags{{"a", "1"}, {"b", "2"}}));
@@ -162,14 +170,14 @@ TEST_F(ModelServiceTest, UpdatePatchesOnlyWhatIsGiven) {
 
   ModelPatch tags_only;
   tags_only.tags = Tags{{"c", "3"}};
-  auto u2 = service_->Update("m", tags_only);
+  auto u2 = service_->Update("m", tags_only, kWho);
   ASSERT_TRUE(u2.ok());
   EXPECT_EQ(u2->description, "new");
   EXPECT_EQ(u2->tags, (Tags{{"c", "3"}}));  // replaced, not merged
 
   ModelPatch clear;
   clear.tags = Tags{};
-  auto u3 = service_->Update("m", clear);
+  auto u3 = service_->Update("m", clear, kWho);
   ASSERT_TRUE(u3.ok());
   EXPECT_TRUE(u3->tags.empty());
 }
@@ -178,15 +186,73 @@ TEST_F(ModelServiceTest, UpdateRejectsBadPatchesAndUnknownModels) {
   MustCreate("m", {{"a", "1"}});
   ModelPatch bad;
   bad.tags = Tags{{".bad", "x"}};
-  EXPECT_EQ(service_->Update("m", bad).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(service_->Update("m", bad, kWho).status().code(), Code::kInvalidArgument);
   auto got = service_->Get("m");
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->tags, (Tags{{"a", "1"}}));
 
   ModelPatch ok;
   ok.description = "x";
-  EXPECT_EQ(service_->Update("ghost", ok).status().code(), Code::kNotFound);
-  EXPECT_EQ(service_->Update("gh/ost", ok).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(service_->Update("ghost", ok, kWho).status().code(), Code::kNotFound);
+  EXPECT_EQ(service_->Update("gh/ost", ok, kWho).status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(ModelServiceTest, ListFiltersAndPagesWithinTheFilter) {
+  for (const char* n : {"a1", "a2", "a3", "b1"}) {
+    MustCreate(n, {{"team", n[0] == 'a' ? "vision" : "nlp"}});
+  }
+  MustCreate("c1");
+  std::vector<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    auto page = service_->List(token, 2, "tags.team = 'vision'");
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const auto& m : page->items) seen.push_back(m.name);
+    token = page->next_token;
+    ASSERT_LT(++pages, 10);
+  } while (!token.empty());
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(seen, (std::vector<std::string>{"a1", "a2", "a3"}));
+
+  auto others = service_->List("", 10, "NOT tags.team = 'vision' AND name LIKE '%1'");
+  ASSERT_TRUE(others.ok()) << others.status().ToString();
+  ASSERT_EQ(others->items.size(), 2u);
+  EXPECT_EQ(others->items[0].name, "b1");
+  EXPECT_EQ(others->items[1].name, "c1");
+  EXPECT_EQ(others->items[0].tags, (Tags{{"team", "nlp"}}));  // full records come back
+
+  auto none = service_->List("", 10, "name = 'zzz'");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->items.empty());
+  EXPECT_TRUE(none->next_token.empty());
+}
+
+TEST_F(ModelServiceTest, ListRejectsBadFilters) {
+  MustCreate("a");
+  for (const char* bad :
+       {"name =", "colour = 'red'", "version = 'x'", "created_at > 'soon'", "(name = 'a'"}) {
+    EXPECT_EQ(service_->List("", 10, bad).status().code(), Code::kInvalidArgument) << bad;
+  }
+}
+
+TEST_F(ModelServiceTest, ChangesAreAuditedWithTheActor) {
+  MustCreate("m");
+  ModelPatch p;
+  p.description = "new";
+  ASSERT_TRUE(service_->Update("m", p, Actor{"bob", "req-7"}).ok());
+  AuditQuery q;
+  q.model = "m";
+  auto events = store_->ListAudit(q);
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].action, "model.create");
+  EXPECT_EQ((*events)[0].actor, "alice");
+  EXPECT_EQ((*events)[0].request_id, "req-1");
+  EXPECT_EQ((*events)[1].action, "model.update");
+  EXPECT_EQ((*events)[1].actor, "bob");
+  EXPECT_EQ((*events)[1].request_id, "req-7");
+  EXPECT_EQ((*events)[1].to, "description");
 }
 
 TEST(PageTokenTest, RoundTripsAnyKey) {

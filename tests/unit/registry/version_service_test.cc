@@ -24,6 +24,14 @@ using namespace std::string_literals;
 using storage::Sha256Hex;
 
 constexpr int64_t kT0 = 1'700'000'000'000;
+const Actor kWho{"alice", "req-1"};
+
+VersionSpec Spec(const std::string& description = "", const std::string& meta = "{}") {
+  VersionSpec s;
+  s.description = description;
+  s.meta_json = meta;
+  return s;
+}
 
 class VersionServiceTest : public ::testing::Test {
  protected:
@@ -40,7 +48,7 @@ class VersionServiceTest : public ::testing::Test {
     limits.max_artifacts = 3;
     limits.max_meta_bytes = 64;
     service_ = std::make_unique<VersionService>(*meta_, *blobs_, clock_, limits);
-    ASSERT_TRUE(meta_->CreateModel(NewModel{"m", "", {}, "alice"}, kT0).ok());
+    ASSERT_TRUE(meta_->CreateModel(NewModel{"m", "", {}, "alice"}, kWho, kT0).ok());
   }
   void TearDown() override {
     service_.reset();
@@ -67,9 +75,19 @@ class VersionServiceTest : public ::testing::Test {
   }
 
   Version MustCreate(const std::string& payload) {
-    auto v = service_->Create("m", VersionSpec{}, Uploads(Upload("w.bin", payload)));
+    auto v = service_->Create("m", Spec(), Uploads(Upload("w.bin", payload)), kWho);
     EXPECT_TRUE(v.ok()) << v.status().ToString();
     return v.ok() ? *v : Version{};
+  }
+
+  // Every version of "m" the store holds, drafts included.
+  std::vector<VersionHit> AllVersions() {
+    VersionSearch q;
+    q.model = "m";
+    q.include_drafts = true;
+    auto hits = meta_->SearchVersions(q);
+    EXPECT_TRUE(hits.ok()) << hits.status().ToString();
+    return hits.ok() ? *hits : std::vector<VersionHit>{};
   }
 
   int StoredBlobs() const { return test::CountFiles(dir_->Join("blobs/sha256")); }
@@ -83,11 +101,12 @@ class VersionServiceTest : public ::testing::Test {
 };
 
 TEST_F(VersionServiceTest, CreateRecordsASealedVersionWithItsBlobs) {
-  VersionSpec spec{"first", R"({"lr":0.1})"};
+  VersionSpec spec = Spec("first", R"({"lr":0.1})");
   auto v = service_->Create("m", spec,
                             Uploads(Upload("weights.npy", "\x93NUMPY\x01\x00 data"s,
                                            Sha256Hex("\x93NUMPY\x01\x00 data"s)),
-                                    Upload("config.json", "{}")));
+                                    Upload("config.json", "{}")),
+                            kWho);
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(v->number, 1);
   EXPECT_EQ(v->state, VersionState::kSealed);
@@ -119,24 +138,23 @@ TEST_F(VersionServiceTest, CreateRecordsASealedVersionWithItsBlobs) {
 }
 
 TEST_F(VersionServiceTest, WrongExpectedDigestLeavesNoBlobAndNoVersion) {
-  auto v = service_->Create("m", VersionSpec{},
-                            Uploads(Upload("w.bin", "actual bytes", Sha256Hex("other bytes"))));
+  auto v = service_->Create(
+      "m", Spec(), Uploads(Upload("w.bin", "actual bytes", Sha256Hex("other bytes"))), kWho);
   EXPECT_EQ(v.status().code(), Code::kInvalidArgument) << v.status().ToString();
   EXPECT_EQ(StoredBlobs(), 0);
   EXPECT_EQ(TempFiles(), 0);
   auto exists = blobs_->Exists(Sha256Hex("actual bytes"));
   ASSERT_TRUE(exists.ok());
   EXPECT_FALSE(*exists);
-  auto all = meta_->ListVersions("m", 0, 10, /*include_drafts=*/true);
-  ASSERT_TRUE(all.ok());
-  EXPECT_TRUE(all->empty());
+  EXPECT_TRUE(AllVersions().empty());
   EXPECT_EQ(MustCreate("x").number, 1);  // the failure used no number
 }
 
 TEST_F(VersionServiceTest, OneBadDigestPublishesNoneOfTheUploads) {
-  auto v = service_->Create("m", VersionSpec{},
+  auto v = service_->Create("m", Spec(),
                             Uploads(Upload("a.bin", "good", Sha256Hex("good")),
-                                    Upload("b.bin", "bad", Sha256Hex("not it"))));
+                                    Upload("b.bin", "bad", Sha256Hex("not it"))),
+                            kWho);
   EXPECT_EQ(v.status().code(), Code::kInvalidArgument);
   auto exists = blobs_->Exists(Sha256Hex("good"));
   ASSERT_TRUE(exists.ok());
@@ -146,35 +164,34 @@ TEST_F(VersionServiceTest, OneBadDigestPublishesNoneOfTheUploads) {
 }
 
 TEST_F(VersionServiceTest, CreateRejectsBadRequests) {
-  EXPECT_EQ(service_->Create("m", VersionSpec{}, Uploads(Upload("a", "1"), Upload("a", "2")))
+  EXPECT_EQ(service_->Create("m", Spec(), Uploads(Upload("a", "1"), Upload("a", "2")), kWho)
                 .status()
                 .code(),
             Code::kInvalidArgument);
-  EXPECT_EQ(service_->Create("m", VersionSpec{}, {}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(service_->Create("m", Spec(), {}, kWho).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(
       service_
-          ->Create("m", VersionSpec{},
-                   Uploads(Upload("a", "1"), Upload("b", "2"), Upload("c", "3"), Upload("d", "4")))
+          ->Create("m", Spec(),
+                   Uploads(Upload("a", "1"), Upload("b", "2"), Upload("c", "3"), Upload("d", "4")),
+                   kWho)
           .status()
           .code(),
       Code::kResourceExhausted);
-  EXPECT_EQ(service_->Create("m", VersionSpec{"", std::string(65, ' ')}, Uploads(Upload("a", "1")))
+  EXPECT_EQ(service_->Create("m", Spec("", std::string(65, ' ')), Uploads(Upload("a", "1")), kWho)
                 .status()
                 .code(),
             Code::kResourceExhausted);
   EXPECT_EQ(service_
-                ->Create("m", VersionSpec{std::string(kMaxDescriptionBytes + 1, 'd'), "{}"},
-                         Uploads(Upload("a", "1")))
+                ->Create("m", Spec(std::string(kMaxDescriptionBytes + 1, 'd')),
+                         Uploads(Upload("a", "1")), kWho)
                 .status()
                 .code(),
             Code::kInvalidArgument);
-  EXPECT_EQ(service_->Create("bad/name", VersionSpec{}, Uploads(Upload("a", "1"))).status().code(),
+  EXPECT_EQ(service_->Create("bad/name", Spec(), Uploads(Upload("a", "1")), kWho).status().code(),
             Code::kInvalidArgument);
-  EXPECT_EQ(service_->Create("ghost", VersionSpec{}, Uploads(Upload("a", "1"))).status().code(),
+  EXPECT_EQ(service_->Create("ghost", Spec(), Uploads(Upload("a", "1")), kWho).status().code(),
             Code::kNotFound);
-  auto all = meta_->ListVersions("m", 0, 10, true);
-  ASSERT_TRUE(all.ok());
-  EXPECT_TRUE(all->empty());
+  EXPECT_TRUE(AllVersions().empty());
   EXPECT_EQ(TempFiles(), 0);
 }
 
@@ -206,30 +223,30 @@ TEST_F(VersionServiceTest, IdenticalBytesAcrossVersionsAreStoredOnce) {
 }
 
 TEST_F(VersionServiceTest, DraftLifecycle) {
-  auto d = service_->CreateDraft("m", VersionSpec{"draft", "{}"});
+  auto d = service_->CreateDraft("m", Spec("draft"), kWho);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_EQ(d->number, 1);
   EXPECT_EQ(d->state, VersionState::kDraft);
   EXPECT_FALSE(d->sealed_at_ms.has_value());
 
-  auto hidden = service_->List("m", "", 10, /*include_drafts=*/false);
+  auto hidden = service_->List("m", "", "", 10, /*include_drafts=*/false);
   ASSERT_TRUE(hidden.ok());
   EXPECT_TRUE(hidden->items.empty());
-  auto shown = service_->List("m", "", 10, /*include_drafts=*/true);
+  auto shown = service_->List("m", "", "", 10, /*include_drafts=*/true);
   ASSERT_TRUE(shown.ok());
   ASSERT_EQ(shown->items.size(), 1u);
 
   // An empty draft cannot be committed.
-  EXPECT_EQ(service_->Commit("m", 1).status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(service_->Commit("m", 1, kWho).status().code(), Code::kFailedPrecondition);
 
-  auto a = service_->PutDraftArtifact("m", 1, Upload("w.bin", "v1"));
+  auto a = service_->PutDraftArtifact("m", 1, Upload("w.bin", "v1"), kWho);
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   EXPECT_EQ(a->sha256, Sha256Hex("v1"));
-  auto replaced = service_->PutDraftArtifact("m", 1, Upload("w.bin", "v2 longer"));
+  auto replaced = service_->PutDraftArtifact("m", 1, Upload("w.bin", "v2 longer"), kWho);
   ASSERT_TRUE(replaced.ok());
-  ASSERT_TRUE(service_->PutDraftArtifact("m", 1, Upload("extra.txt", "x")).ok());
-  ASSERT_TRUE(service_->DeleteDraftArtifact("m", 1, "extra.txt").ok());
-  EXPECT_EQ(service_->DeleteDraftArtifact("m", 1, "extra.txt").code(), Code::kNotFound);
+  ASSERT_TRUE(service_->PutDraftArtifact("m", 1, Upload("extra.txt", "x"), kWho).ok());
+  ASSERT_TRUE(service_->DeleteDraftArtifact("m", 1, "extra.txt", kWho).ok());
+  EXPECT_EQ(service_->DeleteDraftArtifact("m", 1, "extra.txt", kWho).code(), Code::kNotFound);
 
   auto got = service_->Get("m", 1);
   ASSERT_TRUE(got.ok());
@@ -238,28 +255,28 @@ TEST_F(VersionServiceTest, DraftLifecycle) {
   EXPECT_EQ(got->artifacts[0].sha256, Sha256Hex("v2 longer"));
 
   clock_.Advance(60'000);
-  auto sealed = service_->Commit("m", 1);
+  auto sealed = service_->Commit("m", 1, kWho);
   ASSERT_TRUE(sealed.ok()) << sealed.status().ToString();
   EXPECT_EQ(sealed->state, VersionState::kSealed);
   EXPECT_EQ(sealed->sealed_at_ms, kT0 + 61'000);
   EXPECT_EQ(sealed->created_at_ms, kT0 + 1000);
 
-  EXPECT_EQ(service_->Commit("m", 1).status().code(), Code::kFailedPrecondition);
-  EXPECT_EQ(service_->PutDraftArtifact("m", 1, Upload("late.bin", "x")).status().code(),
+  EXPECT_EQ(service_->Commit("m", 1, kWho).status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(service_->PutDraftArtifact("m", 1, Upload("late.bin", "x"), kWho).status().code(),
             Code::kFailedPrecondition);
-  EXPECT_EQ(service_->DeleteDraftArtifact("m", 1, "w.bin").code(), Code::kFailedPrecondition);
+  EXPECT_EQ(service_->DeleteDraftArtifact("m", 1, "w.bin", kWho).code(), Code::kFailedPrecondition);
   EXPECT_EQ(service_->CheckDraft("m", 1).code(), Code::kFailedPrecondition);
   EXPECT_EQ(service_->CheckDraft("m", 2).code(), Code::kNotFound);
 
-  auto listed = service_->List("m", "", 10, false);
+  auto listed = service_->List("m", "", "", 10, false);
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ(listed->items.size(), 1u);
   EXPECT_EQ(listed->items[0].number, 1);
 }
 
 TEST_F(VersionServiceTest, DraftArtifactWithWrongDigestChangesNothing) {
-  ASSERT_TRUE(service_->CreateDraft("m", VersionSpec{}).ok());
-  auto bad = service_->PutDraftArtifact("m", 1, Upload("w.bin", "bytes", Sha256Hex("nope")));
+  ASSERT_TRUE(service_->CreateDraft("m", Spec(), kWho).ok());
+  auto bad = service_->PutDraftArtifact("m", 1, Upload("w.bin", "bytes", Sha256Hex("nope")), kWho);
   EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
   auto got = service_->Get("m", 1);
   ASSERT_TRUE(got.ok());
@@ -269,20 +286,20 @@ TEST_F(VersionServiceTest, DraftArtifactWithWrongDigestChangesNothing) {
 }
 
 TEST_F(VersionServiceTest, DraftArtifactCountIsLimitedButReplacingIsAllowed) {
-  ASSERT_TRUE(service_->CreateDraft("m", VersionSpec{}).ok());
+  ASSERT_TRUE(service_->CreateDraft("m", Spec(), kWho).ok());
   for (const char* n : {"a", "b", "c"}) {
-    ASSERT_TRUE(service_->PutDraftArtifact("m", 1, Upload(n, n)).ok()) << n;
+    ASSERT_TRUE(service_->PutDraftArtifact("m", 1, Upload(n, n), kWho).ok()) << n;
   }
-  EXPECT_EQ(service_->PutDraftArtifact("m", 1, Upload("d", "d")).status().code(),
+  EXPECT_EQ(service_->PutDraftArtifact("m", 1, Upload("d", "d"), kWho).status().code(),
             Code::kResourceExhausted);
-  EXPECT_TRUE(service_->PutDraftArtifact("m", 1, Upload("b", "new b")).ok());
+  EXPECT_TRUE(service_->PutDraftArtifact("m", 1, Upload("b", "new b"), kWho).ok());
 }
 
 TEST_F(VersionServiceTest, CreateDraftValidates) {
-  EXPECT_EQ(service_->CreateDraft("ghost", VersionSpec{}).status().code(), Code::kNotFound);
-  EXPECT_EQ(service_->CreateDraft("m", VersionSpec{"", std::string(100, ' ')}).status().code(),
+  EXPECT_EQ(service_->CreateDraft("ghost", Spec(), kWho).status().code(), Code::kNotFound);
+  EXPECT_EQ(service_->CreateDraft("m", Spec("", std::string(100, ' ')), kWho).status().code(),
             Code::kResourceExhausted);
-  EXPECT_EQ(service_->CreateDraft("", VersionSpec{}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(service_->CreateDraft("", Spec(), kWho).status().code(), Code::kInvalidArgument);
 }
 
 TEST_F(VersionServiceTest, ListPagesNewestFirstAndTokensRoundTrip) {
@@ -291,7 +308,7 @@ TEST_F(VersionServiceTest, ListPagesNewestFirstAndTokensRoundTrip) {
   std::string token;
   int pages = 0;
   do {
-    auto page = service_->List("m", token, 2, false);
+    auto page = service_->List("m", "", token, 2, false);
     ASSERT_TRUE(page.ok()) << page.status().ToString();
     for (const auto& v : page->items) seen.push_back(v.number);
     token = page->next_token;
@@ -300,8 +317,9 @@ TEST_F(VersionServiceTest, ListPagesNewestFirstAndTokensRoundTrip) {
   EXPECT_EQ(pages, 3);
   EXPECT_EQ(seen, (std::vector<int64_t>{5, 4, 3, 2, 1}));
 
-  // A token is the encoded last number: reusing it resumes after that version.
-  auto resumed = service_->List("m", EncodePageToken("3"), 10, false);
+  // A token is the encoded "created_at:row id" of the last item: reusing it resumes after it.
+  auto resumed =
+      service_->List("m", "", EncodePageToken(std::to_string(kT0 + 1000) + ":3"), 10, false);
   ASSERT_TRUE(resumed.ok());
   ASSERT_EQ(resumed->items.size(), 2u);
   EXPECT_EQ(resumed->items[0].number, 2);
@@ -312,12 +330,12 @@ TEST_F(VersionServiceTest, ListRejectsGarbageTokensAndUnknownModels) {
   for (const std::string& bad :
        std::vector<std::string>{"%%%%", "abc", EncodePageToken("abc"), EncodePageToken("0"),
                                 EncodePageToken("-3"), EncodePageToken("1e3")}) {
-    EXPECT_EQ(service_->List("m", bad, 10, false).status().code(), Code::kInvalidArgument)
+    EXPECT_EQ(service_->List("m", "", bad, 10, false).status().code(), Code::kInvalidArgument)
         << "token '" << bad << "'";
   }
-  EXPECT_EQ(service_->List("m", "", kMaxPageSize + 1, false).status().code(),
+  EXPECT_EQ(service_->List("m", "", "", kMaxPageSize + 1, false).status().code(),
             Code::kInvalidArgument);
-  EXPECT_EQ(service_->List("ghost", "", 10, false).status().code(), Code::kNotFound);
+  EXPECT_EQ(service_->List("ghost", "", "", 10, false).status().code(), Code::kNotFound);
 }
 
 TEST_F(VersionServiceTest, OpenArtifactErrors) {
