@@ -1,6 +1,7 @@
 #include "api/http_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <cstdio>
 #include <chrono>
@@ -37,6 +38,17 @@ HttpServer::HttpServer(const Router& router, HttpOptions options)
   s.set_write_timeout(options_.write_timeout_s, 0);
   s.set_keep_alive_max_count(1000);
   s.set_keep_alive_timeout(5);
+  // httplib writes a response's head and body separately; with Nagle's algorithm on, the
+  // body waits for the ACK of the head, which the client delays (40 ms on Linux) on every
+  // small answer over a kept-alive connection.
+  s.set_tcp_nodelay(true);
+  // The library listens with a backlog of 5 (compiled into Debian's libcpp-httplib): a burst
+  // of concurrent connects overflows it and the kernel resets some of them (failed SYN
+  // cookies). Remember the listening socket so that Bind() can widen the backlog.
+  s.set_socket_options([this](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listen_fd_ = sock;
+  });
   // Ranges are served by the artifact route itself; httplib's own slicing would also cut
   // error bodies and does not answer 416 for ranges past the end.
   s.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
@@ -130,6 +142,11 @@ Result<int> HttpServer::Bind(const std::string& host, int port) {
                         : (server_->bind_to_port(host.c_str(), port) ? port : -1);
   if (bound <= 0) {
     return Unavailable("cannot listen on " + host + ":" + std::to_string(port));
+  }
+  // listen() again on a listening socket only changes its backlog.
+  if (listen_fd_ < 0 || ::listen(listen_fd_, SOMAXCONN) != 0) {
+    return Unavailable("cannot widen the listen backlog on " + host + ":" +
+                       std::to_string(bound));
   }
   return bound;
 }

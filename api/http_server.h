@@ -44,6 +44,7 @@ class HttpServer {
   mutable std::atomic<uint64_t> next_request_id_{1};
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> serving_done_{false};
+  int listen_fd_ = -1;  // the socket Bind() listens on, once bound
 };
 
 }  // namespace mv::api

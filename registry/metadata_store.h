@@ -151,7 +151,8 @@ class MetadataStore {
   virtual Result<std::vector<AuditEvent>> ListAudit(const AuditQuery& q) = 0;
 
   // --- lineage ---
-  // Versions downstream of a dataset, commit, run or parent version.
+  // Versions downstream of a dataset, commit, run or parent version. NotFound when the
+  // parent is not a sealed version.
   virtual Result<std::vector<LineageNode>> Downstream(const LineageQuery& q) = 0;
   // The graph of parents (up) or children (down) around a version, `depth` levels deep.
   virtual Result<LineageGraph> Graph(const std::string& model, int64_t number, bool up,

@@ -53,6 +53,28 @@ Status VersionService::ValidateSpec(const VersionSpec& spec) const {
     return ResourceExhausted("meta is larger than " + std::to_string(limits_.max_meta_bytes) +
                              " bytes");
   }
+  // The store refuses these too, but only after the upload's blobs are published.
+  std::set<std::string> seen;
+  auto once = [&seen](const std::string& what) {
+    return seen.insert(what).second ? Status::Ok() : InvalidArgument(what + " is listed twice");
+  };
+  for (const ParentRef& p : spec.lineage.parents) {
+    RETURN_IF_ERROR(once("parent " + p.model + ":" + std::to_string(p.version)));
+  }
+  for (const LineageRef& r : spec.lineage.refs) RETURN_IF_ERROR(once(r.kind + " " + r.ref));
+  for (const VersionAttr& a : spec.attrs) RETURN_IF_ERROR(once(a.kind + " " + a.key));
+  return Status::Ok();
+}
+
+Status VersionService::CheckParents(const Lineage& lineage) const {
+  for (const ParentRef& p : lineage.parents) {
+    auto parent = meta_.GetVersion(p.model, p.version);
+    if (!parent.ok() && parent.status().code() != Code::kNotFound) return parent.status();
+    if (!parent.ok() || parent->state != VersionState::kSealed) {
+      return InvalidArgument("parent " + p.model + ":" + std::to_string(p.version) +
+                             " is not a registered (sealed) version");
+    }
+  }
   return Status::Ok();
 }
 
@@ -90,6 +112,7 @@ Result<Version> VersionService::Create(const std::string& model, const VersionSp
       return InvalidArgument("artifact '" + up->name() + "' appears twice");
     }
   }
+  RETURN_IF_ERROR(CheckParents(spec.lineage));
   // Every check passes before any blob is published. Blobs first, durable, then the rows:
   // a crash in between leaves only unreferenced blobs, which garbage collection reclaims;
   // never a row without its bytes.

@@ -77,7 +77,13 @@ Result<std::vector<LineageNode>> SqliteMetadataStore::Downstream(const LineageQu
   auto c = pool_->Acquire();
   std::vector<std::pair<int64_t, int>> ids;  // (version row, depth)
   if (q.kind == "parent") {
-    ASSIGN_OR_RETURN(int64_t parent, VersionRowId(*c, q.ref, q.parent_version));
+    auto found = VersionRowId(*c, q.ref, q.parent_version);
+    if (!found.ok() && found.status().code() == Code::kInvalidArgument) {
+      // At upload an unknown parent is bad input; asked about, it is simply not there.
+      return NotFound("model '" + q.ref + "' has no sealed version " +
+                      std::to_string(q.parent_version));
+    }
+    ASSIGN_OR_RETURN(int64_t parent, std::move(found));
     ASSIGN_OR_RETURN(
         Stmt s, c->Prepare("WITH RECURSIVE down(id, depth) AS ("
                            " SELECT child_id, 1 FROM version_parents WHERE parent_id = ?1"

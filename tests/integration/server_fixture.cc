@@ -30,13 +30,16 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
   limits.max_artifact_bytes = config.max_artifact_bytes;
   t->models_ = std::make_unique<ModelService>(*t->meta_, t->clock_);
   t->versions_ = std::make_unique<VersionService>(*t->meta_, *t->blobs_, t->clock_, limits);
+  t->lifecycle_ = std::make_unique<LifecycleService>(*t->meta_, t->clock_);
   storage::SqliteMetadataStore* store = t->meta_.get();
-  t->services_ = api::Services{t->models_.get(), t->versions_.get(),
+  t->services_ = api::Services{t->models_.get(), t->versions_.get(), t->lifecycle_.get(),
                                [store] { return store->SchemaVersion().status(); }};
   api::RegisterHealthRoutes(t->router_, t->services_);
   api::RegisterModelRoutes(t->router_, t->services_);
   api::RegisterVersionRoutes(t->router_, t->services_);
   api::RegisterArtifactRoutes(t->router_, t->services_);
+  api::RegisterLifecycleRoutes(t->router_, t->services_);
+  api::RegisterLineageRoutes(t->router_, t->services_);
 
   api::HttpOptions options;
   options.max_body_bytes = config.max_body_bytes;

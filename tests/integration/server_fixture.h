@@ -19,6 +19,7 @@
 #include "api/router.h"
 #include "api/routes.h"
 #include "registry/clock.h"
+#include "registry/lifecycle_service.h"
 #include "registry/model_service.h"
 #include "registry/version_service.h"
 #include "storage/fs/fs_blob_store.h"
@@ -58,6 +59,7 @@ class TestServer {
   SystemClock clock_;
   std::unique_ptr<ModelService> models_;
   std::unique_ptr<VersionService> versions_;
+  std::unique_ptr<LifecycleService> lifecycle_;
   api::Services services_{};
   api::Router router_;
   std::unique_ptr<api::HttpServer> http_;
