@@ -90,8 +90,9 @@ Result<std::vector<LineageNode>> SqliteMetadataStore::Downstream(const LineageQu
                            " UNION"
                            " SELECT p.child_id, d.depth + 1 FROM version_parents p"
                            " JOIN down d ON p.parent_id = d.id WHERE ?2 AND d.depth < ?3)"
-                           " SELECT id, MIN(depth) FROM down GROUP BY id"
-                           " ORDER BY MIN(depth), id LIMIT ?4"));
+                           " SELECT d.id, MIN(d.depth) FROM down d JOIN versions v ON v.id = d.id"
+                           " WHERE v.deleted_at IS NULL AND v.state = 'sealed'"
+                           " GROUP BY d.id ORDER BY MIN(d.depth), d.id LIMIT ?4"));
     s.Bind(1, parent).Bind(2, int64_t{q.transitive ? 1 : 0}).Bind(3, int64_t{kMaxDepth});
     s.Bind(4, int64_t{q.limit});
     while (true) {
@@ -100,8 +101,11 @@ Result<std::vector<LineageNode>> SqliteMetadataStore::Downstream(const LineageQu
       ids.emplace_back(s.Int(0), static_cast<int>(s.Int(1)));
     }
   } else {
-    ASSIGN_OR_RETURN(Stmt s, c->Prepare("SELECT version_id FROM lineage_refs WHERE kind = ? AND "
-                                        "ref = ? ORDER BY version_id LIMIT ?"));
+    // Live sealed versions only, filtered before the limit so a page is never short.
+    ASSIGN_OR_RETURN(Stmt s, c->Prepare("SELECT r.version_id FROM lineage_refs r JOIN versions v "
+                                        "ON v.id = r.version_id WHERE r.kind = ? AND r.ref = ? "
+                                        "AND v.deleted_at IS NULL AND v.state = 'sealed' "
+                                        "ORDER BY r.version_id LIMIT ?"));
     s.Bind(1, q.kind).Bind(2, q.ref).Bind(3, int64_t{q.limit});
     while (true) {
       ASSIGN_OR_RETURN(bool row, s.Step());
