@@ -152,6 +152,16 @@ Status WriteTxn::Commit() {
   return Status::Ok();
 }
 
+ReadTxn::~ReadTxn() {
+  if (open_) (void)c_.Exec("COMMIT");
+}
+
+Status ReadTxn::Begin() {
+  RETURN_IF_ERROR(c_.Exec("BEGIN"));
+  open_ = true;
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<ConnectionPool>> ConnectionPool::Open(const std::string& path, int size) {
   auto pool = std::make_unique<ConnectionPool>();
   for (int i = 0; i < size; ++i) {

@@ -75,6 +75,8 @@ Status InsertLineageAndAttrs(Connection& c, int64_t version_id, const VersionSpe
 
 Result<std::vector<LineageNode>> SqliteMetadataStore::Downstream(const LineageQuery& q) {
   auto c = pool_->Acquire();
+  ReadTxn txn(*c);  // one lock for the hundreds of point reads below
+  RETURN_IF_ERROR(txn.Begin());
   std::vector<std::pair<int64_t, int>> ids;  // (version row, depth)
   if (q.kind == "parent") {
     auto found = VersionRowId(*c, q.ref, q.parent_version);
@@ -127,6 +129,8 @@ Result<std::vector<LineageNode>> SqliteMetadataStore::Downstream(const LineageQu
 Result<LineageGraph> SqliteMetadataStore::Graph(const std::string& model, int64_t number, bool up,
                                                 int depth) {
   auto c = pool_->Acquire();
+  ReadTxn txn(*c);
+  RETURN_IF_ERROR(txn.Begin());
   ASSIGN_OR_RETURN(auto start, LoadVersion(*c, model, number));
   const int64_t start_id = start.first;
   // Edges reachable within `depth` steps, walking child->parent (up) or parent->child (down).

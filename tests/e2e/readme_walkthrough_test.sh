@@ -12,8 +12,11 @@ start_server "$DATA" --quiet
 
 # --- the README block, verbatim but for the port ---------------------------------------
 cd "$WORK"
-head -c 300000 /dev/urandom >model.onnx
-head -c 120000 /dev/urandom >weights.pt
+# Real files, as a user would have them: the uploads are inspected, and a version whose
+# artifacts do not parse as what their names say cannot be promoted.
+FIXTURES="$(cd "$(dirname "$0")/../fixtures" && pwd)"
+cp "$FIXTURES/formats/mlp_dynamic_batch.onnx" model.onnx
+cp "$FIXTURES/torch/mlp_state_dict.pt" weights.pt
 sed -n '/<!-- walkthrough:start -->/,/<!-- walkthrough:end -->/p' "$README" |
   sed '/^```/d; /^<!--/d' | sed "s#localhost:8080#127.0.0.1:$PORT#g" >walkthrough.sh
 [ "$(grep -c curl walkthrough.sh)" -ge 10 ] || fail "README walk-through block not found"
