@@ -1,3 +1,4 @@
+#include <cstdio>
 #include <memory>
 #include <vector>
 
@@ -55,6 +56,10 @@ Status GetArtifact(Ctx& ctx, VersionService& versions) {
   }
   const std::string if_range = ctx.req.get_header_value("If-Range");
   if (*range && (if_range.empty() || if_range == etag)) {
+    // A range is not a sequential pass the reader can check on the way: with
+    // --verify-reads, check the whole blob before the first byte (an honest 500 now,
+    // rather than a cut connection later).
+    RETURN_IF_ERROR(dl.reader->VerifyAll());
     ctx.res.status = 206;
     ctx.res.set_header("Content-Range", "bytes " + std::to_string((*range)->start) + "-" +
                                             std::to_string((*range)->start + (*range)->length - 1) +
@@ -66,14 +71,18 @@ Status GetArtifact(Ctx& ctx, VersionService& versions) {
   }
   std::shared_ptr<BlobReader> reader = std::move(dl.reader);
   auto buf = std::make_shared<std::vector<char>>(kChunkBytes);
-  ctx.res.set_content_provider(
-      static_cast<size_t>(length), "application/octet-stream",
-      [reader, buf, start](size_t offset, size_t len, httplib::DataSink& sink) {
-        auto n = reader->ReadAt(start + static_cast<int64_t>(offset), buf->data(),
-                                std::min(len, buf->size()));
-        if (!n.ok() || *n == 0) return false;  // the connection is cut: never send wrong bytes
-        return sink.write(buf->data(), *n);
-      });
+  auto provide = [reader, buf, start, id = ctx.request_id](size_t offset, size_t len,
+                                                           httplib::DataSink& sink) {
+    auto n = reader->ReadAt(start + static_cast<int64_t>(offset), buf->data(),
+                            std::min(len, buf->size()));
+    if (!n.ok()) {
+      std::fprintf(stderr, "modelvault: request %s: download cut: %s\n", id.c_str(),
+                   n.status().ToString().c_str());
+    }
+    if (!n.ok() || *n == 0) return false;  // the connection is cut: never send wrong bytes
+    return sink.write(buf->data(), *n);
+  };
+  ctx.res.set_content_provider(static_cast<size_t>(length), "application/octet-stream", provide);
   return Status::Ok();
 }
 

@@ -22,16 +22,35 @@ int HttpStatusFor(Code code) {
   return 500;
 }
 
-std::string ErrorBody(const Status& status) {
+namespace {
+
+// What a client is told: for a 5xx only a generic sentence, the detail is logged.
+std::string ClientMessage(const Status& status) {
   int http = HttpStatusFor(status.code());
-  std::string message = status.message();
   if (http >= 500 && status.code() != Code::kStorageFull && status.code() != Code::kUnavailable) {
-    message = status.code() == Code::kDataLoss
-                  ? "stored bytes are missing or corrupt; the operator has been told"
-                  : "internal error; see the server log";
+    return status.code() == Code::kDataLoss
+               ? "stored bytes are missing or corrupt; the operator has been told"
+               : "internal error; see the server log";
   }
-  nlohmann::json body = {{"error", {{"code", CodeName(status.code())}, {"message", message}}}};
+  return status.message();
+}
+
+std::string Dump(const nlohmann::json& body) {
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string ErrorBody(const Status& status) {
+  return Dump({{"error", {{"code", CodeName(status.code())}, {"message", ClientMessage(status)}}}});
+}
+
+std::string OipErrorBody(const Status& status) {
+  return Dump({{"error", ClientMessage(status)}, {"code", CodeName(status.code())}});
+}
+
+std::string UnsupportedMediaTypeBody(const std::string& message) {
+  return Dump({{"error", {{"code", "unsupported_media_type"}, {"message", message}}}});
 }
 
 std::string ErrorBodyForHttpStatus(int http_status) {

@@ -12,6 +12,16 @@ int HttpStatusFor(Code code);
 // {"error":{"code":"...","message":"..."}}. For 5xx the message is generic: the detail is
 // logged, not sent.
 std::string ErrorBody(const Status& status);
+// The Open Inference Protocol's error body for the /v2 routes, {"error":"<message>",
+// "code":"..."}: KServe's and Triton's clients read "error" as a string (Triton's Python
+// client raises InferenceServerException(msg=body["error"])). The status still comes from
+// HttpStatusFor and 5xx messages are generic, as for ErrorBody.
+std::string OipErrorBody(const Status& status);
+// 415 Unsupported Media Type: a body in a media type the route does not take. The body has
+// the house shape with code "unsupported_media_type" (the fix is the client's, as for
+// InvalidArgument, but HTTP names this case more precisely than 400).
+inline constexpr int kHttpUnsupportedMediaType = 415;
+std::string UnsupportedMediaTypeBody(const std::string& message);
 // The same body for statuses httplib produced itself (malformed request, 413, ...).
 std::string ErrorBodyForHttpStatus(int http_status);
 

@@ -74,4 +74,26 @@ Result<int64_t> Flags::GetBytes(const std::string& name, int64_t fallback) const
   return n << shift;
 }
 
+Result<int64_t> Flags::GetDurationMs(const std::string& name, int64_t fallback) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return fallback;
+  const std::string& v = it->second;
+  static const std::pair<const char*, int64_t> kUnits[] = {
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+  size_t digits = 0;
+  while (digits < v.size() && v[digits] >= '0' && v[digits] <= '9') ++digits;
+  const std::string unit = v.substr(digits);
+  int64_t scale = unit.empty() && v == "0" ? 1 : 0;
+  for (const auto& [suffix, ms] : kUnits) {
+    if (unit == suffix) scale = ms;
+  }
+  int64_t n = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + digits, n);
+  if (digits == 0 || scale == 0 || ec != std::errc() || ptr != v.data() + digits ||
+      n > int64_t{3'153'600'000'000} / scale) {
+    return InvalidArgument("--" + name + " must be a duration such as 0, 30s, 15m, 1h or 7d");
+  }
+  return n * scale;
+}
+
 }  // namespace mv::api

@@ -24,6 +24,8 @@ class Flags {
                          int64_t max) const;
   // Sizes like 64G, 512M, 1024 (bytes).
   Result<int64_t> GetBytes(const std::string& name, int64_t fallback) const;
+  // Durations like 500ms, 30s, 15m, 1h, 7d or 0, in milliseconds (at most ~100 years).
+  Result<int64_t> GetDurationMs(const std::string& name, int64_t fallback) const;
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:

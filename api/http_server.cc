@@ -1,9 +1,13 @@
 #include "api/http_server.h"
 
+#include <dirent.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -148,12 +152,17 @@ Result<int> HttpServer::Bind(const std::string& host, int port) {
     return Unavailable("cannot widen the listen backlog on " + host + ":" +
                        std::to_string(bound));
   }
+  bound_port_ = bound;
   return bound;
 }
 
 Status HttpServer::Serve() {
   bool ok = server_->listen_after_bind();
-  serving_done_ = true;
+  {
+    std::lock_guard<std::mutex> lock(done_mu_);
+    serving_done_ = true;
+  }
+  done_cv_.notify_all();
   if (!ok && !stop_requested_) return Internal("the HTTP server stopped with an error");
   return Status::Ok();
 }
@@ -166,6 +175,40 @@ void HttpServer::Stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   server_->stop();
+}
+
+bool HttpServer::WaitServed(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(done_mu_);
+  return done_cv_.wait_for(lock, timeout, [this] { return serving_done_.load(); });
+}
+
+// httplib keeps its connections to itself; the process's descriptors tell them apart: the
+// connected TCP sockets whose local port is the one this server bound.
+int HttpServer::CutConnections() {
+  int cut = 0;
+  DIR* d = ::opendir("/proc/self/fd");
+  if (d == nullptr) return 0;
+  while (dirent* e = ::readdir(d)) {
+    char* end = nullptr;
+    long fd = std::strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end != '\0' || fd == ::dirfd(d) || fd == listen_fd_) continue;
+    struct stat st;
+    if (::fstat(static_cast<int>(fd), &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+    sockaddr_storage local{}, peer{};
+    socklen_t local_len = sizeof(local), peer_len = sizeof(peer);
+    if (::getsockname(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&local), &local_len) != 0 ||
+        ::getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) {
+      continue;
+    }
+    int port = local.ss_family == AF_INET
+                   ? ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port)
+               : local.ss_family == AF_INET6
+                   ? ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port)
+                   : -1;
+    if (port == bound_port_ && ::shutdown(static_cast<int>(fd), SHUT_RDWR) == 0) ++cut;
+  }
+  ::closedir(d);
+  return cut;
 }
 
 }  // namespace mv::api

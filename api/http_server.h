@@ -3,8 +3,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "api/router.h"
@@ -32,8 +35,17 @@ class HttpServer {
   Result<int> Bind(const std::string& host, int port);
   // Serves until Stop(); in-flight requests finish before it returns.
   Status Serve();
-  // Thread-safe; may be called from a signal-watching thread.
+  // Closes the listening socket (new connections are refused) and lets in-flight requests
+  // finish; an idle kept-alive connection is closed. Thread-safe; may be called from a
+  // signal-watching thread.
   void Stop();
+  // Waits up to `timeout` for Serve() to return; true when it has. Thread-safe.
+  bool WaitServed(std::chrono::milliseconds timeout);
+  // Shuts down (SHUT_RDWR) every client connection still open on the bound port, so that
+  // requests still running when a shutdown's grace period ends fail now: their reads and
+  // writes error out, uploads discard their temp files. Returns how many were cut.
+  // Thread-safe; meant for after Stop().
+  int CutConnections();
 
  private:
   void Handle(Ctx& ctx) const;
@@ -44,7 +56,10 @@ class HttpServer {
   mutable std::atomic<uint64_t> next_request_id_{1};
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> serving_done_{false};
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
   int listen_fd_ = -1;  // the socket Bind() listens on, once bound
+  int bound_port_ = 0;
 };
 
 }  // namespace mv::api

@@ -47,6 +47,23 @@ json ArtifactJson(const std::string& model, int64_t version, const Artifact& a) 
               {"inspection_url", url + "/inspection"}};
 }
 
+namespace {
+
+// {kind: {"status": ..., "updated_at": ..., ...the report's own fields}}.
+json ReportsJson(const std::vector<VersionReport>& reports) {
+  json out = json::object();
+  for (const VersionReport& r : reports) {
+    json body = json::parse(r.report_json, nullptr, /*allow_exceptions=*/false);
+    if (!body.is_object()) body = json::object();
+    body["status"] = r.status;
+    body["updated_at"] = FormatRfc3339Ms(r.updated_at_ms);
+    out[r.kind] = std::move(body);
+  }
+  return out;
+}
+
+}  // namespace
+
 json VersionJson(const Version& v) {
   json artifacts = json::array();
   for (const auto& a : v.artifacts) artifacts.push_back(ArtifactJson(v.model, v.number, a));
@@ -55,18 +72,20 @@ json VersionJson(const Version& v) {
   auto time_or_null = [](const std::optional<int64_t>& ms) {
     return ms ? json(FormatRfc3339Ms(*ms)) : json();
   };
-  return json{{"model", v.model},
-              {"version", v.number},
-              {"state", v.deleted_at_ms ? "deleted" : VersionStateName(v.state)},
-              {"stage", StageName(v.stage)},
-              {"stage_changed_at", time_or_null(v.stage_changed_at_ms)},
-              {"aliases", v.aliases},
-              {"description", v.description},
-              {"meta", std::move(meta)},
-              {"created_at", FormatRfc3339Ms(v.created_at_ms)},
-              {"sealed_at", time_or_null(v.sealed_at_ms)},
-              {"deleted_at", time_or_null(v.deleted_at_ms)},
-              {"artifacts", std::move(artifacts)}};
+  json out{{"model", v.model},
+           {"version", v.number},
+           {"state", v.deleted_at_ms ? "deleted" : VersionStateName(v.state)},
+           {"stage", StageName(v.stage)},
+           {"stage_changed_at", time_or_null(v.stage_changed_at_ms)},
+           {"aliases", v.aliases},
+           {"description", v.description},
+           {"meta", std::move(meta)},
+           {"created_at", FormatRfc3339Ms(v.created_at_ms)},
+           {"sealed_at", time_or_null(v.sealed_at_ms)},
+           {"deleted_at", time_or_null(v.deleted_at_ms)},
+           {"artifacts", std::move(artifacts)}};
+  if (v.reports) out["reports"] = ReportsJson(*v.reports);
+  return out;
 }
 
 json AuditEventJson(const AuditEvent& e) {

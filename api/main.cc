@@ -15,14 +15,21 @@
 #include "api/cli/cli.h"
 #include "api/flags.h"
 #include "api/http_server.h"
+#include "api/maintenance_commands.h"
 #include "api/routes.h"
 #include "registry/clock.h"
 #include "registry/formats/builtin.h"
+#include "registry/formats/cross/cross_checker.h"
+#include "registry/inference/ort_engine.h"
+#include "registry/inference/parity_service.h"
+#include "registry/inference/torch_runner.h"
 #include "registry/inference/ort_info.h"
 #include "registry/lifecycle_service.h"
 #include "registry/model_service.h"
+#include "registry/serving_service.h"
 #include "registry/version_service.h"
 #include "storage/fs/fs_blob_store.h"
+#include "storage/sqlite/sqlite_maintenance_store.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
 
 namespace {
@@ -33,6 +40,8 @@ constexpr const char* kUsage = R"(usage: modelvault <command> [flags]
 
 commands:
   serve     run the registry HTTP service
+  verify, gc, backup, restore
+            operator commands on a data dir (below)
   version   print the versions of modelvault and its linked libraries
   help      show this text
   push, pull, get, promote, alias, history, lineage, search
@@ -49,10 +58,22 @@ serve flags:
                           reject | quarantine (kept, flagged, never promoted) | allow
                           (default quarantine)
   --quiet                 do not log each request to stderr
+  --verify-reads          downloads check each blob's SHA-256: a corrupt blob answers 500
+                          (data_loss) up to --verify-upfront-max, beyond that the
+                          connection is cut before the last bytes
+  --verify-upfront-max N  largest blob verified before its response starts (default 64M)
+  --shutdown-grace D      on SIGTERM/SIGINT, how long in-flight requests may take before
+                          their connections are cut, e.g. 30s (default 30s)
+  --session-cache-count N ONNX Runtime sessions kept loaded for inference (default 16)
+  --session-cache-bytes N bound on the summed ONNX file sizes of the loaded sessions,
+                          e.g. 4G (default 1G)
+  --intra-op-threads N    threads per ONNX Runtime session; 0 = the number of cores
+                          (default 0)
 )";
 
 void PrintUsage(std::FILE* out) {
   std::fputs(kUsage, out);
+  std::fputs(mv::api::MaintenanceUsage(), out);
   std::fputs(mv::api::cli::ClientUsage(), out);
 }
 
@@ -78,16 +99,65 @@ mv::Result<mv::PicklePolicy> ParsePicklePolicy(const std::string& name) {
   return mv::InvalidArgument("--pickle-policy must be reject, quarantine or allow");
 }
 
+// The data dir's layout, for the operator commands (api/ names no concrete store).
+mv::Result<mv::api::DataDirStores> OpenDataDir(const std::string& dir, mv::api::DataDirMode mode) {
+  using mv::api::DataDirMode;
+  mv::api::DataDirStores out;
+  out.db_path = dir + "/modelvault.db";
+  // The database first: a directory without one is no data dir, and gets no blobs/ made.
+  if (mode != DataDirMode::kNew) {
+    ASSIGN_OR_RETURN(out.meta, mv::storage::SqliteMaintenanceStore::Open(
+                                   out.db_path, mode == DataDirMode::kBackup));
+  }
+  mv::storage::FsBlobOptions options;
+  options.clean_tmp = false;  // a server may be running on it, with uploads in tmp/
+  ASSIGN_OR_RETURN(out.blobs, mv::storage::FsBlobStore::Create(dir + "/blobs", options));
+  return out;
+}
+
+// The TorchScript side of the parity checks, when the worker executable is installed.
+mv::inference::TorchScriptRunner TorchRunnerFn(const mv::inference::TorchRunner& torch) {
+  if (!torch.Available()) return nullptr;
+  return [&torch](const std::string& bytes, const std::vector<mv::Tensor>& inputs) {
+    return torch.Run(bytes, inputs);
+  };
+}
+
+// The inference engine from --session-cache-count, --session-cache-bytes, --intra-op-threads.
+mv::Result<std::unique_ptr<mv::inference::OrtEngine>> MakeEngine(const mv::api::Flags& flags) {
+  mv::inference::OrtEngineOptions options;
+  ASSIGN_OR_RETURN(int64_t count, flags.GetInt("session-cache-count", 16, 1, 100000));
+  ASSIGN_OR_RETURN(options.max_session_bytes,
+                   flags.GetBytes("session-cache-bytes", options.max_session_bytes));
+  ASSIGN_OR_RETURN(int64_t threads, flags.GetInt("intra-op-threads", 0, 0, 256));
+  options.max_sessions = static_cast<size_t>(count);
+  options.intra_op_threads = static_cast<int>(threads);
+  return mv::inference::OrtEngine::Create(options);
+}
+
 int Serve(const std::vector<std::string>& args) {
+  // SIGTERM/SIGINT are taken by one watcher thread; every other thread blocks them. Block
+  // them before any thread exists (ONNX Runtime starts its own): a thread created earlier
+  // would inherit an open mask, take the signal and die of it.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   auto flags = mv::api::Flags::Parse(
       args, {{"data-dir", true}, {"host", true}, {"port", true}, {"port-file", true},
              {"max-upload-bytes", true}, {"http-threads", true}, {"quiet", false},
-             {"pickle-policy", true}});
+             {"pickle-policy", true}, {"verify-reads", false}, {"verify-upfront-max", true},
+             {"shutdown-grace", true}, {"session-cache-count", true},
+             {"session-cache-bytes", true}, {"intra-op-threads", true}});
   if (!flags.ok()) return Fail(flags.status(), 2);
   auto port = flags->GetInt("port", 8080, 0, 65535);
   auto max_bytes = flags->GetBytes("max-upload-bytes", int64_t{64} << 30);
   auto threads = flags->GetInt("http-threads", 16, 1, 1024);
-  for (const mv::Status& s : {port.status(), max_bytes.status(), threads.status()}) {
+  auto upfront = flags->GetBytes("verify-upfront-max", int64_t{64} << 20);
+  auto grace = flags->GetDurationMs("shutdown-grace", 30'000);
+  for (const mv::Status& s : {port.status(), max_bytes.status(), threads.status(),
+                              upfront.status(), grace.status()}) {
     if (!s.ok()) return Fail(s, 2);
   }
   auto policy = ParsePicklePolicy(flags->Get("pickle-policy", "quarantine"));
@@ -98,7 +168,10 @@ int Serve(const std::vector<std::string>& args) {
     return Fail(mv::Internal("cannot create data dir " + data_dir));
   }
 
-  auto blobs = mv::storage::FsBlobStore::Create(data_dir + "/blobs");
+  mv::storage::FsBlobOptions blob_options;
+  blob_options.verify_reads = flags->Has("verify-reads");
+  blob_options.verify_upfront_max_bytes = *upfront;
+  auto blobs = mv::storage::FsBlobStore::Create(data_dir + "/blobs", blob_options);
   if (!blobs.ok()) return Fail(blobs.status());
   auto meta = mv::storage::SqliteMetadataStore::Open(data_dir + "/modelvault.db",
                                                      static_cast<int>(*threads) + 2);
@@ -110,10 +183,30 @@ int Serve(const std::vector<std::string>& args) {
   mv::ModelService models(**meta, clock);
   mv::formats::FormatRegistry formats;
   mv::formats::RegisterBuiltinFormats(formats);
-  mv::VersionService versions(**meta, **blobs, clock, limits, &formats, *policy);
-  mv::LifecycleService lifecycle(**meta, clock, mv::QuarantineGate);
+  mv::formats::cross::CrossArtifactChecker checker;
+  mv::VersionService versions(**meta, **blobs, clock, limits, &formats, *policy, &checker);
+  mv::LifecycleService lifecycle(**meta, clock, mv::inference::ParityPromotionGate(**meta));
+  auto engine = MakeEngine(*flags);
+  if (!engine.ok()) {
+    return Fail(engine.status(), engine.status().code() == mv::Code::kInvalidArgument ? 2 : 1);
+  }
+  mv::ServingService serving(versions, **engine);
+  mv::inference::TorchRunner torch(
+      flags->Get("torch-worker", mv::inference::TorchRunner::DefaultWorkerPath()),
+      mv::inference::TorchLimits{});
+  auto parity_workers = flags->GetInt("parity-workers", 1, 1, 64);
+  if (!parity_workers.ok()) return Fail(parity_workers.status(), 2);
+  mv::inference::ParityServiceOptions parity_options;
+  parity_options.workers = static_cast<int>(*parity_workers);
+  mv::inference::ParityService parity(**meta, versions, **engine, TorchRunnerFn(torch), clock,
+                                      parity_options);
+  versions.OnSealed([&parity](const mv::Version& v) { (void)parity.Schedule(v.model, v.number); });
+  parity.Start();
   mv::api::Services services{&models, &versions, &lifecycle,
                              [&] { return (*meta)->SchemaVersion().status(); }};
+  services.serving = &serving;
+  services.parity = &parity;
+  services.server_version = kVersion;
 
   mv::api::Router router;
   mv::api::RegisterHealthRoutes(router, services);
@@ -122,6 +215,9 @@ int Serve(const std::vector<std::string>& args) {
   mv::api::RegisterArtifactRoutes(router, services);
   mv::api::RegisterLifecycleRoutes(router, services);
   mv::api::RegisterLineageRoutes(router, services);
+  mv::api::RegisterOipRoutes(router, services);
+  mv::api::RegisterPredictRoutes(router, services);
+  mv::api::RegisterParityRoutes(router, services);
 
   mv::api::HttpOptions options;
   options.max_body_bytes = *max_bytes;
@@ -131,17 +227,16 @@ int Serve(const std::vector<std::string>& args) {
   auto bound = server.Bind(host, static_cast<int>(*port));
   if (!bound.ok()) return Fail(bound.status());
 
-  // SIGTERM/SIGINT are taken by one watcher thread; every other thread blocks them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::thread watcher([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
     std::fprintf(stderr, "modelvault: signal %d, shutting down\n", sig);
     server.Stop();
+    if (!server.WaitServed(std::chrono::milliseconds(*grace))) {
+      int cut = server.CutConnections();
+      std::fprintf(stderr, "modelvault: shutdown grace of %lld ms over, cut %d connections\n",
+                   static_cast<long long>(*grace), cut);
+    }
   });
 
   if (flags->Has("port-file") && !WritePortFile(flags->Get("port-file", ""), *bound)) {
@@ -177,5 +272,6 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (cmd == "serve") return Serve(args);
   if (cmd == "version" || cmd == "--version") return PrintVersion();
+  if (mv::api::IsMaintenanceCommand(cmd)) return mv::api::RunMaintenance(cmd, args, OpenDataDir);
   return mv::api::cli::Run(cmd, args);
 }

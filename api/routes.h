@@ -6,7 +6,12 @@
 #include "api/router.h"
 #include "registry/lifecycle_service.h"
 #include "registry/model_service.h"
+#include "registry/serving_service.h"
 #include "registry/version_service.h"
+
+namespace mv::inference {
+class ParityService;
+}  // namespace mv::inference
 
 namespace mv::api {
 
@@ -16,6 +21,13 @@ struct Services {
   LifecycleService* lifecycle;
   // Whether the stores answer; used by /readyz.
   std::function<Status()> readiness;
+  // Inference (the /v2 Open Inference Protocol routes and .../predict); null when the
+  // server runs without an engine.
+  ServingService* serving = nullptr;
+  // Reported by GET /v2 (server metadata).
+  const char* server_version = "";
+  // The background parity checks (GET/POST .../parity); null when the server has no engine.
+  inference::ParityService* parity = nullptr;
 };
 
 void RegisterHealthRoutes(Router& router, Services& s);
@@ -24,5 +36,10 @@ void RegisterVersionRoutes(Router& router, Services& s);
 void RegisterArtifactRoutes(Router& router, Services& s);
 void RegisterLifecycleRoutes(Router& router, Services& s);
 void RegisterLineageRoutes(Router& router, Services& s);
+// /v2/...: health, server and model metadata, model ready, infer (needs s.serving).
+void RegisterOipRoutes(Router& router, Services& s);
+// .../versions/{v}/predict and .../stages/{stage}/predict (needs s.serving).
+void RegisterPredictRoutes(Router& router, Services& s);
+void RegisterParityRoutes(Router& router, Services& s);
 
 }  // namespace mv::api

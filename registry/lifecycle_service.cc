@@ -20,6 +20,13 @@ Status QuarantineGate(const Version& v) {
   if (!broken.empty()) {
     why += (why.empty() ? "" : "; ") + std::string("inspection found errors in: ") + broken;
   }
+  for (const VersionReport& r : v.reports ? *v.reports : std::vector<VersionReport>{}) {
+    if (r.kind != "references" || r.status != "failed") continue;
+    why += (why.empty() ? "" : "; ") +
+           std::string(
+               "artifacts reference files that are not in this version (see its "
+               "\"references\" report)");
+  }
   return why.empty() ? Status::Ok() : FailedPrecondition(why);
 }
 
@@ -43,6 +50,9 @@ Result<TransitionResult> LifecycleService::Transition(const std::string& model, 
   t.comment = req.comment;
   if (to == Stage::kProduction && gate_) {
     ASSIGN_OR_RETURN(Version v, store_.GetVersion(model, number));
+    if (v.state == VersionState::kSealed && !v.deleted_at_ms) {
+      ASSIGN_OR_RETURN(v.reports, store_.ListVersionReports(model, number));
+    }
     Status verdict = gate_(v);
     if (!verdict.ok() && !req.force) {
       return FailedPrecondition("promotion refused: " + verdict.message() +

@@ -19,8 +19,9 @@ namespace mv {
 using PromotionGate = std::function<Status(const Version&)>;
 
 // The gate every server starts with: no quarantined artifact (one whose loading runs code,
-// kept under --pickle-policy quarantine) and no artifact whose inspection found errors
-// (missing tensor storage, malformed files, ...) may enter production.
+// kept under --pickle-policy quarantine), no artifact whose inspection found errors
+// (missing tensor storage, malformed files, ...) and no version whose "references" report
+// failed (external data or shards that are not its artifacts) may enter production.
 Status QuarantineGate(const Version& v);
 
 struct StageRequest {

@@ -81,6 +81,9 @@ struct VersionHit {
   std::pair<int64_t, int64_t> cursor;  // (created_at, id), for the next page
 };
 
+// The largest report_json PutVersionReport stores.
+inline constexpr size_t kMaxReportBytes = 1 << 20;
+
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
@@ -145,6 +148,22 @@ class MetadataStore {
                           const Actor& who, int64_t now_ms) = 0;
   virtual Status DeleteAlias(const std::string& model, const std::string& alias,
                              const Actor& who, int64_t now_ms) = 0;
+
+  // --- reports (derived from the artifacts: writable after sealing, never audited) ---
+  // Adds or replaces the report of `kind` on a sealed, live version. InvalidArgument for a
+  // kind or status outside [a-z0-9_-]{1,64} or a report that is not a JSON object (at most
+  // kMaxReportBytes); NotFound when the version is absent; FailedPrecondition for a draft
+  // or a tombstone.
+  virtual Status PutVersionReport(const std::string& model, int64_t number, const std::string& kind,
+                                  const std::string& status, const std::string& report_json,
+                                  int64_t now_ms) = 0;
+  // The version's reports, by kind. NotFound when the version is absent.
+  virtual Result<std::vector<VersionReport>> ListVersionReports(const std::string& model,
+                                                                int64_t number) = 0;
+  // Live sealed versions whose report of `kind` has `status` (e.g. parity checks left
+  // "pending" by a stop), as (model, number), at most `limit` of them.
+  virtual Result<std::vector<std::pair<std::string, int64_t>>> ListVersionsWithReport(
+      const std::string& kind, const std::string& status, int limit) = 0;
 
   // --- audit ---
   // Events matching `q`, oldest first.

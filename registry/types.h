@@ -103,6 +103,15 @@ struct AuditEvent {
   std::string request_id;
 };
 
+// A report derived from a version's artifacts taken together (weight parity, environment,
+// references, ONNX Runtime parity...). Derived data: written after sealing, replaceable.
+struct VersionReport {
+  std::string kind;    // "weights", "environment", "references", "parity", ...
+  std::string status;  // "passed", "failed", "partial", "pending", "error", "recorded", ...
+  std::string report_json = "{}";  // a JSON object
+  int64_t updated_at_ms = 0;
+};
+
 struct Version {
   std::string model;
   int64_t number = 0;
@@ -116,6 +125,9 @@ struct Version {
   std::optional<int64_t> deleted_at_ms;  // a tombstone: number kept, content gone
   std::vector<std::string> aliases;
   std::vector<Artifact> artifacts;
+  // By kind. Loaded by reads of one version (VersionService::Get, Create, Commit); nullopt
+  // where they were not loaded (lists, store reads).
+  std::optional<std::vector<VersionReport>> reports;
 };
 
 // What a caller supplies for a new version; artifacts are filled in by VersionService.

@@ -126,7 +126,41 @@ Result<Version> VersionService::Create(const std::string& model, const VersionSp
   std::vector<Artifact> records;
   records.reserve(uploads.size());
   for (const auto& up : uploads) records.push_back(RecordOf(*up, now));
-  return meta_.CreateVersion(model, spec, records, /*sealed=*/true, who, now);
+  ASSIGN_OR_RETURN(Version v, meta_.CreateVersion(model, spec, records, /*sealed=*/true, who, now));
+  return CheckSealed(std::move(v));
+}
+
+Version VersionService::CheckSealed(Version v) {
+  v.reports.emplace();
+  if (checker_ == nullptr) return AfterSealed(std::move(v));
+  Version full = v;  // the checks read full summaries; version reads carry none
+  for (Artifact& a : full.artifacts) {
+    if (!a.inspection) continue;
+    auto inspection = meta_.GetInspection(a.sha256);
+    if (inspection.ok()) a.inspection = std::move(inspection).value();
+  }
+  const int64_t now = clock_.NowMs();
+  for (VersionReport& r : checker_->CheckVersion(full, blobs_)) {
+    r.updated_at_ms = now;
+    // Reports are derived data: a failure to store one must not undo the sealed upload.
+    if (meta_.PutVersionReport(v.model, v.number, r.kind, r.status, r.report_json, now).ok()) {
+      v.reports->push_back(std::move(r));
+    }
+  }
+  return AfterSealed(std::move(v));
+}
+
+Version VersionService::AfterSealed(Version v) {
+  if (!on_sealed_) return v;
+  on_sealed_(v);
+  auto stored = meta_.ListVersionReports(v.model, v.number);
+  if (!stored.ok()) return v;
+  for (VersionReport& r : *stored) {
+    bool known = false;
+    for (const VersionReport& mine : *v.reports) known |= mine.kind == r.kind;
+    if (!known) v.reports->push_back(std::move(r));
+  }
+  return v;
 }
 
 Status VersionService::Land(ArtifactUpload& up) {
@@ -170,7 +204,8 @@ Status VersionService::DeleteDraftArtifact(const std::string& model, int64_t num
 Result<Version> VersionService::Commit(const std::string& model, int64_t number,
                                        const Actor& who) {
   RETURN_IF_ERROR(CheckDraft(model, number));
-  return meta_.SealVersion(model, number, who, clock_.NowMs());
+  ASSIGN_OR_RETURN(Version v, meta_.SealVersion(model, number, who, clock_.NowMs()));
+  return CheckSealed(std::move(v));
 }
 
 Result<Version> VersionService::Delete(const std::string& model, int64_t number,
@@ -182,7 +217,12 @@ Result<Version> VersionService::Delete(const std::string& model, int64_t number,
 
 Result<Version> VersionService::Get(const std::string& model, int64_t number) {
   RETURN_IF_ERROR(ValidateName(model, "model name"));
-  return meta_.GetVersion(model, number);
+  ASSIGN_OR_RETURN(Version v, meta_.GetVersion(model, number));
+  v.reports.emplace();
+  if (v.state == VersionState::kSealed && !v.deleted_at_ms) {
+    ASSIGN_OR_RETURN(v.reports, meta_.ListVersionReports(model, number));
+  }
+  return v;
 }
 
 Result<Page<Version>> VersionService::List(const std::string& model, const std::string& filter,

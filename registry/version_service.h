@@ -2,6 +2,7 @@
 // Thread-safe; all state lives in the stores.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "registry/metadata_store.h"
 #include "registry/status.h"
 #include "registry/types.h"
+#include "registry/version_checker.h"
 
 namespace mv {
 
@@ -29,14 +31,21 @@ struct ArtifactDownload {
 class VersionService {
  public:
   // `inspector` (optional, not owned) reads every artifact at upload; `policy` decides
-  // what happens to artifacts whose loading would run code.
+  // what happens to artifacts whose loading would run code; `checker` (optional, not
+  // owned) writes the version's reports when it is sealed.
   VersionService(MetadataStore& meta, BlobStore& blobs, Clock& clock, VersionLimits limits,
                  const ArtifactInspector* inspector = nullptr,
-                 PicklePolicy policy = PicklePolicy::kQuarantine)
+                 PicklePolicy policy = PicklePolicy::kQuarantine,
+                 const VersionChecker* checker = nullptr)
       : meta_(meta), blobs_(blobs), clock_(clock), limits_(limits), inspector_(inspector),
-        policy_(policy) {}
+        policy_(policy), checker_(checker) {}
 
   const VersionLimits& limits() const { return limits_; }
+
+  // Called with every version just sealed (one-shot Create and Commit) after the checker's
+  // reports are stored, e.g. to queue the parity checks; reports the hook stores appear in
+  // the returned version. Set once, before serving; the hook must be thread-safe.
+  void OnSealed(std::function<void(const Version&)> hook) { on_sealed_ = std::move(hook); }
 
   // NotFound unless the model exists; callers check before streaming a body.
   Status CheckModelExists(const std::string& model);
@@ -53,7 +62,8 @@ class VersionService {
   Result<int64_t> Resolve(const std::string& model, const std::string& ref);
 
   // The one-shot upload: verifies every finished upload's digest, publishes the blobs and
-  // records a sealed version in one transaction. Nothing is recorded on failure.
+  // records a sealed version in one transaction. Nothing is recorded on failure. Then the
+  // checker's reports are written (they never fail the upload) and returned with it.
   Result<Version> Create(const std::string& model, const VersionSpec& spec,
                          std::vector<std::unique_ptr<ArtifactUpload>> uploads, const Actor& who);
   // Opens an empty draft (its number is taken now; it stays hidden from lists).
@@ -63,12 +73,14 @@ class VersionService {
                                     std::unique_ptr<ArtifactUpload> upload, const Actor& who);
   Status DeleteDraftArtifact(const std::string& model, int64_t number, const std::string& name,
                              const Actor& who);
-  // Seals a draft; FailedPrecondition when it is sealed already or has no artifacts.
+  // Seals a draft; FailedPrecondition when it is sealed already or has no artifacts. The
+  // checker's reports are written as for Create.
   Result<Version> Commit(const std::string& model, int64_t number, const Actor& who);
   // Tombstones a version that is not in production (see MetadataStore::DeleteVersion).
   Result<Version> Delete(const std::string& model, int64_t number, const std::string& comment,
                          const Actor& who);
 
+  // The version with its reports.
   Result<Version> Get(const std::string& model, int64_t number);
   // Versions of `model` (or of every model when empty), newest first, matching `filter`.
   Result<Page<Version>> List(const std::string& model, const std::string& filter,
@@ -88,6 +100,11 @@ class VersionService {
   Status CheckParents(const Lineage& lineage) const;
   // Finish, verify the digest, inspect (policy may refuse), publish.
   Status Land(ArtifactUpload& up);
+  // Runs the checker on a just-sealed version and stores its reports; returns the version
+  // with them. Store failures leave a report out rather than failing the seal.
+  Version CheckSealed(Version v);
+  // Runs the OnSealed hook and adds the reports it stored to `v`.
+  Version AfterSealed(Version v);
 
   MetadataStore& meta_;
   BlobStore& blobs_;
@@ -95,6 +112,8 @@ class VersionService {
   VersionLimits limits_;
   const ArtifactInspector* inspector_;
   PicklePolicy policy_;
+  const VersionChecker* checker_;
+  std::function<void(const Version&)> on_sealed_;
 };
 
 }  // namespace mv

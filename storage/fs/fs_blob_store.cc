@@ -6,52 +6,14 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "registry/names.h"
+#include "storage/fs/fs_blob_readers.h"
+#include "storage/fs/fs_util.h"
 #include "storage/fs/sha256.h"
 
 namespace mv::storage {
 namespace {
-
-Status IoError(const std::string& what, int err) {
-  if (err == ENOSPC || err == EDQUOT) return StorageFull("no space left on the blob store");
-  return Internal(what + ": " + std::strerror(err));
-}
-
-Status FsyncPath(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return IoError("open " + path, errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  return rc == 0 ? Status::Ok() : IoError("fsync " + path, err);
-}
-
-// mkdir that tolerates an existing directory and syncs the parent when it created one.
-Status MakeDir(const std::string& path, const std::string& parent) {
-  if (::mkdir(path.c_str(), 0755) == 0) return FsyncPath(parent);
-  if (errno == EEXIST) return Status::Ok();
-  return IoError("mkdir " + path, errno);
-}
-
-class FsBlobReader final : public BlobReader {
- public:
-  FsBlobReader(int fd, int64_t size) : fd_(fd), size_(size) {}
-  ~FsBlobReader() override { ::close(fd_); }
-  int64_t size() const override { return size_; }
-  Result<size_t> ReadAt(int64_t offset, char* buf, size_t n) override {
-    while (true) {
-      ssize_t got = ::pread(fd_, buf, n, offset);
-      if (got >= 0) return static_cast<size_t>(got);
-      if (errno != EINTR) return IoError("read blob", errno);
-    }
-  }
-
- private:
-  int fd_;
-  int64_t size_;
-};
 
 class FsBlobWriter final : public BlobWriter {
  public:
@@ -59,7 +21,7 @@ class FsBlobWriter final : public BlobWriter {
       : fd_(fd), tmp_path_(std::move(tmp_path)), store_(store) {}
   ~FsBlobWriter() override {
     if (fd_ >= 0) ::close(fd_);
-    if (!published_) ::unlink(tmp_path_.c_str());
+    if (!published_ && !tmp_path_.empty()) ::unlink(tmp_path_.c_str());
   }
 
   // HTTP bodies arrive in small pieces; gathering them into large writes saves syscalls.
@@ -78,8 +40,9 @@ class FsBlobWriter final : public BlobWriter {
     if (!finished_) {
       RETURN_IF_ERROR(Flush());
       if (::fsync(fd_) != 0) {
-        failed_ = true;
-        return IoError("fsync blob", errno);
+        Status error = IoError("fsync blob", errno);
+        Discard();
+        return error;
       }
       ::close(fd_);
       fd_ = -1;
@@ -96,30 +59,48 @@ class FsBlobWriter final : public BlobWriter {
     return std::unique_ptr<BlobReader>(new FsBlobReader(fd, info_.size));
   }
 
+  // Under the store's lock (shared): a removal either finished before (the blob is gone,
+  // this copy takes its place) or waits until after (and then sees the fresh time).
   Status Publish() override {
     if (!finished_) return Internal("publish before finish");
     if (published_) return Status::Ok();
     const std::string& h = info_.sha256;
-    std::string dir = store_->PathFor(h);
-    dir.resize(dir.rfind('/'));
-    std::string shard1 = dir.substr(0, dir.rfind('/'));
-    RETURN_IF_ERROR(MakeDir(shard1, shard1.substr(0, shard1.rfind('/'))));
-    RETURN_IF_ERROR(MakeDir(dir, shard1));
+    RETURN_IF_ERROR(store_->MakeShardDirs(h));
     std::string target = store_->PathFor(h);
+    ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(store_->lock_path(), /*exclusive=*/false));
     struct stat st;
     if (::stat(target.c_str(), &st) == 0 && st.st_size == info_.size) {
-      // Same bytes already stored (content addressing): keep the old copy.
+      // Same bytes already stored (content addressing): keep the old copy, and mark it as
+      // just published so that garbage collection's grace period covers it again.
+      if (::utimensat(AT_FDCWD, target.c_str(), nullptr, 0) != 0) {
+        return IoError("touch blob", errno);
+      }
       ::unlink(tmp_path_.c_str());
       published_ = true;
       return Status::Ok();
     }
+    // The temp file's time is its last write, which inspection may have followed by a
+    // while: publishing is the moment that counts.
+    if (::utimensat(AT_FDCWD, tmp_path_.c_str(), nullptr, 0) != 0) {
+      return IoError("touch blob", errno);
+    }
     if (::rename(tmp_path_.c_str(), target.c_str()) != 0) return IoError("rename blob", errno);
     published_ = true;
-    return FsyncPath(dir);
+    return FsyncPath(DirName(target));
   }
 
  private:
   static constexpr size_t kBufferBytes = 1 << 20;
+
+  // After a failure the bytes are useless: give their space back now (on a full disk,
+  // other requests need it), not when the writer is destroyed.
+  void Discard() {
+    failed_ = true;
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    ::unlink(tmp_path_.c_str());
+    tmp_path_.clear();  // the name may be reused by another upload: never unlink it again
+  }
 
   Status Flush() {
     Status s = WriteAll(buf_);
@@ -132,8 +113,9 @@ class FsBlobWriter final : public BlobWriter {
       ssize_t n = ::write(fd_, data.data(), data.size());
       if (n < 0) {
         if (errno == EINTR) continue;
-        failed_ = true;
-        return IoError("write blob", errno);
+        Status error = IoError("write blob", errno);
+        Discard();
+        return error;
       }
       data.remove_prefix(static_cast<size_t>(n));
     }
@@ -154,16 +136,20 @@ class FsBlobWriter final : public BlobWriter {
 
 }  // namespace
 
-FsBlobStore::FsBlobStore(std::string root)
-    : root_(std::move(root)), tmp_dir_(root_ + "/tmp") {}
+FsBlobStore::FsBlobStore(std::string root, const FsBlobOptions& options)
+    : root_(std::move(root)),
+      tmp_dir_(root_ + "/tmp"),
+      lock_path_(root_ + "/gc.lock"),
+      options_(options) {}
 
-Result<std::unique_ptr<FsBlobStore>> FsBlobStore::Create(const std::string& root) {
-  std::string parent = root.find('/') == std::string::npos ? "." : root.substr(0, root.rfind('/'));
-  if (parent.empty()) parent = "/";
-  RETURN_IF_ERROR(MakeDir(root, parent));
+Result<std::unique_ptr<FsBlobStore>> FsBlobStore::Create(const std::string& root,
+                                                         const FsBlobOptions& options) {
+  RETURN_IF_ERROR(MakeDir(root, DirName(root)));
   RETURN_IF_ERROR(MakeDir(root + "/sha256", root));
   RETURN_IF_ERROR(MakeDir(root + "/tmp", root));
-  std::unique_ptr<FsBlobStore> store(new FsBlobStore(root));
+  std::unique_ptr<FsBlobStore> store(new FsBlobStore(root, options));
+  { ASSIGN_OR_RETURN(FileLock probe, FileLock::Acquire(store->lock_path_, false)); }
+  if (!options.clean_tmp) return store;
   // Temp files are only ever open uploads; at start there are none, so all are debris.
   DIR* d = ::opendir(store->tmp_dir_.c_str());
   if (d == nullptr) return IoError("opendir " + store->tmp_dir_, errno);
@@ -179,6 +165,13 @@ Result<std::unique_ptr<FsBlobStore>> FsBlobStore::Create(const std::string& root
 std::string FsBlobStore::PathFor(std::string_view sha256) const {
   std::string h(sha256);
   return root_ + "/sha256/" + h.substr(0, 2) + "/" + h.substr(2, 2) + "/" + h;
+}
+
+Status FsBlobStore::MakeShardDirs(std::string_view sha256) const {
+  const std::string dir = DirName(PathFor(sha256));
+  const std::string shard1 = DirName(dir);
+  RETURN_IF_ERROR(MakeDir(shard1, DirName(shard1)));
+  return MakeDir(dir, shard1);
 }
 
 Result<std::unique_ptr<BlobWriter>> FsBlobStore::NewWriter() {
@@ -202,7 +195,12 @@ Result<std::unique_ptr<BlobReader>> FsBlobStore::Open(std::string_view sha256) {
     ::close(fd);
     return IoError("stat blob", err);
   }
-  return std::unique_ptr<BlobReader>(new FsBlobReader(fd, st.st_size));
+  if (!options_.verify_reads) {
+    return std::unique_ptr<BlobReader>(new FsBlobReader(fd, st.st_size));
+  }
+  std::unique_ptr<BlobReader> reader(new VerifyingBlobReader(fd, st.st_size, std::string(sha256)));
+  if (st.st_size <= options_.verify_upfront_max_bytes) RETURN_IF_ERROR(reader->VerifyAll());
+  return reader;
 }
 
 Result<bool> FsBlobStore::Exists(std::string_view sha256) {

@@ -106,6 +106,21 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path) {
   return c;
 }
 
+Result<std::unique_ptr<Connection>> Connection::OpenReadOnly(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    Status s = (rc & 0xff) == SQLITE_CANTOPEN ? NotFound("no database at " + path)
+                                              : SqliteError(db, rc, "open " + path);
+    sqlite3_close(db);
+    return s;
+  }
+  std::unique_ptr<Connection> c(new Connection(db));
+  sqlite3_busy_timeout(db, 10000);
+  sqlite3_extended_result_codes(db, 1);
+  return c;
+}
+
 Connection::~Connection() {
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
   sqlite3_close(db_);

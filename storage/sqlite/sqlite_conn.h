@@ -69,6 +69,9 @@ class Connection {
   // Opens (creating) the database with WAL, foreign keys, synchronous=FULL and a busy
   // timeout. Internal on failure.
   static Result<std::unique_ptr<Connection>> Open(const std::string& path);
+  // Opens an existing database read-only (a backup's copy): nothing is written, not even
+  // the journal mode. NotFound when the file does not exist.
+  static Result<std::unique_ptr<Connection>> OpenReadOnly(const std::string& path);
   ~Connection();
 
   // A cached prepared statement for `sql` (which must be a literal of the caller's:

@@ -51,6 +51,14 @@ class SqliteMetadataStore final : public MetadataStore {
   Status DeleteAlias(const std::string& model, const std::string& alias, const Actor& who,
                      int64_t now_ms) override;
 
+  Status PutVersionReport(const std::string& model, int64_t number, const std::string& kind,
+                          const std::string& status, const std::string& report_json,
+                          int64_t now_ms) override;
+  Result<std::vector<VersionReport>> ListVersionReports(const std::string& model,
+                                                        int64_t number) override;
+  Result<std::vector<std::pair<std::string, int64_t>>> ListVersionsWithReport(
+      const std::string& kind, const std::string& status, int limit) override;
+
   Result<std::vector<AuditEvent>> ListAudit(const AuditQuery& q) override;
 
   Result<std::vector<LineageNode>> Downstream(const LineageQuery& q) override;

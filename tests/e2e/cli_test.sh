@@ -37,8 +37,10 @@ randfile weights.bin 120000
 randfile v2.bin 50000
 cat >meta.json <<'EOF'
 {"description":"first export","tags":{"team":"vision"},"metrics":{"top1":0.71},
- "lineage":{"run":"r-42","dataset":"sha256:d5e7","commit":"9f1c2e7"}}
+ "lineage":{"run":"r-42","dataset":"sha256:d5e7","commit":"9f1c2e7"},
+ "parity":{"skip":"opaque test bytes: no ONNX model to check parity on"}}
 EOF
+echo '{"parity":{"skip":"opaque test bytes"}}' >skip.json
 
 # --- push -------------------------------------------------------------------------------
 cli 0 push resnet model.bin w.bin=weights.bin --meta meta.json
@@ -48,7 +50,7 @@ api /api/v1/models/resnet/versions/1
 [ "$(json 'd["meta"]["lineage"]["run"]' body)" = r-42 ] || fail "meta was not sent"
 [ "$(json '{a["name"]: a["sha256"] for a in d["artifacts"]}["w.bin"]' body)" = "$(sha weights.bin)" ] ||
   fail "NAME=FILE did not store weights.bin as w.bin"
-cli 0 push resnet v2.bin --stage staging --json
+cli 0 push resnet v2.bin --meta skip.json --stage staging --json
 [ "$(json 'd["version"]' out)" = 2 ] || fail "push --json: $(cat out)"
 [ "$(json 'd["stage"]' out)" = staging ] || fail "push --stage did not stage: $(cat out)"
 ok "push creates the model, uploads with digests, commits, stages; NAME=FILE renames"

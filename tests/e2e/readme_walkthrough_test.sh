@@ -2,9 +2,12 @@
 # Runs the README's curl walk-through against the built binary, then checks the promises
 # behind it: byte-identical downloads, immutability (409), digest mismatches keep nothing
 # (400, no row, no blob), ranges, JSON 404/405/413 bodies, and survival across a restart.
-# usage: readme_walkthrough_test.sh MODELVAULT README
+# usage: readme_walkthrough_test.sh MODELVAULT README PARITY_FIXTURES TORCH_VERDICT
+# (TORCH_VERDICT: "passed" where the build has the TorchScript worker, else "skipped")
 MODELVAULT=$1
 README=$2
+PARITY_FIXTURES=$3
+TORCH_VERDICT=$4
 source "$(dirname "$0")/lib.sh"
 
 DATA="$WORK/data"
@@ -14,13 +17,17 @@ start_server "$DATA" --quiet
 cd "$WORK"
 # Real files, as a user would have them: the uploads are inspected, and a version whose
 # artifacts do not parse as what their names say cannot be promoted.
-FIXTURES="$(cd "$(dirname "$0")/../fixtures" && pwd)"
-cp "$FIXTURES/formats/mlp_dynamic_batch.onnx" model.onnx
-cp "$FIXTURES/torch/mlp_state_dict.pt" weights.pt
+# The MLP of the parity fixtures (tests/fixtures/parity, made by Debian's torch): its ONNX
+# export, TorchScript trace, state dict and reference inputs/outputs; x.npy is one input row.
+for f in model.onnx weights.pt traced.pt reference.safetensors; do
+  cp "$PARITY_FIXTURES/mlp/$f" . || fail "parity fixture mlp/$f missing"
+done
+"$PY" -c 'import numpy as np; np.save("x.npy", np.array([[0.5, -1, 2, 0]], dtype=np.float32))' ||
+  fail "cannot write x.npy"
 sed -n '/<!-- walkthrough:start -->/,/<!-- walkthrough:end -->/p' "$README" |
   sed '/^```/d; /^<!--/d' | sed "s#localhost:8080#127.0.0.1:$PORT#g" >walkthrough.sh
 [ "$(grep -c curl walkthrough.sh)" -ge 10 ] || fail "README walk-through block not found"
-mkdir -p out && (cd out && cp ../model.onnx ../weights.pt . && bash -euo pipefail ../walkthrough.sh >../walkthrough.out 2>&1) ||
+mkdir -p out && (cd out && cp ../model.onnx ../weights.pt ../traced.pt ../reference.safetensors ../x.npy . && bash -euo pipefail ../walkthrough.sh >../walkthrough.out 2>&1) ||
   { cat walkthrough.out; fail "the README walk-through failed"; }
 ok "README walk-through ran ($(grep -c '^curl' walkthrough.sh) curl commands)"
 
@@ -105,6 +112,26 @@ expect_status 400 POST "$BASE/api/v1/models" -d '{"name":"../etc"}'; expect_json
 expect_status 400 POST "$BASE/api/v1/models" -d '{not json'; expect_json_error invalid_argument
 ok "404, 405 and 400 bodies are JSON"
 
+# parity and inference as the walk-through showed them
+expect_status 200 GET "$BASE/api/v1/models/resnet18/versions/1/parity"
+[ "$(json '(d["status"], sorted((k, c["status"]) for k, c in d["checks"].items()))' "$WORK/body")" = \
+  "('passed', [('batch', 'passed'), ('determinism', 'passed'), ('reference', 'passed'), ('torchscript', '$TORCH_VERDICT')])" ] ||
+  fail "parity report: $(cat "$WORK/body")"
+grep -q '"model_name":"resnet18"' walkthrough.out || fail "no OIP infer answer in the walk-through"
+expect_status 200 POST "$BASE/v2/models/resnet18/infer" \
+  -d '{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP32","data":[0.5,-1,2,0]}]}'
+[ "$(json '(d["model_version"], d["outputs"][0]["name"], d["outputs"][0]["shape"])' "$WORK/body")" = \
+  "('1', 'y', [1, 3])" ] || fail "OIP infer: $(cat "$WORK/body")"
+"$PY" - "$WORK/body" out/y.npy <<'EOF' || fail "predict (npy) disagrees with OIP infer"
+import json, sys, numpy as np
+oip = np.array(json.load(open(sys.argv[1]))["outputs"][0]["data"], dtype=np.float32)
+npy = np.load(sys.argv[2])
+assert npy.shape == (1, 3), npy.shape
+assert np.array_equal(npy.reshape(-1), oip), (npy, oip)
+EOF
+ok "parity passed before promotion; OIP infer and npy predict agree"
+
+
 # 413 from a server with a small limit; nothing kept
 small="$WORK/small"
 main_pid=$SERVER_PID main_base=$BASE
@@ -135,3 +162,4 @@ expect_status 200 GET "$BASE/readyz"
 stop_server
 ok "data survives a stop and a start; SIGTERM exits 0"
 echo "readme walkthrough: all checks passed"
+

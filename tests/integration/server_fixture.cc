@@ -9,6 +9,9 @@
 #include <random>
 #include <system_error>
 
+#include "registry/formats/builtin.h"
+#include "registry/inference/ort_engine.h"
+
 namespace mv::itest {
 
 namespace fs = std::filesystem;
@@ -29,8 +32,44 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
   VersionLimits limits;
   limits.max_artifact_bytes = config.max_artifact_bytes;
   t->models_ = std::make_unique<ModelService>(*t->meta_, t->clock_);
-  t->versions_ = std::make_unique<VersionService>(*t->meta_, *t->blobs_, t->clock_, limits);
-  t->lifecycle_ = std::make_unique<LifecycleService>(*t->meta_, t->clock_);
+  PromotionGate gate;
+  if (config.inspect || config.parity) {
+    t->formats_ = std::make_unique<formats::FormatRegistry>();
+    formats::RegisterBuiltinFormats(*t->formats_);
+    t->checker_ = std::make_unique<formats::cross::CrossArtifactChecker>();
+    gate = QuarantineGate;
+  }
+  t->versions_ =
+      std::make_unique<VersionService>(*t->meta_, *t->blobs_, t->clock_, limits, t->formats_.get(),
+                                       config.pickle_policy, t->checker_.get());
+  t->lifecycle_ = std::make_unique<LifecycleService>(*t->meta_, t->clock_, gate);
+  inference::OrtEngineOptions engine_options;
+  engine_options.max_sessions = 4;
+  engine_options.intra_op_threads = 1;  // the machine's cores are shared by every suite
+  auto engine = inference::OrtEngine::Create(engine_options);
+  if (!engine.ok()) return engine.status();
+  t->engine_ = std::move(engine).value();
+  t->serving_ = std::make_unique<ServingService>(*t->versions_, *t->engine_);
+  if (config.parity) {
+    inference::TorchScriptRunner run_torch;
+    if (!config.torch_worker.empty()) {
+      t->torch_ = std::make_unique<inference::TorchRunner>(config.torch_worker,
+                                                           inference::TorchLimits{});
+      inference::TorchRunner* torch = t->torch_.get();
+      run_torch = [torch](const std::string& bytes, const std::vector<Tensor>& inputs) {
+        return torch->Run(bytes, inputs);
+      };
+    }
+    t->parity_ = std::make_unique<inference::ParityService>(
+        *t->meta_, *t->versions_, *t->engine_, run_torch, t->clock_,
+        inference::ParityServiceOptions{});
+    inference::ParityService* parity = t->parity_.get();
+    t->versions_->OnSealed(
+        [parity](const Version& v) { (void)parity->Schedule(v.model, v.number); });
+    t->parity_->Start();
+    t->lifecycle_ = std::make_unique<LifecycleService>(*t->meta_, t->clock_,
+                                                       inference::ParityPromotionGate(*t->meta_));
+  }
   storage::SqliteMetadataStore* store = t->meta_.get();
   t->services_ = api::Services{t->models_.get(), t->versions_.get(), t->lifecycle_.get(),
                                [store] { return store->SchemaVersion().status(); }};
@@ -40,6 +79,12 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
   api::RegisterArtifactRoutes(t->router_, t->services_);
   api::RegisterLifecycleRoutes(t->router_, t->services_);
   api::RegisterLineageRoutes(t->router_, t->services_);
+  t->services_.serving = t->serving_.get();
+  t->services_.parity = t->parity_.get();
+  t->services_.server_version = "test";
+  api::RegisterOipRoutes(t->router_, t->services_);
+  api::RegisterPredictRoutes(t->router_, t->services_);
+  api::RegisterParityRoutes(t->router_, t->services_);
 
   api::HttpOptions options;
   options.max_body_bytes = config.max_body_bytes;

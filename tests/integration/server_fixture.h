@@ -19,9 +19,14 @@
 #include "api/router.h"
 #include "api/routes.h"
 #include "registry/clock.h"
+#include "registry/formats/artifact_format.h"
+#include "registry/formats/cross/cross_checker.h"
+#include "registry/inference_engine.h"
 #include "registry/lifecycle_service.h"
 #include "registry/model_service.h"
 #include "registry/version_service.h"
+#include "registry/inference/parity_service.h"
+#include "registry/inference/torch_runner.h"
 #include "storage/fs/fs_blob_store.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
 
@@ -31,6 +36,15 @@ struct ServerConfig {
   int64_t max_body_bytes = int64_t{64} << 30;      // HttpOptions.max_body_bytes
   int64_t max_artifact_bytes = int64_t{64} << 30;  // VersionLimits.max_artifact_bytes
   int threads = 16;
+  // Inspect uploads, write the cross-artifact reports and gate promotions, as `modelvault
+  // serve` does; off by default so the other suites store bytes without inspecting them.
+  bool inspect = false;
+  PicklePolicy pickle_policy = PicklePolicy::kQuarantine;  // --pickle-policy, with inspect
+  // Run the parity checks of sealed versions in the background and gate promotions on them,
+  // as `modelvault serve` does (implies inspect). `torch_worker`: the worker executable for
+  // the TorchScript check; empty leaves that check out.
+  bool parity = false;
+  std::string torch_worker;
 };
 
 // One running server over the stores in `data_dir`. Not thread-safe itself; the server it
@@ -56,10 +70,16 @@ class TestServer {
 
   std::unique_ptr<storage::FsBlobStore> blobs_;
   std::unique_ptr<storage::SqliteMetadataStore> meta_;
+  std::unique_ptr<formats::FormatRegistry> formats_;
+  std::unique_ptr<formats::cross::CrossArtifactChecker> checker_;
   SystemClock clock_;
   std::unique_ptr<ModelService> models_;
   std::unique_ptr<VersionService> versions_;
   std::unique_ptr<LifecycleService> lifecycle_;
+  std::unique_ptr<InferenceEngine> engine_;  // ONNX Runtime, one thread per session
+  std::unique_ptr<ServingService> serving_;
+  std::unique_ptr<inference::TorchRunner> torch_;
+  std::unique_ptr<inference::ParityService> parity_;  // stopped before the engine goes
   api::Services services_{};
   api::Router router_;
   std::unique_ptr<api::HttpServer> http_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <utility>
 
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "registry/formats/archive/blob_bytes.h"
@@ -76,6 +77,34 @@ bool HasExternalData(const ::onnx::GraphProto& g) {
   return std::any_of(g.initializer().begin(), g.initializer().end(), IsExternal);
 }
 
+// The first repeated part of the model with more than `max` items, as "N <what>", or "".
+std::string OverItemLimit(const ::onnx::ModelProto& m, int64_t max) {
+  const ::onnx::GraphProto& g = m.graph();
+  const std::pair<const char*, int64_t> counts[] = {{"nodes", g.node_size()},
+                                                    {"initializers", g.initializer_size()},
+                                                    {"inputs", g.input_size()},
+                                                    {"outputs", g.output_size()},
+                                                    {"value_info", g.value_info_size()},
+                                                    {"metadata_props", m.metadata_props_size()},
+                                                    {"opset imports", m.opset_import_size()}};
+  for (const auto& [what, n] : counts) {
+    if (n > max) return std::to_string(n) + " " + what;
+  }
+  return "";
+}
+
+// What is still said about a model too large in item counts to summarize: its header.
+Summary HeaderSummary(const ::onnx::ModelProto& m) {
+  Summary s = Summary::MakeObject();
+  s.Set("ir_version", static_cast<int64_t>(m.ir_version()))
+      .Set("producer_name", m.producer_name())
+      .Set("producer_version", m.producer_version())
+      .Set("node_count", static_cast<int64_t>(m.graph().node_size()))
+      .Set("initializer_count", static_cast<int64_t>(m.graph().initializer_size()))
+      .Set("checker", "skipped");
+  return s;
+}
+
 }  // namespace
 
 bool OnnxFormat::Sniff(std::string_view head, int64_t size, std::string_view name) const {
@@ -96,6 +125,13 @@ Result<Inspection> OnnxFormat::Inspect(BlobReader& bytes, std::string_view,
   }
   if (model->ir_version() == 0 && !model->has_graph()) {
     Malformed(out, "malformed ONNX: no ir_version and no graph");
+    return out;
+  }
+  if (std::string over = OverItemLimit(*model, limits.max_items); !over.empty()) {
+    Add(out, Level::kError, "too-many-items",
+        "the model has " + over + ", more than the " + std::to_string(limits.max_items) +
+            " an inspection processes: not summarized or checked");
+    out.summary = HeaderSummary(*model);
     return out;
   }
   out.summary = SummarizeModel(*model);

@@ -13,7 +13,9 @@ class OnnxFormat : public ArtifactFormat {
   std::string_view kind() const override { return "onnx"; }
   bool Sniff(std::string_view head, int64_t size, std::string_view name) const override;
   // Files up to limits.max_read_bytes are parsed whole and checked; larger ones are walked
-  // field by field without their tensor payloads (and not checked).
+  // field by field without their tensor payloads (and not checked). A model with more
+  // than limits.max_items nodes, initializers, inputs, outputs or value_info entries gets
+  // a "too-many-items" error and only its header is summarized.
   Result<Inspection> Inspect(BlobReader& bytes, std::string_view name,
                              const InspectLimits& limits) const override;
 };

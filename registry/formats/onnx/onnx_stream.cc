@@ -66,8 +66,9 @@ class Cursor {
 struct Field {
   int64_t start = 0;  // the tag's offset
   uint32_t number = 0;
-  int64_t body = 0;     // where a length-delimited body starts
-  uint64_t length = 0;  // its length (0 for other wire types)
+  uint32_t wire = 0;
+  int64_t body = 0;     // where the value starts (a length-delimited one after its length)
+  uint64_t length = 0;  // the value's length
   bool delimited = false;
 };
 
@@ -77,15 +78,20 @@ Result<Field> NextField(Cursor& c) {
   f.start = c.pos();
   ASSIGN_OR_RETURN(uint64_t tag, c.Varint());
   f.number = static_cast<uint32_t>(tag >> 3);
+  f.wire = static_cast<uint32_t>(tag & 7);
+  f.body = c.pos();
   switch (tag & 7) {
     case 0:
       RETURN_IF_ERROR(c.Varint().status());
+      f.length = static_cast<uint64_t>(c.pos() - f.body);
       break;
     case 1:
       RETURN_IF_ERROR(c.Skip(8));
+      f.length = 8;
       break;
     case 5:
       RETURN_IF_ERROR(c.Skip(4));
+      f.length = 4;
       break;
     case 2: {
       ASSIGN_OR_RETURN(f.length, c.Varint());
@@ -99,6 +105,19 @@ Result<Field> NextField(Cursor& c) {
   }
   if (f.number == 0) return DataLoss("malformed ONNX: field number 0");
   return f;
+}
+
+bool IsPayload(uint32_t number) {
+  // float_data, int32_data, string_data, int64_data, raw_data, double_data, uint64_data
+  return number == 4 || number == 5 || number == 6 || number == 7 || number == 9 || number == 10 ||
+         number == 11;
+}
+
+// A cursor over the body of length-delimited field `f`.
+Result<Cursor> BodyOf(BlobReader& r, const Field& f) {
+  Cursor c(r, f.body + static_cast<int64_t>(f.length));
+  RETURN_IF_ERROR(c.Skip(static_cast<uint64_t>(f.body)));
+  return c;
 }
 
 class Walker {
@@ -133,8 +152,7 @@ class Walker {
   }
 
   Status Graph(const Field& g, ::onnx::GraphProto& graph) {
-    Cursor c(r_, g.body + static_cast<int64_t>(g.length));
-    RETURN_IF_ERROR(c.Skip(static_cast<uint64_t>(g.body)));
+    ASSIGN_OR_RETURN(Cursor c, BodyOf(r_, g));
     while (!c.AtEnd()) {
       ASSIGN_OR_RETURN(Field f, NextField(c));
       if (f.number == 5 && f.delimited) {  // initializer
@@ -146,15 +164,8 @@ class Walker {
     return Status::Ok();
   }
 
-  static bool IsPayload(uint32_t number) {
-    // float_data, int32_data, string_data, int64_data, raw_data, double_data, uint64_data
-    return number == 4 || number == 5 || number == 6 || number == 7 || number == 9 ||
-           number == 10 || number == 11;
-  }
-
   Status Tensor(const Field& t, ::onnx::TensorProto& tensor) {
-    Cursor c(r_, t.body + static_cast<int64_t>(t.length));
-    RETURN_IF_ERROR(c.Skip(static_cast<uint64_t>(t.body)));
+    ASSIGN_OR_RETURN(Cursor c, BodyOf(r_, t));
     while (!c.AtEnd()) {
       ASSIGN_OR_RETURN(Field f, NextField(c));
       int64_t size = c.pos() - f.start;
@@ -172,7 +183,70 @@ class Walker {
   StreamedModel& out_;
 };
 
+// Visits the main graph's initializers one at a time (ForEachInitializer).
+class InitializerWalker {
+ public:
+  InitializerWalker(BlobReader& r, int64_t max_items,
+                    const std::function<Status(const InitializerRef&)>& visit)
+      : r_(r), max_items_(max_items), visit_(visit) {}
+
+  Result<int64_t> Run() {
+    Cursor c(r_, r_.size());
+    while (!c.AtEnd() && count_ <= max_items_) {
+      ASSIGN_OR_RETURN(Field f, NextField(c));
+      if (f.number == 7 && f.delimited) RETURN_IF_ERROR(Graph(f));  // graph
+    }
+    return count_;
+  }
+
+ private:
+  Status Graph(const Field& g) {
+    ASSIGN_OR_RETURN(Cursor c, BodyOf(r_, g));
+    while (!c.AtEnd()) {
+      ASSIGN_OR_RETURN(Field f, NextField(c));
+      if (f.number != 5 || !f.delimited) continue;  // initializer
+      if (++count_ > max_items_) return Status::Ok();
+      InitializerRef ref;
+      RETURN_IF_ERROR(Tensor(f, ref));
+      RETURN_IF_ERROR(visit_(ref));
+    }
+    return Status::Ok();
+  }
+
+  Status Tensor(const Field& t, InitializerRef& ref) {
+    ASSIGN_OR_RETURN(Cursor c, BodyOf(r_, t));
+    while (!c.AtEnd()) {
+      ASSIGN_OR_RETURN(Field f, NextField(c));
+      if (IsPayload(f.number)) {
+        if (ref.payload.size() < kMaxPayloadSpans) {
+          ref.payload.push_back({f.number, f.wire, f.body, static_cast<int64_t>(f.length)});
+        } else {
+          ref.fragmented = true;
+        }
+        continue;
+      }
+      if (c.pos() - f.start > kMaxTensorFieldBytes) {
+        ref.trimmed = true;
+        continue;
+      }
+      ASSIGN_OR_RETURN(std::string piece, c.Span(f.start));
+      if (!ref.tensor.MergeFromString(piece)) return DataLoss("malformed ONNX: bad tensor field");
+    }
+    return Status::Ok();
+  }
+
+  BlobReader& r_;
+  int64_t max_items_;
+  const std::function<Status(const InitializerRef&)>& visit_;
+  int64_t count_ = 0;
+};
+
 }  // namespace
+
+Result<int64_t> ForEachInitializer(BlobReader& bytes, int64_t max_items,
+                                   const std::function<Status(const InitializerRef&)>& visit) {
+  return InitializerWalker(bytes, max_items, visit).Run();
+}
 
 Result<StreamedModel> ReadModelStreaming(BlobReader& bytes, int64_t budget) {
   StreamedModel out;

@@ -1,0 +1,232 @@
+#include "api/maintenance_commands.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include "api/cli/progress.h"
+#include "api/flags.h"
+#include "api/maintenance_output.h"
+#include "registry/backup_service.h"
+#include "registry/clock.h"
+#include "registry/maintenance_service.h"
+
+namespace mv::api {
+namespace {
+
+constexpr const char* kUsageText = R"(
+operator commands (on a data dir, safe while a server serves it):
+  verify [--data-dir DIR] [--jobs N] [--json]
+            re-hash every blob; report missing/corrupt blobs and the versions they break
+            (exit 0 clean, 1 problems)
+  gc [--data-dir DIR] [--grace 1h] [--drafts-older-than 7d] [--dry-run] [--json]
+            remove blobs no version references (published longer than --grace ago) and,
+            when asked, drafts unchanged for longer than --drafts-older-than
+  backup DIR [--data-dir DIR] [--copy] [--json]
+            consistent backup into the new or empty DIR: database snapshot plus the blobs
+            it references (hard links on the same filesystem unless --copy), manifest.json
+  restore DIR --data-dir DIR [--link] [--json]
+            restore a backup into an empty data dir; blobs are copied and re-hashed
+            (--link: hard links instead)
+)";
+
+int Fail(const Status& s, int code = 1) {
+  std::fprintf(stderr, "modelvault: %s\n", s.ToString().c_str());
+  return code;
+}
+
+bool StderrIsTerminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+// A progress bar made on the first report, once the total is known.
+template <typename P>
+std::function<void(const P&)> BarFor(const std::string& label, bool enabled,
+                                     std::optional<cli::ProgressBar>& bar) {
+  if (!enabled) return nullptr;
+  return [label, &bar](const P& p) {
+    if (!bar) bar.emplace(label, p.bytes_total, true);
+    bar->Update(p.bytes_done);
+  };
+}
+
+// Creates `dir` (and its parents) unless it exists; FailedPrecondition when it has entries.
+Status PrepareEmptyDir(const std::string& dir, const std::string& what) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec))
+      return FailedPrecondition(what + " " + dir + " is not a directory");
+    if (!fs::is_empty(dir, ec) || ec) {
+      return FailedPrecondition(what + " " + dir + " is not empty: use a new directory");
+    }
+    return Status::Ok();
+  }
+  fs::create_directories(dir, ec);
+  if (ec) return Internal("cannot create " + dir + ": " + ec.message());
+  return Status::Ok();
+}
+
+Status RequireDir(const std::string& dir, const std::string& what) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    return NotFound(what + " " + dir + " does not exist");
+  return Status::Ok();
+}
+
+void Print(const nlohmann::json& j) { std::cout << j.dump(2) << std::endl; }
+
+int Verify(const Flags& flags, const DataDirOpener& open) {
+  auto jobs = flags.GetInt("jobs", 0, 0, 256);
+  if (!jobs.ok()) return Fail(jobs.status(), 2);
+  const std::string dir = flags.Get("data-dir", "./data");
+  if (Status st = RequireDir(dir, "data dir"); !st.ok()) return Fail(st);
+  auto stores = open(dir, DataDirMode::kLive);
+  if (!stores.ok()) return Fail(stores.status());
+  SystemClock clock;
+  MaintenanceService service(*stores->blobs, *stores->meta, clock);
+  VerifyOptions options;
+  options.jobs = static_cast<int>(*jobs);
+  std::optional<cli::ProgressBar> bar;
+  options.progress = BarFor<VerifyProgress>("verify", StderrIsTerminal(), bar);
+  auto report = service.Verify(options);
+  if (bar) bar->Finish();
+  if (!report.ok()) return Fail(report.status());
+  const int used = options.jobs > 0
+                       ? options.jobs
+                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (flags.Has("json")) {
+    Print(VerifyJson(*report));
+  } else {
+    std::fputs(VerifyText(*report, used).c_str(), stdout);
+  }
+  return report->ok() ? 0 : 1;
+}
+
+int Gc(const Flags& flags, const DataDirOpener& open) {
+  GcOptions options;
+  auto grace = flags.GetDurationMs("grace", options.grace_ms);
+  if (!grace.ok()) return Fail(grace.status(), 2);
+  options.grace_ms = *grace;
+  if (flags.Has("drafts-older-than")) {
+    auto age = flags.GetDurationMs("drafts-older-than", 0);
+    if (!age.ok()) return Fail(age.status(), 2);
+    options.drafts_older_than_ms = *age;
+  }
+  options.dry_run = flags.Has("dry-run");
+  const std::string dir = flags.Get("data-dir", "./data");
+  if (Status st = RequireDir(dir, "data dir"); !st.ok()) return Fail(st);
+  auto stores = open(dir, DataDirMode::kLive);
+  if (!stores.ok()) return Fail(stores.status());
+  SystemClock clock;
+  MaintenanceService service(*stores->blobs, *stores->meta, clock);
+  auto report = service.Gc(options);
+  if (!report.ok()) return Fail(report.status());
+  if (flags.Has("json")) {
+    Print(GcJson(*report, options.dry_run));
+  } else {
+    std::fputs(GcText(*report, options.dry_run).c_str(), stdout);
+  }
+  return 0;
+}
+
+// Copies `from` (a data dir or a backup) into the empty `to`; shared by backup and restore.
+Result<CopyReport> Copy(const std::string& from, DataDirMode from_mode, const std::string& to,
+                        bool allow_links, const std::string& label, const DataDirOpener& open) {
+  ASSIGN_OR_RETURN(DataDirStores src, open(from, from_mode));
+  ASSIGN_OR_RETURN(DataDirStores dst, open(to, DataDirMode::kNew));
+  BackupService service(*src.blobs, *src.meta);
+  CopyOptions options;
+  options.allow_links = allow_links;
+  std::optional<cli::ProgressBar> bar;
+  options.progress = BarFor<CopyProgress>(label, StderrIsTerminal(), bar);
+  auto report = service.CopyTo(*dst.blobs, dst.db_path, options);
+  if (bar) bar->Finish();
+  return report;
+}
+
+int Backup(const Flags& flags, const DataDirOpener& open) {
+  if (flags.positional().size() != 1) return Fail(InvalidArgument("usage: backup DIR"), 2);
+  const std::string target = flags.positional()[0];
+  const std::string dir = flags.Get("data-dir", "./data");
+  if (Status st = RequireDir(dir, "data dir"); !st.ok()) return Fail(st);
+  if (Status st = PrepareEmptyDir(target, "backup dir"); !st.ok()) return Fail(st);
+  auto report = Copy(dir, DataDirMode::kLive, target, !flags.Has("copy"), "backup", open);
+  if (!report.ok()) return Fail(report.status());
+  SystemClock clock;
+  Status written = WriteJsonFile(target + "/manifest.json", ManifestJson(*report, clock.NowMs()));
+  if (!written.ok()) return Fail(written);
+  if (flags.Has("json")) {
+    Print(CopyJson(*report, "backup"));
+  } else {
+    std::fputs(CopyText(*report, "backup", target).c_str(), stdout);
+  }
+  return report->ok() ? 0 : 1;
+}
+
+// The blobs a restore copied are the ones the manifest lists: nothing swapped or lost.
+Status MatchesManifest(const CopyReport& report, const nlohmann::json& manifest) {
+  const nlohmann::json& listed = manifest["blobs"];
+  bool same = listed.size() == report.blobs.size();
+  for (size_t i = 0; same && i < listed.size(); ++i) {
+    same = listed[i].is_object() && listed[i]["sha256"] == report.blobs[i].sha256;
+  }
+  if (same) return Status::Ok();
+  return DataLoss("the backup's database and its manifest list different blobs");
+}
+
+int Restore(const Flags& flags, const DataDirOpener& open) {
+  if (flags.positional().size() != 1 || !flags.Has("data-dir")) {
+    return Fail(InvalidArgument("usage: restore BACKUP_DIR --data-dir DIR"), 2);
+  }
+  const std::string backup = flags.positional()[0];
+  const std::string dir = flags.Get("data-dir", "");
+  auto manifest = ReadManifest(backup + "/manifest.json");
+  if (!manifest.ok()) return Fail(manifest.status());
+  if (Status st = PrepareEmptyDir(dir, "data dir"); !st.ok()) return Fail(st);
+  auto report = Copy(backup, DataDirMode::kBackup, dir, flags.Has("link"), "restore", open);
+  if (!report.ok()) {
+    std::fprintf(stderr, "modelvault: restore into %s failed part-way; empty it before retrying\n",
+                 dir.c_str());
+    return Fail(report.status());
+  }
+  Status matches = MatchesManifest(*report, *manifest);
+  if (flags.Has("json")) {
+    Print(CopyJson(*report, "restore"));
+  } else {
+    std::fputs(CopyText(*report, "restore", dir).c_str(), stdout);
+  }
+  if (!matches.ok()) return Fail(matches);
+  return report->ok() ? 0 : 1;
+}
+
+}  // namespace
+
+bool IsMaintenanceCommand(const std::string& cmd) {
+  return cmd == "verify" || cmd == "gc" || cmd == "backup" || cmd == "restore";
+}
+
+const char* MaintenanceUsage() { return kUsageText; }
+
+int RunMaintenance(const std::string& cmd, const std::vector<std::string>& args,
+                   const DataDirOpener& open) {
+  std::map<std::string, bool> known = {{"data-dir", true}, {"json", false}};
+  if (cmd == "verify") known["jobs"] = true;
+  if (cmd == "gc") known.insert({{"grace", true}, {"drafts-older-than", true}, {"dry-run", false}});
+  if (cmd == "backup") known["copy"] = false;
+  if (cmd == "restore") known["link"] = false;
+  auto flags = Flags::Parse(args, known);
+  if (!flags.ok()) return Fail(flags.status(), 2);
+  if ((cmd == "verify" || cmd == "gc") && !flags->positional().empty()) {
+    return Fail(InvalidArgument(cmd + " takes no positional arguments"), 2);
+  }
+  if (cmd == "verify") return Verify(*flags, open);
+  if (cmd == "gc") return Gc(*flags, open);
+  if (cmd == "backup") return Backup(*flags, open);
+  if (cmd == "restore") return Restore(*flags, open);
+  return Fail(InvalidArgument("unknown command " + cmd), 2);
+}
+
+}  // namespace mv::api

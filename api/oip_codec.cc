@@ -1,0 +1,403 @@
+#include "api/oip_codec.h"
+
+#include <charconv>
+#include <set>
+
+#include "api/oip_data.h"
+
+namespace mv::api::oip {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxNameBytes = 1024;
+
+// Counts values and depth without building anything, so that a small body of many tiny
+// values cannot make the DOM parse allocate far more than the body.
+class BoundedSax : public json::json_sax_t {
+ public:
+  explicit BoundedSax(const OipLimits& limits) : limits_(limits) {}
+
+  bool null() override { return Value(); }
+  bool boolean(bool) override { return Value(); }
+  bool number_integer(number_integer_t) override { return Value(); }
+  bool number_unsigned(number_unsigned_t) override { return Value(); }
+  bool number_float(number_float_t, const string_t&) override { return Value(); }
+  bool string(string_t&) override { return Value(); }
+  bool binary(binary_t&) override { return Value(); }
+  bool start_object(std::size_t) override { return Open(); }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return Close(); }
+  bool start_array(std::size_t) override { return Open(); }
+  bool end_array() override { return Close(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    malformed_ = true;
+    return false;
+  }
+
+  Status Result() const {
+    if (too_many_) {
+      return ResourceExhausted("the request JSON has more than " +
+                               std::to_string(limits_.max_json_values) +
+                               " values; send large tensors as binary data");
+    }
+    if (too_deep_) {
+      return InvalidArgument("the request JSON is nested deeper than " +
+                             std::to_string(limits_.max_json_depth));
+    }
+    if (malformed_) return InvalidArgument("the request body is not valid JSON");
+    return Status::Ok();
+  }
+
+ private:
+  bool Value() {
+    too_many_ = ++values_ > limits_.max_json_values;
+    return !too_many_;
+  }
+  bool Open() {
+    too_deep_ = ++depth_ > limits_.max_json_depth;
+    return !too_deep_ && Value();
+  }
+  bool Close() {
+    --depth_;
+    return true;
+  }
+
+  const OipLimits& limits_;
+  int64_t values_ = 0;
+  int depth_ = 0;
+  bool too_many_ = false, too_deep_ = false, malformed_ = false;
+};
+
+Result<json> ParseBounded(std::string_view text, const OipLimits& limits) {
+  if (text.size() > limits.max_json_bytes) {
+    return ResourceExhausted("the request JSON is larger than " +
+                             std::to_string(limits.max_json_bytes) + " bytes");
+  }
+  BoundedSax sax(limits);
+  try {
+    if (!json::sax_parse(text, &sax)) {
+      Status st = sax.Result();
+      return st.ok() ? InvalidArgument("the request body is not valid JSON") : st;
+    }
+  } catch (const std::exception&) {
+    return InvalidArgument("the request body is not valid JSON");
+  }
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return InvalidArgument("the request body is not valid JSON");
+  if (!j.is_object()) return InvalidArgument("the request body must be a JSON object");
+  return j;
+}
+
+// The object at obj[key], or null when absent. InvalidArgument when present and not an
+// object.
+Result<const json*> OptionalObject(const json& obj, const char* key, const std::string& where) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return static_cast<const json*>(nullptr);
+  if (!it->is_object()) return InvalidArgument(where + ": \"" + key + "\" must be an object");
+  return &*it;
+}
+
+Result<std::string> TensorName(const json& obj, const char* what) {
+  auto it = obj.find("name");
+  if (it == obj.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
+    return InvalidArgument(std::string("every ") + what + " needs a non-empty string \"name\"");
+  }
+  const std::string& name = it->get_ref<const std::string&>();
+  if (name.size() > kMaxNameBytes) {
+    return InvalidArgument(std::string(what) + " name longer than " +
+                           std::to_string(kMaxNameBytes) + " bytes");
+  }
+  return name;
+}
+
+Status RefuseSharedMemory(const json* params, const std::string& where) {
+  if (params &&
+      (params->contains("shared_memory_region") || params->contains("shared_memory_byte_size"))) {
+    return InvalidArgument(where + ": shared memory is not supported; send the data inline");
+  }
+  return Status::Ok();
+}
+
+// The shape and its element count. InvalidArgument naming the input for anything but an
+// array of at most max_rank integers >= 0 whose product fits.
+Result<int64_t> DecodeShape(const json& in, Tensor& t, const OipLimits& limits) {
+  auto it = in.find("shape");
+  if (it == in.end() || !it->is_array()) {
+    return InvalidArgument("input \"" + t.name + "\" needs a \"shape\" array");
+  }
+  if (it->size() > limits.max_rank) {
+    return InvalidArgument("input \"" + t.name + "\" has more than " +
+                           std::to_string(limits.max_rank) + " dims");
+  }
+  int64_t count = 1;
+  bool zero = false, overflow = false;
+  for (const json& d : *it) {
+    if (!d.is_number_integer() || (!d.is_number_unsigned() && d.get<int64_t>() < 0) ||
+        (d.is_number_unsigned() && d.get<uint64_t>() > uint64_t{INT64_MAX})) {
+      return InvalidArgument("input \"" + t.name + "\": every dim of \"shape\" must be an integer >= 0");
+    }
+    const int64_t dim = d.get<int64_t>();
+    t.shape.push_back(dim);
+    if (dim == 0) {
+      zero = true;
+    } else if (!overflow && count > INT64_MAX / dim) {
+      overflow = true;
+    } else if (!overflow) {
+      count *= dim;
+    }
+  }
+  if (zero) return int64_t{0};
+  if (overflow) {
+    return InvalidArgument("input \"" + t.name + "\": shape has more elements than fit in 64 bits");
+  }
+  return count;
+}
+
+struct Budget {
+  int64_t elements = 0;
+  int64_t bytes = 0;
+};
+
+Status Spend(Budget& b, const Tensor& t, int64_t count, const OipLimits& limits) {
+  const int64_t item = t.dtype == DType::kBytes ? 1 : static_cast<int64_t>(DTypeSize(t.dtype));
+  b.elements += count;
+  if (b.elements > limits.max_elements || count > (limits.max_tensor_bytes - b.bytes) / item) {
+    return ResourceExhausted("input \"" + t.name + "\" takes the request over the limit of " +
+                             std::to_string(limits.max_elements) + " elements or " +
+                             std::to_string(limits.max_tensor_bytes) + " bytes");
+  }
+  b.bytes += count * item;
+  return Status::Ok();
+}
+
+// The binary bytes not yet claimed by an input.
+struct BinaryCursor {
+  std::string_view rest;
+  bool present = false;  // the request had Inference-Header-Content-Length
+};
+
+Result<Tensor> DecodeInput(const json& in, BinaryCursor& bin, Budget& budget,
+                           const OipLimits& limits) {
+  if (!in.is_object()) return InvalidArgument("every input must be a JSON object");
+  Tensor t;
+  ASSIGN_OR_RETURN(t.name, TensorName(in, "input"));
+  auto dt = in.find("datatype");
+  if (dt == in.end() || !dt->is_string()) {
+    return InvalidArgument("input \"" + t.name + "\" needs a string \"datatype\"");
+  }
+  std::optional<DType> dtype = DTypeFromName(dt->get_ref<const std::string&>());
+  if (!dtype) {
+    return InvalidArgument("input \"" + t.name + "\": unknown datatype " + dt->dump() +
+                           "; expected BOOL, INT8..INT64, UINT8..UINT64, FP16, BF16, FP32, "
+                           "FP64 or BYTES");
+  }
+  t.dtype = *dtype;
+  ASSIGN_OR_RETURN(int64_t count, DecodeShape(in, t, limits));
+  ASSIGN_OR_RETURN(const json* params, OptionalObject(in, "parameters", "input \"" + t.name + "\""));
+  RETURN_IF_ERROR(RefuseSharedMemory(params, "input \"" + t.name + "\""));
+  const json* size =
+      params && params->contains("binary_data_size") ? &(*params)["binary_data_size"] : nullptr;
+  auto data = in.find("data");
+  if (size) {
+    if (data != in.end()) {
+      return InvalidArgument("input \"" + t.name + "\" has both \"data\" and binary_data_size");
+    }
+    if (!bin.present) {
+      return InvalidArgument("input \"" + t.name + "\" has binary_data_size but the request has " +
+                             "no " + kHeaderLengthHeader + " header");
+    }
+    if (!size->is_number_unsigned() || size->get<uint64_t>() > bin.rest.size()) {
+      return InvalidArgument("input \"" + t.name + "\": binary_data_size " + size->dump() +
+                             " is not a byte count within the " + std::to_string(bin.rest.size()) +
+                             " bytes left in the body");
+    }
+    const auto n = static_cast<size_t>(size->get<uint64_t>());
+    RETURN_IF_ERROR(DecodeBinaryData(bin.rest.substr(0, n), count, t));
+    bin.rest.remove_prefix(n);
+    RETURN_IF_ERROR(Spend(budget, t, count, limits));
+    return t;
+  }
+  if (data == in.end()) return InvalidArgument("input \"" + t.name + "\" has no \"data\"");
+  ASSIGN_OR_RETURN(int64_t given,
+                   CountJsonElements(*data, std::max<size_t>(t.shape.size(), 1), t.name));
+  if (given != count) {
+    return InvalidArgument("input \"" + t.name + "\" has " + std::to_string(given) +
+                           " elements, its shape needs " + std::to_string(count));
+  }
+  RETURN_IF_ERROR(Spend(budget, t, count, limits));
+  RETURN_IF_ERROR(DecodeJsonData(*data, t));
+  return t;
+}
+
+Result<std::vector<RequestedOutput>> DecodeOutputs(const json& req, const OipLimits& limits) {
+  std::vector<RequestedOutput> out;
+  auto it = req.find("outputs");
+  if (it == req.end() || it->is_null()) return out;
+  if (!it->is_array()) return InvalidArgument("\"outputs\" must be an array");
+  if (it->size() > limits.max_tensors) {
+    return ResourceExhausted("more than " + std::to_string(limits.max_tensors) + " outputs");
+  }
+  std::set<std::string> seen;
+  for (const json& o : *it) {
+    if (!o.is_object()) return InvalidArgument("every output must be a JSON object");
+    RequestedOutput r;
+    ASSIGN_OR_RETURN(r.name, TensorName(o, "output"));
+    if (!seen.insert(r.name).second)
+      return InvalidArgument("output \"" + r.name + "\" is requested twice");
+    const std::string where = "output \"" + r.name + "\"";
+    ASSIGN_OR_RETURN(const json* params, OptionalObject(o, "parameters", where));
+    RETURN_IF_ERROR(RefuseSharedMemory(params, where));
+    if (params && params->contains("classification")) {
+      return InvalidArgument(where + ": the classification extension is not supported");
+    }
+    if (params && params->contains("binary_data")) {
+      const json& b = (*params)["binary_data"];
+      if (!b.is_boolean()) return InvalidArgument(where + ": binary_data must be true or false");
+      r.binary = b.get<bool>();
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Status DecodeHead(const json& req, InferRequest& out) {
+  if (auto id = req.find("id"); id != req.end() && !id->is_null()) {
+    if (!id->is_string()) return InvalidArgument("\"id\" must be a string");
+    out.id = id->get<std::string>();
+  }
+  ASSIGN_OR_RETURN(const json* params, OptionalObject(req, "parameters", "the request"));
+  if (params && params->contains("binary_data_output")) {
+    const json& b = (*params)["binary_data_output"];
+    if (!b.is_boolean()) return InvalidArgument("binary_data_output must be true or false");
+    out.binary_data_output = b.get<bool>();
+  }
+  return Status::Ok();
+}
+
+std::string Quoted(const std::string& s) {
+  return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void AppendShape(const std::vector<int64_t>& shape, std::string& out) {
+  out.push_back('[');
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += std::to_string(shape[i]);
+  }
+  out.push_back(']');
+}
+
+}  // namespace
+
+std::vector<std::string> InferRequest::OutputNames() const {
+  std::vector<std::string> names;
+  for (const RequestedOutput& o : outputs) names.push_back(o.name);
+  return names;
+}
+
+bool InferRequest::WantsBinary(const std::string& output) const {
+  for (const RequestedOutput& o : outputs) {
+    if (o.name == output && o.binary) return *o.binary;
+  }
+  return binary_data_output;
+}
+
+Result<std::optional<size_t>> ParseHeaderLength(const std::string& value, size_t body_size) {
+  if (value.empty()) return std::optional<size_t>();
+  size_t n = 0;
+  auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc() || ptr != value.data() + value.size() || n > body_size) {
+    return InvalidArgument(std::string(kHeaderLengthHeader) + " must be a byte count within the " +
+                           std::to_string(body_size) + "-byte body");
+  }
+  return std::optional<size_t>(n);
+}
+
+Result<InferRequest> DecodeInferRequest(std::string_view body, std::optional<size_t> json_length,
+                                        const OipLimits& limits) {
+  if (json_length && *json_length > body.size()) {
+    return InvalidArgument(std::string(kHeaderLengthHeader) + " is past the end of the body");
+  }
+  ASSIGN_OR_RETURN(json req,
+                   ParseBounded(body.substr(0, json_length.value_or(body.size())), limits));
+  InferRequest out;
+  RETURN_IF_ERROR(DecodeHead(req, out));
+  auto inputs = req.find("inputs");
+  // An empty array is fine: a model may take no inputs (ONNX's test_constant); the
+  // signature check names any input a model does need.
+  if (inputs == req.end() || !inputs->is_array()) {
+    return InvalidArgument("the request needs an \"inputs\" array");
+  }
+  if (inputs->size() > limits.max_tensors) {
+    return ResourceExhausted("more than " + std::to_string(limits.max_tensors) + " inputs");
+  }
+  BinaryCursor bin{json_length ? body.substr(*json_length) : std::string_view(),
+                   json_length.has_value()};
+  Budget budget;
+  std::set<std::string> names;
+  for (const json& in : *inputs) {
+    ASSIGN_OR_RETURN(Tensor t, DecodeInput(in, bin, budget, limits));
+    if (!names.insert(t.name).second)
+      return InvalidArgument("input \"" + t.name + "\" is given twice");
+    out.inputs.push_back(std::move(t));
+  }
+  if (!bin.rest.empty()) {
+    return InvalidArgument(std::to_string(bin.rest.size()) +
+                           " bytes follow the binary tensor data of the inputs");
+  }
+  ASSIGN_OR_RETURN(out.outputs, DecodeOutputs(req, limits));
+  return out;
+}
+
+Result<EncodedResponse> EncodeInferResponse(const ResponseHead& head,
+                                            const std::vector<Tensor>& outputs,
+                                            const std::vector<bool>& binary) {
+  std::string out = "{\"model_name\":" + Quoted(head.model_name) +
+                    ",\"model_version\":" + Quoted(head.model_version);
+  if (head.id) out += ",\"id\":" + Quoted(*head.id);
+  out += ",\"outputs\":[";
+  bool any_binary = false;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor& t = outputs[i];
+    out += (i > 0 ? ",{\"name\":" : "{\"name\":") + Quoted(t.name) + ",\"datatype\":\"" +
+           DTypeName(t.dtype) + "\",\"shape\":";
+    AppendShape(t.shape, out);
+    if (i < binary.size() && binary[i]) {
+      any_binary = true;
+      out += ",\"parameters\":{\"binary_data_size\":" + std::to_string(BinarySize(t)) + "}}";
+    } else {
+      out += ",\"data\":";
+      RETURN_IF_ERROR(AppendJsonData(t, out));
+      out.push_back('}');
+    }
+  }
+  out += "]}";
+  EncodedResponse r;
+  if (any_binary) {
+    r.json_length = out.size();
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      if (i < binary.size() && binary[i]) RETURN_IF_ERROR(AppendBinaryData(outputs[i], out));
+    }
+  }
+  r.body = std::move(out);
+  return r;
+}
+
+json ModelMetadataJson(const std::string& name, const std::vector<std::string>& versions,
+                       const ModelSignature& sig) {
+  auto specs = [](const std::vector<TensorSpec>& list) {
+    json arr = json::array();
+    for (const TensorSpec& s : list) {
+      arr.push_back({{"name", s.name}, {"datatype", DTypeName(s.dtype)}, {"shape", s.shape}});
+    }
+    return arr;
+  };
+  return {{"name", name},
+          {"versions", versions},
+          {"platform", "onnxruntime_onnx"},
+          {"inputs", specs(sig.inputs)},
+          {"outputs", specs(sig.outputs)}};
+}
+
+}  // namespace mv::api::oip

@@ -1,0 +1,150 @@
+#include "registry/formats/cross/torch_digests.h"
+
+#include <algorithm>
+#include <map>
+
+#include "registry/formats/archive/blob_archive.h"
+#include "registry/formats/pickle/pickle_walker.h"
+#include "registry/formats/torch/tensor_collector.h"
+#include "registry/formats/torch/torch_summary.h"
+#include "registry/formats/torch/torch_zip_reader.h"
+
+namespace mv::formats::cross {
+namespace {
+
+constexpr size_t kChunkBytes = 1 << 20;
+
+// One tensor to hash: bytes [begin, end) of its storage entry.
+struct Job {
+  size_t index = 0;
+  int64_t begin = 0;
+  int64_t end = 0;
+  int64_t fed = 0;  // bytes hashed so far: short entries leave it below end - begin
+  TensorHasher hash;
+};
+
+bool Contiguous(const torch::TensorRecord& t) {
+  if (t.shape.size() != t.stride.size()) return false;
+  int64_t expected = 1;
+  for (size_t d = t.shape.size(); d-- > 0;) {
+    if (t.shape[d] != 1 && t.stride[d] != expected) return false;
+    expected *= t.shape[d];
+  }
+  return true;
+}
+
+// Why tensor `t` cannot be hashed, or "" when it can (the budget is then charged).
+std::string Plan(const torch::TensorRecord& t, const torch::TorchZip& zip, bool little_endian,
+                 int64_t* budget) {
+  if (!little_endian) return "big-endian file";
+  if (OnnxDtypeOfTorch(t.dtype).empty()) return "dtype " + t.dtype + " has no ONNX equivalent";
+  if (!Contiguous(t)) return "not contiguous";
+  auto entry = zip.sizes.find("data/" + t.storage);
+  if (entry == zip.sizes.end() || entry->second < t.extent_bytes) return "storage missing or short";
+  if (t.bytes > *budget) return "over the byte budget";
+  *budget -= t.bytes;
+  return "";
+}
+
+// Streams entry data once, feeding each job the part of every chunk inside its range.
+Status HashEntry(archive::BlobArchive& ar, std::vector<Job*>& jobs) {
+  int64_t last = 0;
+  for (const Job* j : jobs) last = std::max(last, j->end);
+  for (int64_t pos = 0; pos < last;) {
+    size_t want = static_cast<size_t>(std::min<int64_t>(kChunkBytes, last - pos));
+    ASSIGN_OR_RETURN(std::string chunk, ar.ReadData(want));
+    if (chunk.empty()) break;
+    const int64_t end = pos + static_cast<int64_t>(chunk.size());
+    for (Job* j : jobs) {
+      int64_t from = std::max(pos, j->begin), to = std::min(end, j->end);
+      if (from >= to) continue;
+      j->hash.Update(std::string_view(chunk).substr(static_cast<size_t>(from - pos),
+                                                    static_cast<size_t>(to - from)));
+      j->fed += to - from;
+    }
+    pos = end;
+  }
+  return Status::Ok();
+}
+
+// Second pass over the zip: hashes the planned tensors, storage by storage.
+Status HashStorages(BlobReader& bytes, const std::string& top,
+                    std::map<std::string, std::vector<Job*>>& by_entry) {
+  ASSIGN_OR_RETURN(auto ar, archive::BlobArchive::Open(bytes, archive::BlobArchive::Format::kZip));
+  const std::string prefix = top.empty() ? "" : top + "/";
+  archive::ArchiveEntry entry;
+  while (!by_entry.empty()) {
+    ASSIGN_OR_RETURN(bool more, ar->Next(entry));
+    if (!more) break;
+    if (entry.type != "file" || entry.name.compare(0, prefix.size(), prefix) != 0) continue;
+    auto it = by_entry.find(entry.name.substr(prefix.size()));
+    if (it == by_entry.end()) continue;
+    RETURN_IF_ERROR(HashEntry(*ar, it->second));
+    by_entry.erase(it);  // a duplicate entry of the same name is not read again
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string OnnxDtypeOfTorch(const std::string& d) {
+  static const std::map<std::string, std::string> kMap = {
+      {"float32", "FLOAT"},     {"float64", "DOUBLE"},      {"float16", "FLOAT16"},
+      {"bfloat16", "BFLOAT16"}, {"int64", "INT64"},         {"int32", "INT32"},
+      {"int16", "INT16"},       {"int8", "INT8"},           {"uint8", "UINT8"},
+      {"bool", "BOOL"},         {"complex64", "COMPLEX64"}, {"complex128", "COMPLEX128"}};
+  auto it = kMap.find(d);
+  return it == kMap.end() ? "" : it->second;
+}
+
+Result<TensorDigests> DigestTorchZip(BlobReader& bytes, const DigestLimits& limits,
+                                     int64_t* budget) {
+  InspectLimits read_limits;  // the inspector's own bounds on entries and pickle values
+  read_limits.max_read_bytes = limits.max_read_bytes;
+  ASSIGN_OR_RETURN(torch::TorchZip zip, torch::ReadTorchZip(bytes, read_limits));
+  auto data = zip.files.find("data.pkl");
+  if (data == zip.files.end()) return DataLoss("no data.pkl: not a torch.save zip");
+  pickle::WalkResult walk = pickle::WalkPickle(data->second, 0, pickle::AllowSet::kTorch,
+                                               pickle::WalkLimits::From(read_limits));
+  if (walk.root == nullptr) return DataLoss("data.pkl could not be walked");
+  torch::TensorScan scan =
+      torch::CollectTensors(walk.root, static_cast<size_t>(limits.max_tensors));
+  const std::string byteorder = torch::Trimmed(zip.files, "byteorder");
+  const bool little = byteorder.empty() || byteorder == "little";
+
+  TensorDigests out;
+  out.count = scan.count;
+  std::vector<Job> jobs;
+  jobs.reserve(scan.tensors.size());
+  for (const torch::TensorRecord& t : scan.tensors) {
+    TensorDigest d;
+    d.name = t.name;
+    d.dtype = OnnxDtypeOfTorch(t.dtype);
+    if (d.dtype.empty()) d.dtype = t.dtype;
+    d.shape = t.shape;
+    d.bytes = t.bytes;
+    d.why_not = Plan(t, zip, little, budget);
+    if (d.why_not.empty()) {
+      const int64_t begin = t.offset * t.element_size;
+      d.storage_ref = t.storage + "@" + std::to_string(begin);
+      jobs.push_back(
+          Job{out.tensors.size(), begin, begin + t.bytes, 0, TensorHasher(t.element_size)});
+    }
+    out.tensors.push_back(std::move(d));
+  }
+  std::map<std::string, std::vector<Job*>> by_entry;
+  for (Job& j : jobs) by_entry["data/" + scan.tensors[j.index].storage].push_back(&j);
+  RETURN_IF_ERROR(HashStorages(bytes, zip.top, by_entry));
+  for (Job& j : jobs) {
+    TensorDigest& d = out.tensors[j.index];
+    if (j.fed == j.end - j.begin) {
+      d.sha256 = j.hash.HexDigest();
+      d.uniform = j.hash.uniform();
+    } else {
+      d.why_not = "storage entry unreadable";
+    }
+  }
+  return out;
+}
+
+}  // namespace mv::formats::cross

@@ -1,0 +1,245 @@
+#include "registry/inference/parity_service.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "registry/formats/archive/blob_bytes.h"
+#include "registry/formats/summary.h"
+#include "registry/inference/parity_report.h"
+#include "registry/inference/reference_data.h"
+
+namespace mv::inference {
+namespace {
+
+constexpr const char* kReport = "parity";
+
+bool IsOnnx(const Artifact& a) {
+  return a.kind == "onnx" || (a.inspection && a.inspection->kind == "onnx");
+}
+bool IsTorchScript(const Artifact& a) {
+  return a.kind == "torchscript" || (a.inspection && a.inspection->kind == "torchscript");
+}
+
+// The served ONNX artifact: "model.onnx" when there is one, else the first by name.
+const Artifact* PickOnnx(const Version& v) {
+  const Artifact* pick = nullptr;
+  for (const Artifact& a : v.artifacts) {
+    if (!IsOnnx(a)) continue;
+    if (a.name == "model.onnx") return &a;
+    if (!pick || a.name < pick->name) pick = &a;
+  }
+  return pick;
+}
+
+Result<std::string> ReadArtifact(VersionService& versions, const Version& v,
+                                 const Artifact& a, int64_t max_bytes) {
+  if (a.size > max_bytes) {
+    return InvalidArgument("artifact " + a.name + " is larger than " +
+                           std::to_string(max_bytes) + " bytes");
+  }
+  ASSIGN_OR_RETURN(ArtifactDownload d, versions.OpenArtifact(v.model, v.number, a.name));
+  return formats::archive::ReadRange(*d.reader, 0, d.reader->size());
+}
+
+// The newest earlier live version with an ONNX artifact (for the size comparison).
+std::optional<int64_t> PreviousOnnxSize(VersionService& versions, const Version& v) {
+  for (int64_t n = v.number - 1; n >= 1 && n >= v.number - 20; --n) {
+    auto prev = versions.Get(v.model, n);
+    if (!prev.ok() || prev->deleted_at_ms || prev->state != VersionState::kSealed) continue;
+    if (const Artifact* a = PickOnnx(*prev)) return a->size;
+  }
+  return std::nullopt;
+}
+
+std::string SkipJson(const std::string& reason) {
+  formats::Summary s = formats::Summary::MakeObject();
+  return s.Set("status", "skipped").Set("message", reason).ToJson();
+}
+
+std::string ErrorJson(const std::string& message) {
+  formats::Summary s = formats::Summary::MakeObject();
+  return s.Set("status", "error").Set("message", message).ToJson();
+}
+
+}  // namespace
+
+ParityService::ParityService(MetadataStore& meta, VersionService& versions,
+                             InferenceEngine& engine, TorchScriptRunner torch, Clock& clock,
+                             ParityServiceOptions options)
+    : meta_(meta), versions_(versions), engine_(engine), torch_(std::move(torch)),
+      clock_(clock), options_(std::move(options)) {}
+
+ParityService::~ParityService() { Stop(); }
+
+void ParityService::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!threads_.empty()) return;
+  stopping_ = false;
+  for (int i = 0; i < std::max(1, options_.workers); ++i) {
+    threads_.emplace_back([this] { WorkerLoop(); });
+  }
+  auto pending = meta_.ListVersionsWithReport(kReport, "pending",
+                                              static_cast<int>(options_.max_queue));
+  if (!pending.ok()) return;
+  for (auto& job : *pending) {
+    if (queued_.insert(job).second) queue_.push_back(job);
+  }
+  wake_.notify_all();
+}
+
+void ParityService::Stop() {
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    queue_.clear();
+    queued_.clear();
+    threads.swap(threads_);
+  }
+  wake_.notify_all();
+  idle_.notify_all();
+  for (std::thread& t : threads) t.join();
+}
+
+Status ParityService::Schedule(const std::string& model, int64_t number) {
+  ASSIGN_OR_RETURN(Version v, versions_.Get(model, number));
+  if (v.deleted_at_ms) return FailedPrecondition("version " + std::to_string(number) +
+                                                 " is deleted");
+  if (v.state != VersionState::kSealed) {
+    return FailedPrecondition("version " + std::to_string(number) + " is a draft");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (queued_.count({model, number})) return Status::Ok();
+    if (queue_.size() >= options_.max_queue) {
+      return Unavailable("too many parity checks are waiting; try again later");
+    }
+  }
+  formats::Summary pending = formats::Summary::MakeObject();
+  RETURN_IF_ERROR(Store(model, number, "pending",
+                        pending.Set("status", "pending").Set("message", "queued").ToJson()));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!queued_.insert({model, number}).second) return Status::Ok();
+    queue_.emplace_back(model, number);
+  }
+  wake_.notify_one();
+  return Status::Ok();
+}
+
+void ParityService::WaitIdle() {
+  std::unique_lock<std::mutex> lock(mu_);
+  idle_.wait(lock, [this] { return (queue_.empty() && running_ == 0) || stopping_; });
+}
+
+void ParityService::WorkerLoop() {
+  while (true) {
+    std::pair<std::string, int64_t> job;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      job = queue_.front();
+      queue_.pop_front();
+      queued_.erase(job);
+      ++running_;
+    }
+    Status s = RunNow(job.first, job.second);
+    if (!s.ok()) {
+      std::fprintf(stderr, "modelvault: parity of %s/%lld not stored: %s\n", job.first.c_str(),
+                   static_cast<long long>(job.second), s.ToString().c_str());
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --running_;
+    }
+    idle_.notify_all();
+  }
+}
+
+Status ParityService::Store(const std::string& model, int64_t number, const std::string& status,
+                            const std::string& json) {
+  return meta_.PutVersionReport(model, number, kReport, status, json, clock_.NowMs());
+}
+
+Status ParityService::RunNow(const std::string& model, int64_t number) {
+  ASSIGN_OR_RETURN(Version v, versions_.Get(model, number));
+  auto parsed = ParseParityMeta(v.meta_json, options_.defaults);
+  if (!parsed.ok()) return Store(model, number, "error", ErrorJson(parsed.status().message()));
+  const Artifact* onnx = PickOnnx(v);
+  if (!onnx) {
+    return Store(model, number, "skipped",
+                 SkipJson(parsed->skip ? "skipped: " + *parsed->skip
+                                       : "the version holds no ONNX artifact"));
+  }
+  if (onnx->quarantined || onnx->safety == "unsafe") {
+    return Store(model, number, "error", ErrorJson(onnx->name + " is not safe to load"));
+  }
+  ParityMaterial m;
+  m.onnx.key = onnx->sha256;
+  m.onnx.size = onnx->size;
+  const int64_t max_bytes = options_.max_model_bytes;
+  m.onnx.load = [this, v, name = onnx->name, max_bytes]() -> Result<std::string> {
+    for (const Artifact& a : v.artifacts) {
+      if (a.name == name) return ReadArtifact(versions_, v, a, max_bytes);
+    }
+    return NotFound("artifact " + name);
+  };
+  m.previous_onnx_size = PreviousOnnxSize(versions_, v);
+  for (const Artifact& a : v.artifacts) {
+    if (IsReferenceName(a.name)) {
+      auto reader = versions_.OpenArtifact(v.model, v.number, a.name);
+      auto ref = reader.ok() ? LoadReference(*reader->reader, a.name)
+                             : Result<ReferenceData>(reader.status());
+      if (!ref.ok()) {
+        return Store(model, number, "error",
+                     ErrorJson(a.name + ": " + ref.status().message()));
+      }
+      m.reference = std::move(*ref);
+    }
+    if (IsTorchScript(a) && (!torch_ || a.quarantined)) {
+      m.torchscript_unavailable = a.name + (a.quarantined ? " is quarantined"
+                                                          : ": the TorchScript worker "
+                                                            "(modelvault-torch-worker) is not "
+                                                            "installed");
+    }
+    if (IsTorchScript(a) && torch_ && !m.torchscript && !a.quarantined) {
+      m.torchscript = [this, v, a, max_bytes](const std::vector<Tensor>& inputs)
+          -> Result<std::vector<Tensor>> {
+        ASSIGN_OR_RETURN(std::string bytes, ReadArtifact(versions_, v, a, max_bytes));
+        return torch_(bytes, inputs);
+      };
+    }
+  }
+  ParityResult r = RunParityChecks(engine_, m, parsed->config);
+  return Store(model, number, r.status, ParityReportJson(r, parsed->config));
+}
+
+Status CheckParityForPromotion(const Version& v, const std::vector<VersionReport>& reports) {
+  const VersionReport* parity = nullptr;
+  for (const VersionReport& r : reports) {
+    if (r.kind == kReport) parity = &r;
+  }
+  if (!PickOnnx(v)) {
+    auto meta = ParseParityMeta(v.meta_json, ParityConfig{});
+    if (meta.ok() && meta->skip) return Status::Ok();
+    return FailedPrecondition(
+        "the version holds no ONNX artifact to check parity on: set meta.parity.skip to the "
+        "reason");
+  }
+  if (!parity) return FailedPrecondition("parity has not been checked");
+  if (parity->status == "passed") return Status::Ok();
+  if (parity->status == "pending") return FailedPrecondition("parity checks are still running");
+  return FailedPrecondition("parity " + parity->status + " (see the version's parity report)");
+}
+
+PromotionGate ParityPromotionGate(MetadataStore& meta) {
+  return [&meta](const Version& v) -> Status {
+    RETURN_IF_ERROR(QuarantineGate(v));
+    ASSIGN_OR_RETURN(std::vector<VersionReport> reports,
+                     meta.ListVersionReports(v.model, v.number));
+    return CheckParityForPromotion(v, reports);
+  };
+}
+
+}  // namespace mv::inference

@@ -1,0 +1,97 @@
+// ParityService: runs the parity checks of sealed versions on a small pool of background
+// workers and stores the outcome as the version's "parity" report (pending -> passed,
+// failed, error; "skipped" for a version without an ONNX artifact).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "registry/clock.h"
+#include "registry/inference/parity_checks.h"
+#include "registry/inference_engine.h"
+#include "registry/lifecycle_service.h"
+#include "registry/metadata_store.h"
+#include "registry/status.h"
+#include "registry/types.h"
+#include "registry/version_service.h"
+
+namespace mv::inference {
+
+// Runs a TorchScript file (its bytes) on inputs, out of process; see TorchRunner.
+using TorchScriptRunner = std::function<Result<std::vector<Tensor>>(
+    const std::string& torchscript_bytes, const std::vector<Tensor>& inputs)>;
+
+struct ParityServiceOptions {
+  int workers = 1;
+  ParityConfig defaults;
+  int64_t max_model_bytes = int64_t{2} << 30;  // ONNX and TorchScript artifacts read whole
+  size_t max_queue = 10000;
+};
+
+class ParityService {
+ public:
+  // `torch` may be empty (no worker executable): the TorchScript check is then skipped with
+  // that reason. Everything passed in must outlive the service.
+  ParityService(MetadataStore& meta, VersionService& versions, InferenceEngine& engine,
+                TorchScriptRunner torch, Clock& clock, ParityServiceOptions options);
+  ~ParityService();
+  ParityService(const ParityService&) = delete;
+  ParityService& operator=(const ParityService&) = delete;
+
+  // Starts the workers and queues again the versions a previous stop left "pending".
+  // Idempotent.
+  void Start();
+  // Lets running checks finish, drops the queue (those versions stay "pending") and joins
+  // the workers. Idempotent.
+  void Stop();
+
+  // Marks the version's parity pending and queues it (a version already queued is not
+  // queued twice). NotFound for an absent version, FailedPrecondition for a draft or a
+  // tombstone, Unavailable when the queue is full. Thread-safe.
+  Status Schedule(const std::string& model, int64_t number);
+  // Runs the checks in the calling thread and stores the report. Errors only when the
+  // report cannot be stored; a check that cannot run is reported as "error".
+  Status RunNow(const std::string& model, int64_t number);
+  // Blocks until the queue is empty and no check runs (tests, shutdown).
+  void WaitIdle();
+
+ private:
+  void WorkerLoop();
+  Status Store(const std::string& model, int64_t number, const std::string& status,
+               const std::string& json);
+
+  MetadataStore& meta_;
+  VersionService& versions_;
+  InferenceEngine& engine_;
+  TorchScriptRunner torch_;
+  Clock& clock_;
+  ParityServiceOptions options_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  std::deque<std::pair<std::string, int64_t>> queue_;
+  std::set<std::pair<std::string, int64_t>> queued_;
+  int running_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// The promotion gate's parity part: a version with an ONNX artifact needs a "parity"
+// report with status "passed"; one without needs meta.parity.skip with a reason.
+// FailedPrecondition saying why otherwise.
+Status CheckParityForPromotion(const Version& v, const std::vector<VersionReport>& reports);
+
+// The server's promotion gate: QuarantineGate, then CheckParityForPromotion on the reports
+// stored in `meta` (which must outlive the gate).
+PromotionGate ParityPromotionGate(MetadataStore& meta);
+
+}  // namespace mv::inference

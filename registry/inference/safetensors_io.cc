@@ -1,0 +1,222 @@
+#include "registry/inference/safetensors_io.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+
+#include "registry/formats/safetensors/json_lite.h"
+
+namespace mv::inference {
+namespace {
+
+using formats::safetensors::JsonValue;
+
+struct StDType {
+  DType dtype;
+  const char* name;
+};
+
+constexpr std::array<StDType, 13> kStDTypes = {{
+    {DType::kBool, "BOOL"},
+    {DType::kUint8, "U8"},
+    {DType::kInt8, "I8"},
+    {DType::kUint16, "U16"},
+    {DType::kInt16, "I16"},
+    {DType::kUint32, "U32"},
+    {DType::kInt32, "I32"},
+    {DType::kUint64, "U64"},
+    {DType::kInt64, "I64"},
+    {DType::kFloat16, "F16"},
+    {DType::kBFloat16, "BF16"},
+    {DType::kFloat32, "F32"},
+    {DType::kFloat64, "F64"},
+}};
+
+struct Span {
+  int64_t begin = 0;
+  int64_t end = 0;
+  size_t index = 0;
+};
+
+// Bytes the tensor's shape needs; nullopt on a negative dim or an overflow.
+std::optional<int64_t> NeededBytes(const Tensor& t) {
+  const std::optional<int64_t> count = t.ElementCount();
+  const auto size = static_cast<int64_t>(DTypeSize(t.dtype));
+  if (!count || size == 0 || *count > INT64_MAX / size) return std::nullopt;
+  return *count * size;
+}
+
+Result<Tensor> HeaderTensor(const std::string& name, const JsonValue& v, int64_t data_size,
+                            Span& span) {
+  const std::string where = "safetensors tensor \"" + name.substr(0, 128) + "\"";
+  const JsonValue* dtype = v.Find("dtype");
+  const JsonValue* shape = v.Find("shape");
+  const JsonValue* offsets = v.Find("data_offsets");
+  if (v.type != JsonValue::Type::kObject || !dtype || dtype->type != JsonValue::Type::kString ||
+      !shape || shape->type != JsonValue::Type::kArray || !offsets ||
+      offsets->type != JsonValue::Type::kArray || offsets->array.size() != 2) {
+    return InvalidArgument(where + " needs \"dtype\", \"shape\" and two \"data_offsets\"");
+  }
+  const auto* known = std::find_if(kStDTypes.begin(), kStDTypes.end(),
+                                   [&](const StDType& d) { return dtype->string == d.name; });
+  if (known == kStDTypes.end()) {
+    return InvalidArgument(where + " has dtype \"" + dtype->string.substr(0, 32) +
+                           "\", not one of BOOL, U8..U64, I8..I64, F16, BF16, F32, F64");
+  }
+  Tensor t;
+  t.name = name;
+  t.dtype = known->dtype;
+  for (const JsonValue& d : shape->array) {
+    if (!d.is_integer || d.integer < 0) {
+      return InvalidArgument(where + ": dims must be integers >= 0");
+    }
+    t.shape.push_back(d.integer);
+  }
+  const JsonValue& b = offsets->array[0];
+  const JsonValue& e = offsets->array[1];
+  if (!b.is_integer || !e.is_integer || b.integer < 0 || e.integer < b.integer ||
+      e.integer > data_size) {
+    return InvalidArgument(where + ": data_offsets must be [begin, end] within the " +
+                           std::to_string(data_size) + " data bytes");
+  }
+  const std::optional<int64_t> need = NeededBytes(t);
+  if (!need || *need != e.integer - b.integer) {
+    return InvalidArgument(where + ": " + std::to_string(e.integer - b.integer) +
+                           " data bytes do not match its dtype and shape");
+  }
+  span.begin = b.integer;
+  span.end = e.integer;
+  return t;
+}
+
+// Sorts `spans` by offset and checks they tile [0, data_size) exactly.
+Status CheckCoverage(std::vector<Span>& spans, int64_t data_size) {
+  std::sort(spans.begin(), spans.end(), [](const Span& x, const Span& y) {
+    return x.begin != y.begin ? x.begin < y.begin : x.end < y.end;
+  });
+  int64_t at = 0;
+  for (const Span& s : spans) {
+    if (s.begin != at) {
+      return InvalidArgument(s.begin < at ? "safetensors tensors overlap"
+                                          : "safetensors data has a hole between tensors");
+    }
+    at = s.end;
+  }
+  if (at != data_size) return InvalidArgument("safetensors data has bytes no tensor covers");
+  return Status::Ok();
+}
+
+void AppendJsonString(std::string& out, const std::string& s) {
+  out += '"';
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      char esc[8];
+      std::snprintf(esc, sizeof esc, "\\u%04x", u);
+      out += esc;
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+}  // namespace
+
+const char* SafetensorsDTypeName(DType t) {
+  for (const StDType& d : kStDTypes) {
+    if (d.dtype == t) return d.name;
+  }
+  return nullptr;
+}
+
+Result<std::vector<Tensor>> DecodeSafetensors(std::string_view bytes,
+                                              const SafetensorsLimits& limits) {
+  if (bytes.size() < 8) return InvalidArgument("too short for a safetensors file");
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<uint8_t>(bytes[static_cast<size_t>(i)]);
+  if (n > bytes.size() - 8) {
+    return InvalidArgument("the safetensors header length runs past the end of the file");
+  }
+  if (n > static_cast<uint64_t>(limits.max_header_bytes)) {
+    return ResourceExhausted("the safetensors header is larger than " +
+                             std::to_string(limits.max_header_bytes) + " bytes");
+  }
+  formats::safetensors::JsonLimits json_limits;
+  json_limits.max_depth = 8;
+  json_limits.max_values = static_cast<int64_t>(limits.max_tensors) * 80 + 1024;
+  auto header = formats::safetensors::ParseJson(bytes.substr(8, n), json_limits);
+  if (!header.ok()) {
+    return Status(header.status().code(), "safetensors header: " + header.status().message());
+  }
+  if (header->type != JsonValue::Type::kObject) {
+    return InvalidArgument("the safetensors header is not a JSON object");
+  }
+  const std::string_view data = bytes.substr(8 + n);
+  std::vector<Tensor> parsed;
+  std::vector<Span> spans;
+  for (const auto& [name, value] : header->object) {
+    if (name == "__metadata__") continue;
+    if (parsed.size() == limits.max_tensors) {
+      return ResourceExhausted("more than " + std::to_string(limits.max_tensors) + " tensors");
+    }
+    Span span{0, 0, parsed.size()};
+    ASSIGN_OR_RETURN(Tensor t, HeaderTensor(name, value, static_cast<int64_t>(data.size()), span));
+    parsed.push_back(std::move(t));
+    spans.push_back(span);
+  }
+  RETURN_IF_ERROR(CheckCoverage(spans, static_cast<int64_t>(data.size())));
+  std::vector<Tensor> out;
+  out.reserve(spans.size());
+  for (const Span& s : spans) {
+    Tensor& t = parsed[s.index];
+    t.data.assign(data.substr(static_cast<size_t>(s.begin), static_cast<size_t>(s.end - s.begin)));
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+Result<std::string> EncodeSafetensors(const std::vector<Tensor>& tensors) {
+  std::string header = "{";
+  std::vector<const std::string*> names;
+  int64_t offset = 0;
+  for (const Tensor& t : tensors) {
+    const char* dtype = SafetensorsDTypeName(t.dtype);
+    if (dtype == nullptr) {
+      return InvalidArgument("tensor \"" + t.name + "\" is BYTES, which safetensors cannot hold");
+    }
+    const bool repeated =
+        std::any_of(names.begin(), names.end(), [&](const std::string* n) { return *n == t.name; });
+    if (t.name.empty() || t.name == "__metadata__" || repeated) {
+      return InvalidArgument("tensor name \"" + t.name + "\" is empty, reserved or repeated");
+    }
+    names.push_back(&t.name);
+    const std::optional<int64_t> need = NeededBytes(t);
+    if (!need || *need != static_cast<int64_t>(t.data.size())) {
+      return InvalidArgument("tensor \"" + t.name + "\": " + std::to_string(t.data.size()) +
+                             " data bytes do not match its dtype and shape");
+    }
+    if (header.size() > 1) header += ',';
+    AppendJsonString(header, t.name);
+    header += std::string(":{\"dtype\":\"") + dtype + "\",\"shape\":[";
+    for (size_t i = 0; i < t.shape.size(); ++i) {
+      header += (i > 0 ? "," : "") + std::to_string(t.shape[i]);
+    }
+    header += "],\"data_offsets\":[" + std::to_string(offset) + "," +
+              std::to_string(offset + *need) + "]}";
+    offset += *need;
+  }
+  header += '}';
+  header.append((8 - header.size() % 8) % 8, ' ');
+  std::string out(8, '\0');
+  for (size_t i = 0; i < 8; ++i) out[i] = static_cast<char>((header.size() >> (8 * i)) & 0xff);
+  out.reserve(8 + header.size() + static_cast<size_t>(offset));
+  out += header;
+  for (const Tensor& t : tensors) out += t.data;
+  return out;
+}
+
+}  // namespace mv::inference

@@ -1,0 +1,129 @@
+#include "registry/serving_service.h"
+
+#include <utility>
+
+namespace mv {
+namespace {
+
+bool IsOnnx(const Artifact& a) {
+  return a.kind == "onnx" || (a.inspection && a.inspection->kind == "onnx");
+}
+
+std::string VersionText(const std::string& model, int64_t number) {
+  return "version " + std::to_string(number) + " of model '" + model + "'";
+}
+
+// Reads the whole artifact; the caller has checked its recorded size against the limit.
+Result<std::string> ReadWhole(VersionService& versions, const std::string& model, int64_t number,
+                              const std::string& name, int64_t max_bytes) {
+  ASSIGN_OR_RETURN(ArtifactDownload dl, versions.OpenArtifact(model, number, name));
+  const int64_t size = dl.reader->size();
+  if (size > max_bytes) {
+    return FailedPrecondition("artifact " + name + " is " + std::to_string(size) +
+                              " bytes, more than the serving limit of " +
+                              std::to_string(max_bytes));
+  }
+  std::string bytes(static_cast<size_t>(size), '\0');
+  int64_t at = 0;
+  while (at < size) {
+    ASSIGN_OR_RETURN(size_t n,
+                     dl.reader->ReadAt(at, bytes.data() + at, static_cast<size_t>(size - at)));
+    if (n == 0) return DataLoss("artifact " + name + " ends before its recorded size");
+    at += static_cast<int64_t>(n);
+  }
+  return bytes;
+}
+
+}  // namespace
+
+const Artifact* ServedOnnxArtifact(const Version& v) {
+  const Artifact* pick = nullptr;
+  for (const Artifact& a : v.artifacts) {
+    if (!IsOnnx(a)) continue;
+    if (a.name == "model.onnx") return &a;
+    if (!pick || a.name < pick->name) pick = &a;
+  }
+  return pick;
+}
+
+ServingService::ServingService(VersionService& versions, InferenceEngine& engine,
+                               ServingOptions options)
+    : versions_(versions), engine_(engine), options_(options) {}
+
+Result<ModelRef> ServingService::ParseModelSegment(std::string_view segment) {
+  const size_t at = segment.find('@');
+  ModelRef out;
+  out.model = std::string(segment.substr(0, at));
+  if (at == std::string_view::npos) {
+    out.ref = "production";
+  } else {
+    const std::string tail(segment.substr(at + 1));
+    if (tail.empty()) return InvalidArgument("nothing after '@' in '" + std::string(segment) + "'");
+    const auto stage = StageFromName(tail);
+    out.ref = tail == "latest" || (stage && *stage != Stage::kNone) ? tail : "@" + tail;
+  }
+  if (out.model.empty())
+    return InvalidArgument("empty model name in '" + std::string(segment) + "'");
+  return out;
+}
+
+Result<Version> ServingService::ServableVersion(const std::string& model, const std::string& ref) {
+  auto number = versions_.Resolve(model, ref);
+  Result<Version> v =
+      number.ok() ? versions_.Get(model, *number) : Result<Version>(number.status());
+  if (!v.ok()) {
+    // "no production version" reads oddly when the model itself is absent: say so instead.
+    if (v.status().code() == Code::kNotFound) RETURN_IF_ERROR(versions_.CheckModelExists(model));
+    return v.status();
+  }
+  if (v->deleted_at_ms) return NotFound(VersionText(model, v->number) + " was deleted");
+  if (v->state != VersionState::kSealed) {
+    return FailedPrecondition(VersionText(model, v->number) +
+                              " is a draft; commit it before serving it");
+  }
+  return v;
+}
+
+Result<ServedVersion> ServingService::Resolve(const std::string& model, const std::string& ref) {
+  ASSIGN_OR_RETURN(Version v, ServableVersion(model, ref));
+  const Artifact* a = ServedOnnxArtifact(v);
+  if (!a) {
+    return FailedPrecondition(VersionText(model, v.number) +
+                              " has no ONNX artifact to serve (kind \"onnx\")");
+  }
+  if (a->quarantined || a->safety == "unsafe") {
+    return FailedPrecondition("artifact " + a->name + " of " + VersionText(model, v.number) +
+                              " is " + (a->quarantined ? "quarantined" : "unsafe") +
+                              " and is not served");
+  }
+  if (a->size > options_.max_model_bytes) {
+    return FailedPrecondition("artifact " + a->name + " is " + std::to_string(a->size) +
+                              " bytes, more than the serving limit of " +
+                              std::to_string(options_.max_model_bytes));
+  }
+  ServedVersion out;
+  out.model = model;
+  out.number = v.number;
+  out.artifact = *a;
+  out.source.key = a->sha256;
+  out.source.size = a->size;
+  out.source.load = [&versions = versions_, model, number = v.number, name = a->name,
+                     max = options_.max_model_bytes]() {
+    return ReadWhole(versions, model, number, name, max);
+  };
+  return out;
+}
+
+Result<ModelSignature> ServingService::Signature(const ServedVersion& v) {
+  return engine_.Signature(v.source);
+}
+
+Result<std::vector<Tensor>> ServingService::Run(const ServedVersion& v,
+                                                const std::vector<Tensor>& inputs,
+                                                const RunOptions& options) {
+  return engine_.Run(v.source, inputs, options);
+}
+
+bool ServingService::Loaded(const ServedVersion& v) const { return engine_.Loaded(v.source.key); }
+
+}  // namespace mv
