@@ -64,7 +64,11 @@ Result<TransitionResult> LifecycleService::Transition(const std::string& model, 
                   req.comment;
     }
   }
-  return store_.Transition(model, number, t, who, clock_.NowMs());
+  ASSIGN_OR_RETURN(TransitionResult r, store_.Transition(model, number, t, who, clock_.NowMs()));
+  // Answer the version as a read of it does, reports included.
+  auto reports = store_.ListVersionReports(model, number);
+  r.version.reports = reports.ok() ? std::move(reports).value() : std::vector<VersionReport>{};
+  return r;
 }
 
 Result<int64_t> LifecycleService::InStage(const std::string& model, const std::string& stage) {

@@ -212,7 +212,9 @@ Result<Version> VersionService::Delete(const std::string& model, int64_t number,
                                        const std::string& comment, const Actor& who) {
   RETURN_IF_ERROR(ValidateName(model, "model name"));
   if (comment.size() > kMaxDescriptionBytes) return InvalidArgument("comment is too long");
-  return meta_.DeleteVersion(model, number, comment, who, clock_.NowMs());
+  ASSIGN_OR_RETURN(Version v, meta_.DeleteVersion(model, number, comment, who, clock_.NowMs()));
+  v.reports.emplace();  // a tombstone keeps none, as Get answers
+  return v;
 }
 
 Result<Version> VersionService::Get(const std::string& model, int64_t number) {

@@ -99,6 +99,16 @@ CaseRunner::CaseRunner(int port, Tolerance tol, int read_timeout_s)
   cli_.set_write_timeout(read_timeout_s);
 }
 
+httplib::Client& CaseRunner::Conn() {
+  // httplib 0.11 reuses a kept-alive socket without checking it: after the server's 5 s idle
+  // timeout (slow sanitizer builds can be idle that long between requests) the next request
+  // would fail to write. A connection idle for 2 s is closed here instead.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_request_ > std::chrono::seconds(2)) cli_.stop();
+  last_request_ = now;
+  return cli_;
+}
+
 CaseResult CaseRunner::Run(const std::string& dir) {
   const auto start = std::chrono::steady_clock::now();
   CaseResult r;
@@ -146,11 +156,11 @@ bool CaseRunner::RequestFailed(const httplib::Result& res, int want, const std::
 
 bool CaseRunner::Register(const NodeCase& c, CaseResult& r, int64_t& version) {
   const json model = {{"name", c.name}, {"description", "ONNX backend node test"}};
-  auto res = cli_.Post("/api/v1/models", model.dump(), "application/json");
+  auto res = Conn().Post("/api/v1/models", model.dump(), "application/json");
   if (!res || res->status != 201) return RequestFailed(res, 201, "create", "create model", r);
   const httplib::MultipartFormDataItems items = {
       {"model.onnx", c.model_bytes, "model.onnx", "application/octet-stream"}};
-  res = cli_.Post("/api/v1/models/" + c.name + "/versions", items);
+  res = Conn().Post("/api/v1/models/" + c.name + "/versions", items);
   if (!res || res->status != 201) return RequestFailed(res, 201, "upload", "upload", r);
   const json v = json::parse(res->body, nullptr, false);
   r.stage = "upload";
@@ -171,7 +181,7 @@ bool CaseRunner::Register(const NodeCase& c, CaseResult& r, int64_t& version) {
 
 bool CaseRunner::CheckMetadata(const NodeCase& c, const std::string& base, CaseResult& r) {
   if (!AllTensors(c)) return true;  // the data sets say why these cannot run
-  auto res = cli_.Get(base);
+  auto res = Conn().Get(base);
   if (!res || res->status != 200) return RequestFailed(res, 200, "metadata", "GET " + base, r);
   const json m = json::parse(res->body, nullptr, false);
   r.stage = "metadata";
@@ -226,8 +236,8 @@ bool CaseRunner::ProbeNonTensor(const std::string& base, const DataSet& d, CaseR
   if (!d.inputs_complete) return false;
   // Not comparable, but the server must still answer the inputs it can be sent cleanly.
   const InferBody b = EncodeBinaryRequest(d.inputs, {});
-  auto res = cli_.Post(base + "/infer", {{kHeaderLength, std::to_string(*b.header_length)}}, b.body,
-                       b.content_type.c_str());
+  auto res = Conn().Post(base + "/infer", {{kHeaderLength, std::to_string(*b.header_length)}},
+                         b.body, b.content_type.c_str());
   r.transport_error = !res;
   r.http_status = res ? res->status : 0;
   r.detail +=
@@ -261,7 +271,7 @@ Result<std::vector<HostTensor>> CaseRunner::Infer(const std::string& base, const
                                                   const std::string& pass, CaseResult& r) {
   httplib::Headers headers;
   if (body.header_length) headers.emplace(kHeaderLength, std::to_string(*body.header_length));
-  auto res = cli_.Post(base + "/infer", headers, body.body, body.content_type.c_str());
+  auto res = Conn().Post(base + "/infer", headers, body.body, body.content_type.c_str());
   if (!res || res->status != 200) {
     RequestFailed(res, 200, "infer", pass + " infer", r);
     return Internal(r.detail);

@@ -6,6 +6,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <string>
 
 #include "tests/conformance/host_tensor.h"
@@ -51,7 +52,11 @@ class CaseRunner {
   bool RequestFailed(const httplib::Result& res, int want, const std::string& stage,
                      const std::string& what, CaseResult& r);
 
+  // The client, on a fresh connection when the last request was 2 s ago or more.
+  httplib::Client& Conn();
+
   httplib::Client cli_;
+  std::chrono::steady_clock::time_point last_request_;
   Tolerance tol_;
 };
 

@@ -200,6 +200,52 @@ std::string PrepareInference(Client& c, const std::string& onnx_path) {
   return json{{"inputs", inputs}}.dump();
 }
 
+// One thread per kind of traffic, until `stop`.
+std::vector<std::thread> StartLoad(int port, Shared& shared, const std::string& infer_body,
+                                   std::atomic<bool>& stop) {
+  std::vector<std::thread> threads;
+  auto spawn = [&](uint64_t seed, auto step) {
+    threads.emplace_back([port, &shared, &stop, seed, step] {
+      Client c(port, shared, seed);
+      while (!stop) step(c);
+    });
+  };
+  for (uint64_t i = 0; i < 2; ++i) spawn(10 + i, [](Client& c) { c.Upload(); });
+  for (uint64_t i = 0; i < 3; ++i) spawn(20 + i, [](Client& c) { c.Download(); });
+  spawn(30, [](Client& c) { c.Lifecycle(); });
+  spawn(31, [](Client& c) { c.Read(); });
+  if (!infer_body.empty()) {
+    spawn(40, [&infer_body, &shared](Client& c) {
+      auto r = c.Check(
+          c.cli_.Post("/v2/models/soak-onnx/versions/1/infer", infer_body, "application/json"),
+          "infer", {200});
+      if (r && r->status == 200) ++shared.inferences;
+    });
+  }
+  return threads;
+}
+
+struct RssSamples {
+  int64_t start = 0, warm = 0, max_after = 0;
+  int warmup_s = 0;
+};
+
+// Samples the server's RSS once a second for `seconds`; the growth that counts is from the
+// end of the warm-up (a quarter of the run, at least 3 s) to the highest sample after it.
+RssSamples SampleRss(const ServerProcess& proc, int seconds) {
+  RssSamples out;
+  out.start = proc.RssKib();
+  out.warmup_s = std::max(3, seconds / 4);
+  const auto start = std::chrono::steady_clock::now();
+  for (int s = 1; s <= seconds; ++s) {
+    std::this_thread::sleep_until(start + std::chrono::seconds(s));
+    const int64_t rss = proc.RssKib();
+    if (s == out.warmup_s) out.warm = rss;
+    if (s >= out.warmup_s) out.max_after = std::max(out.max_after, rss);
+  }
+  return out;
+}
+
 int Main(int argc, char** argv) {
   if (argc < 4) {
     std::fprintf(stderr, "usage: soak_driver MODELVAULT SECONDS MAX_RSS_GROWTH_KIB [ONNX_FILE]\n");
@@ -225,34 +271,9 @@ int Main(int argc, char** argv) {
   }
   const std::string infer_body = PrepareInference(setup, argc > 4 ? argv[4] : "");
   std::atomic<bool> stop{false};
-  std::vector<std::thread> threads;
-  auto spawn = [&](uint64_t seed, auto step) {
-    threads.emplace_back([&, seed, step] {
-      Client c(proc.port(), shared, seed);
-      while (!stop) step(c);
-    });
-  };
-  for (uint64_t i = 0; i < 2; ++i) spawn(10 + i, [](Client& c) { c.Upload(); });
-  for (uint64_t i = 0; i < 3; ++i) spawn(20 + i, [](Client& c) { c.Download(); });
-  spawn(30, [](Client& c) { c.Lifecycle(); });
-  spawn(31, [](Client& c) { c.Read(); });
-  if (!infer_body.empty()) {
-    spawn(40, [&infer_body, &shared](Client& c) {
-      auto r = c.Check(
-          c.cli_.Post("/v2/models/soak-onnx/versions/1/infer", infer_body, "application/json"),
-          "infer", {200});
-      if (r && r->status == 200) ++shared.inferences;
-    });
-  }
+  std::vector<std::thread> threads = StartLoad(proc.port(), shared, infer_body, stop);
   const auto start = std::chrono::steady_clock::now();
-  const int warmup = std::max(3, seconds / 4);
-  int64_t rss_warm = 0, rss_max_after = 0, rss_start = proc.RssKib();
-  for (int s = 1; s <= seconds; ++s) {
-    std::this_thread::sleep_until(start + std::chrono::seconds(s));
-    const int64_t rss = proc.RssKib();
-    if (s == warmup) rss_warm = rss;
-    if (s >= warmup) rss_max_after = std::max(rss_max_after, rss);
-  }
+  const RssSamples rss = SampleRss(proc, seconds);
   stop = true;
   for (std::thread& t : threads) t.join();
   const int64_t rss_end = proc.RssKib();
@@ -260,7 +281,7 @@ int Main(int argc, char** argv) {
   const int rc = proc.Wait();
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const int64_t growth = rss_max_after - rss_warm;
+  const int64_t growth = rss.max_after - rss.warm;
   std::printf(
       "soak: %.0f s, %lld requests (%.0f/s), %zu artifacts stored, %lld inferences; "
       "failures %lld (5xx %lld, wrong bytes %lld); RSS KiB start %lld, after %d s warm-up %lld, "
@@ -269,8 +290,8 @@ int Main(int argc, char** argv) {
       shared.stored.size(), static_cast<long long>(shared.inferences.load()),
       static_cast<long long>(shared.failures.load()),
       static_cast<long long>(shared.server_errors.load()),
-      static_cast<long long>(shared.wrong_bytes.load()), static_cast<long long>(rss_start), warmup,
-      static_cast<long long>(rss_warm), static_cast<long long>(rss_max_after),
+      static_cast<long long>(shared.wrong_bytes.load()), static_cast<long long>(rss.start),
+      rss.warmup_s, static_cast<long long>(rss.warm), static_cast<long long>(rss.max_after),
       static_cast<long long>(rss_end), static_cast<long long>(growth),
       static_cast<long long>(max_growth), rc);
   for (const std::string& s : shared.samples) std::fprintf(stderr, "  failure: %s\n", s.c_str());

@@ -53,7 +53,7 @@ struct TensorDigests {
 // tensors are hashed; tensors that no longer fit are listed, not hashed.
 struct DigestLimits {
   int64_t max_tensors = 100000;
-  int64_t max_total_bytes = int64_t{8} << 30;
+  int64_t max_total_bytes = int64_t{4} << 30;
   int64_t max_read_bytes = int64_t{256} << 20;  // a torch zip's data.pkl, held to walk it
 };
 
