@@ -7,29 +7,19 @@
 #include "registry/formats/summary.h"
 #include "registry/inference/parity_report.h"
 #include "registry/inference/reference_data.h"
+#include "registry/serving_service.h"
 
 namespace mv::inference {
 namespace {
 
 constexpr const char* kReport = "parity";
 
-bool IsOnnx(const Artifact& a) {
-  return a.kind == "onnx" || (a.inspection && a.inspection->kind == "onnx");
-}
 bool IsTorchScript(const Artifact& a) {
   return a.kind == "torchscript" || (a.inspection && a.inspection->kind == "torchscript");
 }
 
-// The served ONNX artifact: "model.onnx" when there is one, else the first by name.
-const Artifact* PickOnnx(const Version& v) {
-  const Artifact* pick = nullptr;
-  for (const Artifact& a : v.artifacts) {
-    if (!IsOnnx(a)) continue;
-    if (a.name == "model.onnx") return &a;
-    if (!pick || a.name < pick->name) pick = &a;
-  }
-  return pick;
-}
+// Parity judges exactly the artifact that is served.
+const Artifact* PickOnnx(const Version& v) { return ServedOnnxArtifact(v); }
 
 Result<std::string> ReadArtifact(VersionService& versions, const Version& v,
                                  const Artifact& a, int64_t max_bytes) {
