@@ -23,11 +23,14 @@ Status ValidateTags(const Tags& tags) {
   return Status::Ok();
 }
 
-std::string EncodePageToken(const std::string& key) { return Base64Encode(key); }
+// Hex, not base64: a token must survive being pasted into a URL unencoded ('=', '+' and '/'
+// do not: a query parser splits or rewrites them).
+std::string EncodePageToken(const std::string& key) { return HexEncode(key); }
 
 Result<std::string> DecodePageToken(const std::string& token) {
-  auto decoded = Base64Decode(token);
-  if (!decoded.ok() || decoded->size() > 256) return InvalidArgument("invalid page_token");
+  if (token.size() > 512) return InvalidArgument("invalid page_token");
+  auto decoded = HexDecode(token);
+  if (!decoded.ok()) return InvalidArgument("invalid page_token");
   return std::move(decoded).value();
 }
 

@@ -37,7 +37,7 @@ class ModelService {
   Clock& clock_;
 };
 
-// Opaque page tokens: base64 of the last key of the previous page.
+// Opaque page tokens: hex of the last key of the previous page (URL-safe as it is).
 std::string EncodePageToken(const std::string& key);
 Result<std::string> DecodePageToken(const std::string& token);
 // Clamps a client's limit: 0 means the default; InvalidArgument when negative or too big.

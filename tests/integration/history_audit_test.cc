@@ -241,6 +241,11 @@ TEST_F(AuditTest, PagesFollowTokensToTheEnd) {
   EXPECT_EQ(Actions(BodyJson(r2)["events"].get<std::vector<json>>()),
             (std::vector<std::string>{"version.create@b", "stage@b"}));
   EXPECT_TRUE(BodyJson(r2)["next_page_token"].is_null());
+  // A script pastes the token into a URL as it is, without percent-encoding it.
+  auto raw = cli().Get("/api/v1/audit?model=b&limit=2&page_token=" +
+                       j["next_page_token"].get<std::string>());
+  ASSERT_TRUE(HasStatus(raw, 200));
+  EXPECT_EQ(BodyJson(raw)["events"], BodyJson(r2)["events"]);
 }
 
 TEST_F(AuditTest, BadParametersAre400) {

@@ -15,11 +15,11 @@ mv_run() {
   "$MODELVAULT" "$@" >out 2>err </dev/null || rc=$?
   [ "$rc" = "$want" ] || fail "modelvault $*: want exit $want, got $rc: $(head -c 600 out) $(head -c 600 err)"
 }
-versions_of() {  # versions_of BASE: "number sha,sha..." per sealed version, sorted
+versions_of() {  # versions_of BASE: "number sha,sha..." per sealed version, sorted as comm wants
   curl -sS "$1/api/v1/models/b/versions?limit=1000" | "$PY" -c '
 import json, sys
 for v in json.load(sys.stdin)["versions"]:
-    print(v["version"], ",".join(sorted(a["sha256"] for a in v["artifacts"])))' | sort -n
+    print(v["version"], ",".join(sorted(a["sha256"] for a in v["artifacts"])))' | LC_ALL=C sort
 }
 
 start_server "$DATA" --quiet
@@ -71,7 +71,7 @@ start_server "$WORK/restored" --quiet
 versions_of "$BASE" >restored.txt
 [ "$(wc -l <restored.txt)" = "$backed" ] || fail "restored $(wc -l <restored.txt) versions, backed up $backed"
 # Every restored version is the source's version, byte for byte (same digests).
-comm -23 restored.txt source.txt >diff.txt
+LC_ALL=C comm -23 restored.txt source.txt >diff.txt
 [ ! -s diff.txt ] || fail "restored versions differ from the source: $(cat diff.txt)"
 expect_status 200 GET "$BASE/api/v1/models/b/versions/1/artifacts/w.bin"
 [ "$(sha256sum <"$WORK/body" | cut -d' ' -f1)" = "$(sha256sum <seed1.bin | cut -d' ' -f1)" ] || fail "restored bytes differ"
