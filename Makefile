@@ -2,6 +2,7 @@
 # (RelWithDebInfo, then ASan+UBSan; `make test SANITIZE=0` skips the second pass).
 # `make fuzz` builds the libFuzzer targets with clang in build-fuzz/ and runs each one for
 # FUZZ_SECONDS; it is not part of `make test`.
+# `make bench` runs the benchmarks (bench/run) and writes bench/results/<date>.md.
 
 HOST ?= 127.0.0.1
 PORT ?= 8080
@@ -12,7 +13,7 @@ FUZZ_TARGETS ?= fuzz_safetensors fuzz_npy fuzz_onnx fuzz_zip fuzz_pickle fuzz_to
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
-.PHONY: deps build serve test test-fast test-asan fuzz clean
+.PHONY: deps build serve test test-fast test-asan bench fuzz clean
 
 ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
             UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -54,6 +55,12 @@ ifeq ($(SANITIZE),0)
 else
 	$(asan_pass)
 endif
+
+# Benchmarks (bench/run): installs nginx, wrk and gnuplot, builds build-bench/ and writes
+# bench/results/<date>.md, .csv and .svg plots. `make bench BENCH_QUICK=1` is a smoke run.
+bench:
+	scripts/setup-deps --bench
+	$(if $(BENCH_QUICK),MV_BENCH_QUICK=1 )bench/run
 
 # The sanitizer pass alone.
 test-asan: deps
