@@ -15,8 +15,11 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 .PHONY: deps build serve test test-fast test-asan bench fuzz clean
 
+# tests/lsan.supp suppresses only ONNX Runtime's own leak (frames in libonnxruntime.so alone),
+# for every test that loads it in-process (the integration servers) or starts a server.
 ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+            LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp
 
 # $(call configure,DIR,CMAKE_ARGS): configure DIR unless it already is. A cache without a
 # generated build system (a configure that failed) is configured again.
