@@ -5,12 +5,26 @@
 namespace mv {
 namespace {
 
+constexpr size_t kMaxServedVersions = 4096;
+
 bool IsOnnx(const Artifact& a) {
   return a.kind == "onnx" || (a.inspection && a.inspection->kind == "onnx");
 }
 
 std::string VersionText(const std::string& model, int64_t number) {
   return "version " + std::to_string(number) + " of model '" + model + "'";
+}
+
+std::string ServedKey(const std::string& model, int64_t number) {
+  return model + "/" + std::to_string(number);  // '/' is not allowed in model names
+}
+
+// Whether `ref` resolves through a stage, an alias or latest, which name only live sealed
+// versions (see ServingService::served_).
+bool NamesLiveVersion(const std::string& ref) {
+  if (ref == "latest" || (!ref.empty() && ref[0] == '@')) return true;
+  const auto stage = StageFromName(ref);
+  return stage && *stage != Stage::kNone;
 }
 
 // Reads the whole artifact; the caller has checked its recorded size against the limit.
@@ -67,8 +81,8 @@ Result<ModelRef> ServingService::ParseModelSegment(std::string_view segment) {
   return out;
 }
 
-Result<Version> ServingService::ServableVersion(const std::string& model, const std::string& ref) {
-  auto number = versions_.Resolve(model, ref);
+Result<Version> ServingService::ServableVersion(const std::string& model,
+                                                const Result<int64_t>& number) {
   Result<Version> v =
       number.ok() ? versions_.Get(model, *number) : Result<Version>(number.status());
   if (!v.ok()) {
@@ -84,8 +98,26 @@ Result<Version> ServingService::ServableVersion(const std::string& model, const 
   return v;
 }
 
+std::optional<ServedVersion> ServingService::Served(const std::string& model,
+                                                    int64_t number) const {
+  std::lock_guard<std::mutex> lock(served_mu_);
+  auto it = served_.find(ServedKey(model, number));
+  if (it == served_.end()) return std::nullopt;
+  return it->second;
+}
+
+void ServingService::RememberServed(const ServedVersion& v) {
+  std::lock_guard<std::mutex> lock(served_mu_);
+  if (served_.size() >= kMaxServedVersions) served_.clear();
+  served_.insert_or_assign(ServedKey(v.model, v.number), v);
+}
+
 Result<ServedVersion> ServingService::Resolve(const std::string& model, const std::string& ref) {
-  ASSIGN_OR_RETURN(Version v, ServableVersion(model, ref));
+  const Result<int64_t> number = versions_.Resolve(model, ref);
+  if (number.ok() && NamesLiveVersion(ref)) {
+    if (std::optional<ServedVersion> served = Served(model, *number)) return *std::move(served);
+  }
+  ASSIGN_OR_RETURN(Version v, ServableVersion(model, number));
   const Artifact* a = ServedOnnxArtifact(v);
   if (!a) {
     return FailedPrecondition(VersionText(model, v.number) +
@@ -111,6 +143,7 @@ Result<ServedVersion> ServingService::Resolve(const std::string& model, const st
                      max = options_.max_model_bytes]() {
     return ReadWhole(versions, model, number, name, max);
   };
+  RememberServed(out);
   return out;
 }
 

@@ -6,8 +6,11 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "registry/inference_engine.h"
@@ -58,6 +61,8 @@ class ServingService {
   // the model, the stage holder, the alias or the version does not exist or the version is
   // a tombstone; FailedPrecondition for a draft, a version without an ONNX artifact, an
   // artifact that is quarantined, unsafe or larger than max_model_bytes. Thread-safe.
+  // A stage, an alias or latest is looked up on every call; the version it names is read
+  // only the first time (see served_).
   Result<ServedVersion> Resolve(const std::string& model, const std::string& ref);
 
   // The model's declared inputs and outputs; loads the model into the engine when it is not
@@ -73,11 +78,22 @@ class ServingService {
   bool Loaded(const ServedVersion& v) const;
 
  private:
-  Result<Version> ServableVersion(const std::string& model, const std::string& ref);
+  Result<Version> ServableVersion(const std::string& model, const Result<int64_t>& number);
+  std::optional<ServedVersion> Served(const std::string& model, int64_t number) const;
+  void RememberServed(const ServedVersion& v);
 
   VersionService& versions_;
   InferenceEngine& engine_;
   ServingOptions options_;
+  // Servable versions by "model/number", so that the hot path (a stage or an alias per
+  // request) costs one lookup instead of reading the whole version with its artifacts and
+  // reports again. Sound because what a sealed version serves never changes (its artifacts,
+  // their inspection and quarantine are fixed when it is sealed) and a stage, an alias or
+  // latest never names a draft or a deleted version (staging and aliases need a live sealed
+  // version; deleting one clears its stage and aliases). A version named by its number is
+  // read every time: it may have been deleted since. Bounded: cleared when full.
+  mutable std::mutex served_mu_;
+  std::unordered_map<std::string, ServedVersion> served_;
 };
 
 }  // namespace mv

@@ -176,6 +176,32 @@ TEST_F(ServingServiceTest, ResolvesStagesAliasesAndNumbers) {
   }
 }
 
+// Resolve remembers the version a stage or an alias names; a deleted version must still be
+// gone through every name, and a moved stage or alias must name the new holder at once.
+TEST_F(ServingServiceTest, RememberedVersionsFollowMovesAndDeletes) {
+  const int64_t v1 = AddOnnx("one");
+  const int64_t v2 = AddOnnx("two");
+  MoveTo(v1, Stage::kProduction);
+  ASSERT_TRUE(meta_->SetAlias("m", "pick", v2, kWho, clock_.NowMs()).ok());
+  for (int i = 0; i < 2; ++i) {  // the second round answers from what was remembered
+    ASSERT_EQ(serving_->Resolve("m", "production")->number, v1);
+    ASSERT_EQ(serving_->Resolve("m", "@pick")->number, v2);
+    ASSERT_EQ(serving_->Resolve("m", "2")->number, v2);
+  }
+  MoveTo(v2, Stage::kProduction);  // archives v1
+  EXPECT_EQ(serving_->Resolve("m", "production")->number, v2);
+  EXPECT_EQ(serving_->Resolve("m", "archived")->number, v1);
+  ASSERT_TRUE(meta_->SetAlias("m", "pick", v1, kWho, clock_.NowMs()).ok());
+  EXPECT_EQ(serving_->Resolve("m", "@pick")->number, v1);
+
+  ASSERT_TRUE(meta_->DeleteVersion("m", v1, "", kWho, clock_.NowMs()).ok());
+  for (const std::string ref : {"@pick", "archived", "1"}) {
+    auto r = serving_->Resolve("m", ref);
+    EXPECT_EQ(r.status().code(), Code::kNotFound) << ref << ": " << r.status().ToString();
+  }
+  EXPECT_EQ(serving_->Resolve("m", "latest")->number, v2);
+}
+
 TEST_F(ServingServiceTest, SignatureLoadsTheArtifactBytesOnce) {
   const int64_t v = AddOnnx("the onnx file");
   auto s = serving_->Resolve("m", std::to_string(v));
