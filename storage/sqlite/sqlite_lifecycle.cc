@@ -89,13 +89,30 @@ Result<TransitionResult> SqliteMetadataStore::Transition(const std::string& mode
   return result;
 }
 
+// The stage is a literal, not a bound parameter: a parameter compared with the column of the
+// partial index versions_one_production makes SQLite re-prepare the statement on every bind
+// (the plan depends on the value), which cost the serving hot path about a tenth of its CPU.
+namespace {
+#define MV_VERSION_IN_STAGE(stage)                                                  \
+  "SELECT number FROM versions WHERE model_id = ? AND stage = '" stage "' AND "     \
+  "deleted_at IS NULL ORDER BY stage_changed_at DESC, number DESC LIMIT 1"
+const char* VersionInStageSql(Stage stage) {
+  switch (stage) {
+    case Stage::kNone: return MV_VERSION_IN_STAGE("none");
+    case Stage::kStaging: return MV_VERSION_IN_STAGE("staging");
+    case Stage::kProduction: return MV_VERSION_IN_STAGE("production");
+    case Stage::kArchived: return MV_VERSION_IN_STAGE("archived");
+  }
+  return MV_VERSION_IN_STAGE("none");
+}
+#undef MV_VERSION_IN_STAGE
+}  // namespace
+
 Result<int64_t> SqliteMetadataStore::VersionInStage(const std::string& model, Stage stage) {
   auto c = pool_->Acquire();
   ASSIGN_OR_RETURN(int64_t model_id, ModelId(*c, model));
-  ASSIGN_OR_RETURN(Stmt s, c->Prepare("SELECT number FROM versions WHERE model_id = ? AND "
-                                      "stage = ? AND deleted_at IS NULL "
-                                      "ORDER BY stage_changed_at DESC, number DESC LIMIT 1"));
-  s.Bind(1, model_id).Bind(2, StageName(stage));
+  ASSIGN_OR_RETURN(Stmt s, c->Prepare(VersionInStageSql(stage)));
+  s.Bind(1, model_id);
   ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return NotFound("model '" + model + "' has no version in " + StageName(stage));
   return s.Int(0);
