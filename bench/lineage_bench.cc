@@ -1,6 +1,6 @@
 // mv_lineage_bench: loads a lineage-heavy registry through the real SqliteMetadataStore and
 // measures the downstream-lineage queries against a running `modelvault serve` over HTTP.
-// It measures; it never asserts. bench/lineage_bench.sh drives both steps and writes the
+// It measures; it never asserts. bench/metadata_bench.sh drives both steps and writes the
 // results table.
 //
 //   mv_lineage_bench load  --data-dir DIR [--models N] [--versions-per-model N]

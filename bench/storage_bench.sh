@@ -1,61 +1,214 @@
 #!/usr/bin/env bash
-# Storage throughput against the physical limits on this machine, in one run:
-#   upload   curl -T of a file into a draft (inline SHA-256, fsync, rename)  vs  dd conv=fdatasync
-#   download curl of the artifact                                            vs  cat of the blob file
-# Writes bench/results/<date>-storage.md. usage: bench/storage_bench.sh [BYTES] (default 1 GiB)
+# Storage suite of `make bench` (issue 6; bench/README.md has the contract). In one run:
+#   upload 1 GiB   curl -T into a draft, and `modelvault push` (inline SHA-256, fsync, rename)
+#                  against dd bs=1M conv=fdatasync writing the same bytes to the same disk
+#   download 1 GiB curl from modelvault against curl from nginx (sendfile on) serving the
+#                  same blob file over loopback, both from a warm page cache
+#   upload 4 GiB   curl -T of a sparse file (zeros: no 4 GiB of RAM needed) while the
+#                  server's VmRSS is sampled from /proc; VmHWM is reset first (clear_refs)
+# Writes $MV_BENCH_OUT/storage.csv and storage.md. Measures; never fails on a slow number;
+# fails when something does not work (a server that does not start, a non-2xx answer).
+# env: MV_BUILD (default build-bench, built here when unset), MV_BENCH_OUT, MV_BENCH_QUICK=1
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-BIN="$ROOT/build/modelvault"
-BYTES=${1:-1073741824}
-RUNS=3
-[ -x "$BIN" ] || { echo "build first: make build" >&2; exit 1; }
-WORK="$(mktemp -d "$ROOT/bench/.work.XXXXXX")"   # same filesystem as ./data would be
-SRC_DIR=/dev/shm; [ -w "$SRC_DIR" ] || SRC_DIR="$WORK"
-SRC="$SRC_DIR/mv-bench-src.$$"
-cleanup() { [ -n "${PID:-}" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK" "$SRC"; }
-trap cleanup EXIT
+source "$ROOT/bench/lib.sh"
 
+if [ -z "${MV_BUILD:-}" ]; then
+  MV_BUILD="$ROOT/build-bench"
+  [ -f "$MV_BUILD/CMakeCache.txt" ] ||
+    cmake -S "$ROOT" -B "$MV_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMV_BENCH=ON >/dev/null
+  cmake --build "$MV_BUILD" -j"$(nproc)" --target modelvault >/dev/null
+fi
+BIN="$MV_BUILD/modelvault"
+[ -x "$BIN" ] || die "no $BIN (build first)"
+OUT="${MV_BENCH_OUT:-$ROOT/bench/results/.last}"
+mkdir -p "$OUT"
+for tool in curl dd nginx; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
+
+if [ -n "${MV_BENCH_QUICK:-}" ]; then
+  BYTES=$((64 << 20)) BIG=$((256 << 20)) RUNS=1
+else
+  BYTES=$((1 << 30)) BIG=$((4 << 30)) RUNS=3
+fi
+MIB=$((BYTES >> 20))
+SIZE_LABEL=$(size_label "$BYTES") BIG_LABEL=$(size_label "$BIG")
+
+WORK="$(mktemp -d "$ROOT/bench/.work.XXXXXX")" # the disk ./data would live on
+SRC_DIR=/dev/shm
+[ -w "$SRC_DIR" ] || SRC_DIR="$WORK"
+SRC="$SRC_DIR/mv-storage-bench.$$" SPARSE="$SRC_DIR/mv-storage-bench-sparse.$$"
+trap 'stop_all; rm -rf "$WORK" "$SRC" "$SPARSE"' EXIT
+
+echo "storage: ${SIZE_LABEL} source in $SRC_DIR, $RUNS run(s) per figure" >&2
 head -c "$BYTES" /dev/urandom >"$SRC"
-"$BIN" serve --data-dir "$WORK/data" --port 0 --port-file "$WORK/port" --quiet >/dev/null 2>&1 &
-PID=$!
-for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.05; done
-B="http://127.0.0.1:$(cat "$WORK/port")"
-curl -sf -X POST "$B/api/v1/models" -d '{"name":"bench"}' >/dev/null
+start_server "$WORK/data"
+curl_ok 201 -X POST "$BASE/api/v1/models" -d '{"name":"bench"}'
 
-rate() { awk -v b="$BYTES" -v s="$1" 'BEGIN { printf "%.0f", b / 1048576 / s }'; }
-best() { sort -n | tail -1; }
-up=(); dd_=(); down=(); cat_=()
-for i in $(seq "$RUNS"); do
-  curl -sf -X POST "$B/api/v1/models/bench/versions?draft=true" -d '{}' >/dev/null
-  t=$(curl -sf -T "$SRC" -o /dev/null -w '%{time_total}' "$B/api/v1/models/bench/versions/$i/artifacts/blob-$i")
-  up+=("$(rate "$t")")
-  rm -rf "$WORK/data/blobs/sha256"/*  # next run stores the bytes again instead of deduplicating
-  curl -sf -X DELETE "$B/api/v1/models/bench/versions/$i/artifacts/blob-$i" >/dev/null
-  s=$(date +%s.%N); dd if="$SRC" of="$WORK/dd.out" bs=1M conv=fdatasync status=none; e=$(date +%s.%N)
-  dd_+=("$(rate "$(awk -v e="$e" -v s="$s" 'BEGIN{print e - s}')")"); rm -f "$WORK/dd.out"
+# --- uploads. Each step stamps the source's first bytes (a new digest: nothing is
+# deduplicated) and deletes what it wrote. On this kind of VM (virtio-balloon free page
+# reporting) memory freed more than ~2 s ago has gone back to the host and each page faults
+# there on first touch: writing 1 GiB into such pages costs seconds of CPU, into pages freed
+# just before almost nothing. A short writer (dd) finishes inside that window, a longer one
+# does not, so every step is timed in both states: "cold" (3 s after the last free, as a
+# long-running server mostly finds its memory) and "warm" (right after freeing a file of
+# the same size).
+prepare() {
+  if [ "$1" = warm ]; then
+    dd if=/dev/zero of="$WORK/warm" bs=1M count="$MIB" status=none
+    rm -f "$WORK/warm"
+  else
+    sleep 3
+  fi
+}
+cpu_per_gib() { awk -v a="$1" -v b="$2" -v m="$MIB" 'BEGIN {printf "%.2f", (a - b) * 1024 / m}'; }
+declare -A RUN CPU # "system state" -> space-separated figures, one per round
+step=0
+for state in cold warm; do
+  for _ in $(seq "$RUNS"); do
+    step=$((step + 1))
+    printf 'curl %08d' "$step" | dd of="$SRC" conv=notrunc status=none
+    v=$(open_draft bench)
+    prepare "$state"
+    cpu0=$(proc_cpu_s "$PID")
+    t=$(curl_time 201 -T "$SRC" "$BASE/api/v1/models/bench/versions/$v/artifacts/blob.bin")
+    CPU[curl $state]+="$(cpu_per_gib "$(proc_cpu_s "$PID")" "$cpu0") "
+    RUN[curl $state]+="$(rate "$BYTES" "$t") "
+    drop_blobs
+
+    printf 'cli  %08d' "$step" | dd of="$SRC" conv=notrunc status=none
+    prepare "$state"
+    s=$(now)
+    "$BIN" push bench-cli "$SRC" --server "$BASE" >"$WORK/push.out" 2>&1 ||
+      die "modelvault push failed: $(tail -3 "$WORK/push.out")"
+    RUN[cli $state]+="$(rate "$BYTES" "$(elapsed "$s")") "
+    drop_blobs
+
+    printf 'dd   %08d' "$step" | dd of="$SRC" conv=notrunc status=none
+    prepare "$state"
+    s=$(now)
+    /usr/bin/time -f '%U %S' -o "$WORK/dd.cpu" \
+      dd if="$SRC" of="$WORK/dd.out" bs=1M conv=fdatasync status=none
+    RUN[dd $state]+="$(rate "$BYTES" "$(elapsed "$s")") "
+    CPU[dd $state]+="$(awk -v m="$MIB" '{printf "%.2f", ($1 + $2) * 1024 / m}' "$WORK/dd.cpu") "
+    rm -f "$WORK/dd.out"
+  done
 done
-curl -sf -X POST "$B/api/v1/models/bench/versions?draft=true" -d '{}' >/dev/null
-n=$((RUNS + 1))
-curl -sf -T "$SRC" -o /dev/null "$B/api/v1/models/bench/versions/$n/artifacts/blob"
+
+# --- download: one stored blob, served by both from the page cache (warmed by a first pass).
+v=$(open_draft bench)
+curl_ok 201 -T "$SRC" "$BASE/api/v1/models/bench/versions/$v/artifacts/served.bin"
 blob=$(find "$WORK/data/blobs/sha256" -type f | head -1)
-for i in $(seq "$RUNS"); do
-  t=$(curl -sf -o /dev/null -w '%{time_total}' "$B/api/v1/models/bench/versions/$n/artifacts/blob")
-  down+=("$(rate "$t")")
-  s=$(date +%s.%N); cat "$blob" >/dev/null; e=$(date +%s.%N)
-  cat_+=("$(rate "$(awk -v e="$e" -v s="$s" 'BEGIN{print e - s}')")")
+mkdir -p "$WORK/nginx/root"
+ln "$blob" "$WORK/nginx/root/served.bin"
+start_nginx "$WORK/nginx" 1 "sendfile on; tcp_nopush on;"
+MV_URL="$BASE/api/v1/models/bench/versions/$v/artifacts/served.bin"
+NG_URL="$NGINX_BASE/served.bin"
+curl_down "$MV_URL" "$BYTES" >/dev/null
+curl_down "$NG_URL" "$BYTES" >/dev/null
+down=() ngx=() down_cpu=()
+for _ in $(seq "$RUNS"); do
+  cpu0=$(proc_cpu_s "$PID")
+  down+=("$(rate "$BYTES" "$(curl_down "$MV_URL" "$BYTES")")")
+  down_cpu+=("$(awk -v a="$(proc_cpu_s "$PID")" -v b="$cpu0" -v m="$MIB" 'BEGIN {printf "%.2f", (a - b) * 1024 / m}')")
+  ngx+=("$(rate "$BYTES" "$(curl_down "$NG_URL" "$BYTES")")")
 done
-U=$(printf '%s\n' "${up[@]}" | best); D=$(printf '%s\n' "${dd_[@]}" | best)
-G=$(printf '%s\n' "${down[@]}" | best); C=$(printf '%s\n' "${cat_[@]}" | best)
-out="$ROOT/bench/results/$(date -u +%Y-%m-%d)-storage.md"
+stop_nginx
+stop_server
+rm -rf "$WORK/data" "$WORK/nginx"
+
+# --- a big upload in bounded memory: a fresh server, its peak RSS reset before the upload.
+truncate -s "$BIG" "$SPARSE"
+start_server "$WORK/data"
+curl_ok 201 -X POST "$BASE/api/v1/models" -d '{"name":"big"}'
+v=$(open_draft big)
+rss_before=$(proc_kib "$PID" VmRSS)
+hwm_reset=yes
+echo 5 >"/proc/$PID/clear_refs" 2>/dev/null || hwm_reset=no
+curl_time 201 -T "$SPARSE" "$BASE/api/v1/models/big/versions/$v/artifacts/zeros.bin" >"$WORK/big.t" &
+CURL_PID=$!
+max_rss=$rss_before
+while kill -0 "$CURL_PID" 2>/dev/null; do
+  r=$(proc_kib "$PID" VmRSS)
+  [ "$r" -gt "$max_rss" ] && max_rss=$r
+  sleep 0.05
+done
+wait "$CURL_PID" || die "the ${BIG_LABEL} upload failed"
+CURL_PID=
+hwm=$(proc_kib "$PID" VmHWM)
+[ "$hwm_reset" = yes ] && [ "$hwm" -gt "$max_rss" ] && max_rss=$hwm
+big_rate=$(rate "$BIG" "$(cat "$WORK/big.t")")
+growth_mib=$(awk -v a="$max_rss" -v b="$rss_before" 'BEGIN {printf "%.1f", (a - b) / 1024}')
+peak_mib=$(awk -v a="$max_rss" 'BEGIN {printf "%.1f", a / 1024}')
+before_mib=$(awk -v a="$rss_before" 'BEGIN {printf "%.1f", a / 1024}')
+stop_server
+
+# --- results
+# shellcheck disable=SC2086 # the run lists split into words on purpose
+B() { best ${RUN[$1]}; }
+G=$(best "${down[@]}") N=$(best "${ngx[@]}")
 {
-  echo "# Storage throughput, $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "suite,case,system,metric,value,unit"
+  for state in cold warm; do
+    echo "storage,upload ${SIZE_LABEL} ($state),modelvault curl -T,throughput,$(B "curl $state"),MiB/s"
+    echo "storage,upload ${SIZE_LABEL} ($state),modelvault push (CLI),throughput,$(B "cli $state"),MiB/s"
+    echo "storage,upload ${SIZE_LABEL} ($state),dd bs=1M conv=fdatasync,throughput,$(B "dd $state"),MiB/s"
+  done
+  echo "storage,download ${SIZE_LABEL},modelvault (curl),throughput,$G,MiB/s"
+  echo "storage,download ${SIZE_LABEL},nginx sendfile (curl),throughput,$N,MiB/s"
+  echo "storage,upload ${BIG_LABEL} zeros,modelvault curl -T,throughput,$big_rate,MiB/s"
+  echo "storage,upload ${BIG_LABEL} zeros,modelvault RSS growth,memory,$growth_mib,MiB"
+} >"$OUT/storage.csv"
+
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+{
+  echo "## Storage: upload, download, memory"
   echo
-  echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores; $((BYTES / 1048576)) MiB file, best of $RUNS; commit $(git -C "$ROOT" rev-parse --short HEAD)."
+  echo "What: a ${SIZE_LABEL} file of random bytes (on /dev/shm) uploaded into a draft with" \
+    "\`curl -T\` (PUT; the server hashes SHA-256 inline, fsyncs and renames) and with" \
+    "\`modelvault push\` (hashes the file first, then PUTs it with its digest, then commits)," \
+    "against \`dd bs=1M conv=fdatasync\` writing the same bytes to the same disk; every step" \
+    "writes a new digest (nothing is deduplicated). Each upload is timed with the page" \
+    "allocator in two states (see the notes below): **cold**, 3 s after the last large free" \
+    "(freed memory has gone back to the hypervisor and faults there on first touch, as a" \
+    "long-running server mostly finds it), and **warm**, right after freeing a file of the same" \
+    "size. Download: \`curl -o /dev/null\` of the stored blob from modelvault and from nginx" \
+    "$(nginx -v 2>&1 | sed 's/.*nginx\///') (\`sendfile on\`, one worker, the same file hard-linked) over" \
+    "loopback, both from a warm page cache. Best of $RUNS runs each (the machine is shared);" \
+    "every run is listed. Server: \`modelvault serve\` (RelWithDebInfo, 16 HTTP threads; one" \
+    "connection at a time here); $(nproc) cores; load average after the suite: $LOAD."
   echo
-  echo "| operation | modelvault MiB/s | baseline | baseline MiB/s | ratio |"
+  echo "| operation | system | MiB/s (best) | runs (MiB/s) | CPU s per GiB (server; dd: dd) |"
   echo "|---|---|---|---|---|"
-  echo "| upload (curl -T, SHA-256, fsync, rename) | $U | dd bs=1M conv=fdatasync | $D | $(awk -v a="$U" -v b="$D" 'BEGIN{printf "%.2f", a/b}') |"
-  echo "| download (curl, warm page cache) | $G | cat of the blob file | $C | $(awk -v a="$G" -v b="$C" 'BEGIN{printf "%.2f", a/b}') |"
+  for state in cold warm; do
+    echo "| upload ${SIZE_LABEL}, $state | modelvault, curl -T | $(B "curl $state") | ${RUN[curl $state]}| ${CPU[curl $state]}|"
+    echo "| upload ${SIZE_LABEL}, $state | modelvault push (CLI: hash, then PUT) | $(B "cli $state") | ${RUN[cli $state]}| |"
+    echo "| upload ${SIZE_LABEL}, $state | dd bs=1M conv=fdatasync | $(B "dd $state") | ${RUN[dd $state]}| ${CPU[dd $state]}|"
+  done
+  echo "| download ${SIZE_LABEL} | modelvault, curl | $G | ${down[*]} | ${down_cpu[*]} |"
+  echo "| download ${SIZE_LABEL} | nginx sendfile, curl | $N | ${ngx[*]} | |"
+  echo "| upload ${BIG_LABEL} of zeros (sparse source), cold | modelvault, curl -T | $big_rate | 1 run | |"
   echo
-  echo "Runs: upload ${up[*]}; dd ${dd_[*]}; download ${down[*]}; cat ${cat_[*]} (MiB/s)."
-} | tee "$out"
+  echo "Memory during the ${BIG_LABEL} upload: server VmRSS ${before_mib} MiB before, peak" \
+    "${peak_mib} MiB (VmRSS sampled every 50 ms$([ "$hwm_reset" = yes ] && echo ", and VmHWM after resetting it through /proc/PID/clear_refs"))," \
+    "growth ${growth_mib} MiB."
+  echo
+  echo "**Goals**"
+  echo
+  echo "| goal | measured | ratio/bound | met? |"
+  echo "|---|---|---|---|"
+  for state in cold warm; do
+    for sys in "curl:curl -T" "cli:modelvault push"; do
+      u=$(B "${sys%%:*} $state") d=$(B "dd $state")
+      goal_row "upload ($state, ${sys#*:}) ≥ 0.8× dd" "$u vs $d MiB/s" "$(ratio "$u" "$d")" "$(ratio "$u" "$d")" 0.8 ge
+    done
+  done
+  goal_row "download ≥ 0.9× nginx" "$G vs $N MiB/s" "$(ratio "$G" "$N")" "$(ratio "$G" "$N")" 0.9 ge
+  goal_row "RSS growth during a ${BIG_LABEL} upload < 64 MiB" "${growth_mib} MiB" "< 64 MiB" "$growth_mib" 64 lt
+  echo
+  if [ -n "${MV_BENCH_QUICK:-}" ]; then
+    echo "QUICK smoke run (${SIZE_LABEL}/${BIG_LABEL}, one run each): these figures mean nothing."
+    echo
+  fi
+  cat "$ROOT/bench/storage/notes.md"
+} >"$OUT/storage.md"
+echo "storage: wrote $OUT/storage.csv and $OUT/storage.md" >&2

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 
 #include "registry/names.h"
@@ -25,20 +27,35 @@ class FsBlobWriter final : public BlobWriter {
   }
 
   // HTTP bodies arrive in small pieces; gathering them into large writes saves syscalls.
+  // A full buffer is hashed on the hasher's thread while this one writes it to the file and
+  // fills the next buffer: an upload costs max(hash, receive + write), not their sum.
   Status Append(std::string_view data) override {
     if (failed_ || finished_) return Internal("blob writer is closed");
-    hash_.Update(data);
     size_ += static_cast<int64_t>(data.size());
-    if (buf_.size() + data.size() > kBufferBytes) RETURN_IF_ERROR(Flush());
-    if (data.size() >= kBufferBytes) return WriteAll(data);
-    buf_.append(data);
+    while (!data.empty()) {
+      std::string& buf = bufs_[cur_];
+      if (buf.empty() && data.size() >= kBufferBytes) {
+        // A large piece goes out as it is; the caller owns it only until we return.
+        const uint64_t ticket = hash_.Submit(data);
+        Status s = WriteAll(data);
+        hash_.Wait(ticket);
+        return s;
+      }
+      const size_t n = std::min(data.size(), kBufferBytes - buf.size());
+      buf.append(data.data(), n);
+      data.remove_prefix(n);
+      if (buf.size() == kBufferBytes) RETURN_IF_ERROR(FlushFull());
+    }
     return Status::Ok();
   }
 
   Result<BlobInfo> Finish() override {
     if (failed_) return Internal("blob writer failed earlier");
     if (!finished_) {
-      RETURN_IF_ERROR(Flush());
+      std::string& tail = bufs_[cur_];
+      hash_.Update(tail);  // after every full buffer; small blobs never start the thread
+      RETURN_IF_ERROR(WriteAll(tail));
+      tail.clear();
       if (::fsync(fd_) != 0) {
         Status error = IoError("fsync blob", errno);
         Discard();
@@ -91,6 +108,10 @@ class FsBlobWriter final : public BlobWriter {
 
  private:
   static constexpr size_t kBufferBytes = 1 << 20;
+  static constexpr size_t kBuffers = 3;
+  // Written bytes are handed to the disk every this many bytes (sync_file_range), so that
+  // the disk works while the rest arrives and Finish's fsync only waits for the tail.
+  static constexpr int64_t kWritebackBytes = int64_t{8} << 20;
 
   // After a failure the bytes are useless: give their space back now (on a full disk,
   // other requests need it), not when the writer is destroyed.
@@ -102,10 +123,25 @@ class FsBlobWriter final : public BlobWriter {
     tmp_path_.clear();  // the name may be reused by another upload: never unlink it again
   }
 
-  Status Flush() {
-    Status s = WriteAll(buf_);
-    buf_.clear();
-    return s;
+  // Hashes (on the hasher's thread) and writes the full current buffer, then moves to the
+  // next one once the hasher is done with that one's previous bytes.
+  Status FlushFull() {
+    tickets_[cur_] = hash_.Submit(bufs_[cur_]);
+    RETURN_IF_ERROR(WriteAll(bufs_[cur_]));
+    cur_ = (cur_ + 1) % kBuffers;
+    hash_.Wait(tickets_[cur_]);
+    bufs_[cur_].clear();
+    bufs_[cur_].reserve(kBufferBytes);
+    return Status::Ok();
+  }
+
+  // Starts the disk writing what was written since the last call (not waiting for it).
+  // Advisory: an error here shows again in Finish's fsync, which decides.
+  void StartWriteback() {
+    if (written_ - writeback_from_ < kWritebackBytes) return;
+    (void)::sync_file_range(fd_, writeback_from_, written_ - writeback_from_,
+                            SYNC_FILE_RANGE_WRITE);
+    writeback_from_ = written_;
   }
 
   Status WriteAll(std::string_view data) {
@@ -118,16 +154,22 @@ class FsBlobWriter final : public BlobWriter {
         return error;
       }
       data.remove_prefix(static_cast<size_t>(n));
+      written_ += n;
     }
+    StartWriteback();
     return Status::Ok();
   }
 
   int fd_;
   std::string tmp_path_;
   const FsBlobStore* store_;
-  std::string buf_;
-  Sha256 hash_;
+  std::array<std::string, kBuffers> bufs_;
+  std::array<uint64_t, kBuffers> tickets_{};  // each buffer's last hash submission
+  size_t cur_ = 0;                            // the buffer being filled
+  PipelinedSha256 hash_;  // after bufs_: destroyed (its thread stopped) before them
   int64_t size_ = 0;
+  int64_t written_ = 0;         // bytes written to fd_
+  int64_t writeback_from_ = 0;  // the first byte no writeback was started for
   bool failed_ = false;
   bool finished_ = false;
   bool published_ = false;

@@ -30,4 +30,58 @@ std::string Sha256Hex(std::string_view data) {
   return h.HexDigest();
 }
 
+PipelinedSha256::~PipelinedSha256() {
+  if (!worker_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  worker_.join();
+}
+
+uint64_t PipelinedSha256::Submit(std::string_view data) {
+  if (!worker_.joinable()) worker_ = std::thread([this] { Run(); });
+  uint64_t ticket;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(data);
+    ticket = ++submitted_;
+  }
+  cv_.notify_all();
+  return ticket;
+}
+
+void PipelinedSha256::Wait(uint64_t ticket) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return done_ >= ticket; });
+}
+
+void PipelinedSha256::Update(std::string_view data) {
+  Wait(submitted_);
+  hash_.Update(data);
+}
+
+std::string PipelinedSha256::HexDigest() {
+  Wait(submitted_);
+  return hash_.HexDigest();
+}
+
+// Takes the queue's head without removing it, so that Wait() cannot return before its
+// bytes are hashed; the hash itself runs outside the lock.
+void PipelinedSha256::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+    if (stop_) return;  // the owner is gone: what is left is not wanted
+    std::string_view next = queue_.front();
+    lock.unlock();
+    hash_.Update(next);
+    lock.lock();
+    queue_.pop_front();
+    ++done_;
+    cv_.notify_all();
+  }
+}
+
 }  // namespace mv::storage

@@ -1,9 +1,15 @@
-// Incremental SHA-256 over OpenSSL's EVP interface.
+// Incremental SHA-256 over OpenSSL's EVP interface (SHA-NI where the CPU has it), and a
+// pipelined variant that hashes on a worker thread while the caller does other work.
 #pragma once
 
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "registry/status.h"
 
@@ -28,5 +34,39 @@ class Sha256 {
 
 // The digest of a whole string (tests and small payloads).
 std::string Sha256Hex(std::string_view data);
+
+// Hashes buffers in the order they are submitted, on a worker thread that starts with the
+// first Submit: an upload then costs max(hash, write) per buffer instead of their sum.
+// Update() hashes on the calling thread and may only be used while no Submit is pending.
+// One owner; not thread-safe itself.
+class PipelinedSha256 {
+ public:
+  PipelinedSha256() = default;
+  ~PipelinedSha256();
+  PipelinedSha256(const PipelinedSha256&) = delete;
+  PipelinedSha256& operator=(const PipelinedSha256&) = delete;
+
+  // Queues `data`; its bytes must stay valid and unchanged until Wait(ticket) returns.
+  // Returns the ticket of this submission (tickets count up from 1).
+  uint64_t Submit(std::string_view data);
+  // Blocks until the submission `ticket` and every one before it are hashed. 0: no-op.
+  void Wait(uint64_t ticket);
+  // Hashes `data` now, on this thread, after everything submitted.
+  void Update(std::string_view data);
+  // Waits for every submission; lower-case hex digest. No use afterwards.
+  std::string HexDigest();
+
+ private:
+  void Run();
+
+  Sha256 hash_;
+  std::thread worker_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string_view> queue_;  // guarded by mu_
+  uint64_t submitted_ = 0;              // guarded by mu_
+  uint64_t done_ = 0;                   // guarded by mu_
+  bool stop_ = false;                   // guarded by mu_
+};
 
 }  // namespace mv::storage

@@ -1,5 +1,11 @@
 // Drafts (raw PUTs with client digests, commit, immutability) and downloads (digests,
 // HEAD, ranges, conditional requests, a large file).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -195,6 +201,67 @@ TEST_F(DraftsTest, SealedVersionRefusesPutAndDeleteAndKeepsItsBytes) {
   ASSERT_TRUE(HasStatus(one_shot, 201));
   EXPECT_EQ(BodyJson(one_shot)["version"], 2);
   EXPECT_TRUE(IsJsonError(Put(2, "a.bin", "b"), 409, "failed_precondition"));
+}
+
+// Bodies of 1 MiB and more are read from the socket directly, past httplib's reader: the
+// bytes must be exact and a kept-alive connection must stay in step for the next request.
+TEST_F(DraftsTest, LargePutsOnAKeptAliveConnectionStayExactAndInStep) {
+  const int64_t v = OpenDraft();
+  ASSERT_GT(v, 0);
+  auto c = server_->NewClient();
+  c->set_keep_alive(true);
+  const std::string a = RandomBytes((size_t{3} << 20) + 5, 11);
+  const std::string b = RandomBytes(size_t{1} << 20, 12);  // exactly the direct-read threshold
+  const std::string path = ArtifactPath("m", v, "a.bin");
+  auto ra = c->Put(path, {{"X-Checksum-Sha256", Sha256Hex(a)}}, a, "application/octet-stream");
+  ASSERT_TRUE(HasStatus(ra, 201));
+  EXPECT_EQ(BodyJson(ra)["sha256"], Sha256Hex(a));
+  EXPECT_EQ(BodyJson(ra)["size"], a.size());
+  auto rb = c->Put(ArtifactPath("m", v, "b.bin"), b, "application/octet-stream");
+  ASSERT_TRUE(HasStatus(rb, 201));
+  EXPECT_EQ(BodyJson(rb)["sha256"], Sha256Hex(b));
+  // A wrong digest is found after the whole body was read: 400, and the next request works.
+  auto bad = c->Put(ArtifactPath("m", v, "c.bin"), {{"X-Checksum-Sha256", Sha256Hex(b)}}, a,
+                    "application/octet-stream");
+  EXPECT_TRUE(IsJsonError(bad, 400, "invalid_argument"));
+  auto got = c->Get(path);
+  ASSERT_TRUE(HasStatus(got, 200));
+  EXPECT_TRUE(got->body == a);
+  std::vector<std::string> names = ArtifactNames(v);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"a.bin", "b.bin"}));
+}
+
+// A client that announces a large body and stops half-way leaves nothing behind. (httplib
+// writes no answer to a client that closed its half of the connection: a 400 or nothing.)
+TEST_F(DraftsTest, LargeBodyCutShortStoresNothing) {
+  const int64_t v = OpenDraft();
+  ASSERT_GT(v, 0);
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const std::string sent = "PUT " + ArtifactPath("m", v, "cut.bin") +
+                           " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4194304\r\n\r\n" +
+                           RandomBytes(size_t{2} << 20, 13);
+  for (size_t off = 0; off < sent.size();) {
+    const ssize_t n = ::send(fd, sent.data() + off, sent.size() - off, MSG_NOSIGNAL);
+    ASSERT_GT(n, 0);
+    off += static_cast<size_t>(n);
+  }
+  ASSERT_EQ(::shutdown(fd, SHUT_WR), 0);
+  std::string answer;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;) answer.append(buf, n);
+  ::close(fd);
+  EXPECT_TRUE(answer.empty() || answer.rfind("HTTP/1.1 400", 0) == 0) << answer.substr(0, 200);
+
+  EXPECT_EQ(ArtifactNames(v), std::vector<std::string>{});
+  EXPECT_EQ(FilesUnder(BlobDir(data_dir_)), std::vector<std::string>{});
+  EXPECT_EQ(FilesUnder(BlobTmpDir(data_dir_)), std::vector<std::string>{});
 }
 
 TEST_F(DraftsTest, CommitOfEmptyDraftIs409AndItStaysADraft) {

@@ -136,6 +136,32 @@ TEST_F(FsBlobStoreTest, LargeBlobAcrossManyAppends) {
   EXPECT_EQ(ReadAll(sha), big);
 }
 
+// Past the writer's 1 MiB buffers: full buffers are hashed on the hasher's thread while they
+// are written, pieces of 1 MiB or more go out without a copy, and both mix in one blob.
+TEST_F(FsBlobStoreTest, MultiMebibyteBlobMixingSmallAndLargeAppends) {
+  std::string big;
+  for (size_t i = 0; i < (size_t{7} << 20) + 123; ++i) {
+    big.push_back(static_cast<char>((i * 131 + i / 7919) % 251));
+  }
+  for (size_t chunk : {size_t{4093}, (size_t{1} << 20) + 7, size_t{3} << 20}) {
+    auto w = store_->NewWriter();
+    ASSERT_TRUE(w.ok());
+    size_t i = 0;
+    // A few small appends first, so that large ones also arrive with a partly full buffer.
+    for (; i < 10'000; i += 1000)
+      ASSERT_TRUE((*w)->Append(std::string_view(big).substr(i, 1000)).ok());
+    for (; i < big.size(); i += chunk) {
+      ASSERT_TRUE((*w)->Append(std::string_view(big).substr(i, chunk)).ok());
+    }
+    auto info = (*w)->Finish();
+    ASSERT_TRUE(info.ok()) << info.status().ToString();
+    EXPECT_EQ(info->sha256, Sha256Hex(big)) << "chunk " << chunk;
+    EXPECT_EQ(info->size, static_cast<int64_t>(big.size()));
+    ASSERT_TRUE((*w)->Publish().ok());
+    EXPECT_EQ(ReadAll(info->sha256), big) << "chunk " << chunk;
+  }
+}
+
 TEST_F(FsBlobStoreTest, EmptyBlob) {
   const std::string sha = Put("");
   EXPECT_EQ(sha, Sha256Hex(""));
