@@ -54,8 +54,11 @@ Result<std::vector<VersionHit>> SqliteMetadataStore::SearchVersions(const Versio
   std::string sql = std::string("SELECT m.name, ") + kVersionColumns +
                     " FROM versions v JOIN models m ON m.id = v.model_id"
                     " WHERE v.deleted_at IS NULL AND (? OR v.state = 'sealed')"
-                    " AND (? = '' OR m.name = ?)"
-                    " AND (? OR (v.created_at, v.id) " + cmp + " (?, ?))"
+                    // The model and the cursor only when given, as plain terms: SQLite plans
+                    // a statement once, and "(? = '' OR m.name = ?)" kept it from walking
+                    // one model's versions in order through versions_by_model_created.
+                    + (q.model.empty() ? "" : " AND m.name = ?") +
+                    (q.after ? std::string(" AND (v.created_at, v.id) ") + cmp + " (?, ?)" : "") +
                     " AND (" + where.sql + ")"
                     " ORDER BY v.created_at " + (q.newest_first ? "DESC" : "ASC") +
                     ", v.id " + (q.newest_first ? "DESC" : "ASC") + " LIMIT ?";
@@ -64,11 +67,15 @@ Result<std::vector<VersionHit>> SqliteMetadataStore::SearchVersions(const Versio
   std::vector<int64_t> ids;
   {
     ASSIGN_OR_RETURN(Stmt s, c->PrepareDynamic(sql));
-    s.Bind(1, int64_t{q.include_drafts ? 1 : 0}).Bind(2, q.model).Bind(3, q.model);
-    s.Bind(4, int64_t{q.after ? 0 : 1});
-    s.Bind(5, q.after ? q.after->first : 0).Bind(6, q.after ? q.after->second : 0);
-    BindAll(s, where.params, 7);
-    s.Bind(static_cast<int>(where.params.size()) + 7, int64_t{q.limit});
+    int i = 1;
+    s.Bind(i++, int64_t{q.include_drafts ? 1 : 0});
+    if (!q.model.empty()) s.Bind(i++, q.model);
+    if (q.after) {
+      s.Bind(i++, q.after->first);
+      s.Bind(i++, q.after->second);
+    }
+    BindAll(s, where.params, i);
+    s.Bind(i + static_cast<int>(where.params.size()), int64_t{q.limit});
     while (true) {
       ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
