@@ -131,3 +131,13 @@ open_draft() {
 }
 # Deletes the stored blobs (a bench shortcut: the next upload stores its bytes again).
 drop_blobs() { find "$WORK/data/blobs/sha256" -type f -delete; }
+
+# When a suite runs alone (MV_BUILD unset; bench/run sets it after building everything), build
+# TARGETS... in build-bench/ and point MV_BUILD there.
+ensure_build() {
+  [ -n "${MV_BUILD:-}" ] && return 0
+  MV_BUILD="$ROOT/build-bench"
+  [ -f "$MV_BUILD/CMakeCache.txt" ] ||
+    cmake -S "$ROOT" -B "$MV_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMV_BENCH=ON >/dev/null
+  cmake --build "$MV_BUILD" -j"$(nproc)" --target "$@" >/dev/null
+}

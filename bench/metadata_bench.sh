@@ -15,12 +15,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 source "$ROOT/bench/lib.sh"
 
-if [ -z "${MV_BUILD:-}" ]; then
-  MV_BUILD="$ROOT/build-bench"
-  [ -f "$MV_BUILD/CMakeCache.txt" ] ||
-    cmake -S "$ROOT" -B "$MV_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMV_BENCH=ON >/dev/null
-  cmake --build "$MV_BUILD" -j"$(nproc)" --target modelvault mv_lineage_bench >/dev/null
-fi
+ensure_build modelvault mv_lineage_bench
 BIN="$MV_BUILD/modelvault"
 TOOL="$MV_BUILD/bench/mv_lineage_bench"
 for f in "$BIN" "$TOOL"; do [ -x "$f" ] || die "no $f (build with -DMV_BENCH=ON first)"; done

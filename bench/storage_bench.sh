@@ -13,12 +13,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 source "$ROOT/bench/lib.sh"
 
-if [ -z "${MV_BUILD:-}" ]; then
-  MV_BUILD="$ROOT/build-bench"
-  [ -f "$MV_BUILD/CMakeCache.txt" ] ||
-    cmake -S "$ROOT" -B "$MV_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMV_BENCH=ON >/dev/null
-  cmake --build "$MV_BUILD" -j"$(nproc)" --target modelvault >/dev/null
-fi
+ensure_build modelvault
 BIN="$MV_BUILD/modelvault"
 [ -x "$BIN" ] || die "no $BIN (build first)"
 OUT="${MV_BENCH_OUT:-$ROOT/bench/results/.last}"
