@@ -1,20 +1,28 @@
 #include "api/http_io.h"
 
+#include <algorithm>
 #include <charconv>
 
+#include "api/body_stream.h"
+
 namespace mv::api {
+namespace {
+constexpr size_t kMaxBodyReserveBytes = size_t{16} << 20;
+}  // namespace
 
 void SendJson(Ctx& ctx, int status, const nlohmann::json& body) {
   ctx.res.status = status;
-  ctx.res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+  ctx.res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                      "application/json");
 }
 
 Result<std::string> ReadBody(Ctx& ctx, size_t max_bytes) {
   std::string body;
   if (ctx.reader == nullptr) return body;
-  ctx.body_read = true;
+  // Room for the announced length up front (bounded: a client may announce and not send).
+  body.reserve(std::min<uint64_t>({DeclaredLength(ctx.req), max_bytes, kMaxBodyReserveBytes}));
   bool too_big = false;
-  bool ok = (*ctx.reader)([&](const char* data, size_t n) {
+  const bool ok = StreamBody(ctx, [&](const char* data, size_t n) {
     if (body.size() + n > max_bytes) {
       too_big = true;
       return false;
@@ -23,8 +31,7 @@ Result<std::string> ReadBody(Ctx& ctx, size_t max_bytes) {
     return true;
   });
   if (too_big || ctx.res.status == 413) {
-    return ResourceExhausted("request body is larger than " + std::to_string(max_bytes) +
-                             " bytes");
+    return ResourceExhausted("request body is larger than " + std::to_string(max_bytes) + " bytes");
   }
   if (!ok) return InvalidArgument("could not read the request body");
   return body;

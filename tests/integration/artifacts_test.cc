@@ -203,7 +203,7 @@ TEST_F(DraftsTest, SealedVersionRefusesPutAndDeleteAndKeepsItsBytes) {
   EXPECT_TRUE(IsJsonError(Put(2, "a.bin", "b"), 409, "failed_precondition"));
 }
 
-// Bodies of 1 MiB and more are read from the socket directly, past httplib's reader: the
+// Bodies of 64 KiB and more are read from the socket directly, past httplib's reader: the
 // bytes must be exact and a kept-alive connection must stay in step for the next request.
 TEST_F(DraftsTest, LargePutsOnAKeptAliveConnectionStayExactAndInStep) {
   const int64_t v = OpenDraft();
@@ -211,7 +211,7 @@ TEST_F(DraftsTest, LargePutsOnAKeptAliveConnectionStayExactAndInStep) {
   auto c = server_->NewClient();
   c->set_keep_alive(true);
   const std::string a = RandomBytes((size_t{3} << 20) + 5, 11);
-  const std::string b = RandomBytes(size_t{1} << 20, 12);  // exactly the direct-read threshold
+  const std::string b = RandomBytes(size_t{64} << 10, 12);  // exactly the direct-read threshold
   const std::string path = ArtifactPath("m", v, "a.bin");
   auto ra = c->Put(path, {{"X-Checksum-Sha256", Sha256Hex(a)}}, a, "application/octet-stream");
   ASSERT_TRUE(HasStatus(ra, 201));

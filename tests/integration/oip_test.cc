@@ -5,6 +5,11 @@
 // x = [[1,2,3,4],[-1,0.5,0,2]] gives y = [[20,60,100],[6.5,12.5,18.5]] (numpy agrees).
 // Other datatypes and several outputs use ONNX's own node tests from Debian's
 // libonnx-testdata (skipped when it is not installed).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -178,6 +183,78 @@ TEST_F(OipTest, InferWithBinaryTensors) {
   ASSERT_TRUE(HasStatus(r, 200));
   EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
   EXPECT_FALSE(r->has_header("Inference-Header-Content-Length"));
+  EXPECT_EQ(BodyJson(r)["outputs"][0]["data"], json({20, 60, 100, 6.5, 12.5, 18.5}));
+}
+
+// Bodies of 64 KiB and more are read from the socket directly, past httplib's 4 KiB reads:
+// every row must come back right, and a kept-alive connection must stay in step.
+TEST_F(OipTest, LargeBodiesOnAKeptAliveConnectionStayExactAndInStep) {
+  Promote("mlp", UploadMlp(), "production");
+  const int rows = 8192;  // 128 KiB of FP32 input
+  std::vector<float> in(rows * 4), want(rows * 3);
+  for (int r = 0; r < rows; ++r) {
+    for (int k = 0; k < 4; ++k) in[r * 4 + k] = static_cast<float>((r * 7 + k * 3) % 11) - 3;
+    for (int o = 0; o < 3; ++o) {
+      float y = 0;
+      for (int k = 0; k < 4; ++k) y += in[r * 4 + k] * static_cast<float>(o * 4 + k);
+      want[r * 3 + o] = y > 0 ? y : 0;
+    }
+  }
+  auto c = server_->NewClient();
+  c->set_keep_alive(true);
+  json x = {{"name", "x"},
+            {"shape", {rows, 4}},
+            {"datatype", "FP32"},
+            {"parameters", {{"binary_data_size", rows * 16}}}};
+  const std::string head =
+      json({{"inputs", {x}}, {"parameters", {{"binary_data_output", true}}}}).dump();
+  httplib::Headers h = {{"Inference-Header-Content-Length", std::to_string(head.size())}};
+  for (int round = 0; round < 2; ++round) {
+    auto r = c->Post("/v2/models/mlp/infer", h, head + Bytes(in), "application/octet-stream");
+    ASSERT_TRUE(HasStatus(r, 200));
+    const size_t n = std::stoul(r->get_header_value("Inference-Header-Content-Length"));
+    ASSERT_LE(n, r->body.size());
+    EXPECT_TRUE(Floats(r->body.substr(n)) == want) << "round " << round;
+    // The same rows as JSON (well over 64 KiB of text), then a small request.
+    json xj = {{"name", "x"}, {"shape", {rows, 4}}, {"datatype", "FP32"}, {"data", in}};
+    auto rj = c->Post("/v2/models/mlp/infer", json({{"inputs", {xj}}}).dump(), "application/json");
+    ASSERT_TRUE(HasStatus(rj, 200));
+    EXPECT_TRUE(BodyJson(rj)["outputs"][0]["data"].get<std::vector<float>>() == want);
+    auto small =
+        c->Post("/v2/models/mlp/infer", json({{"inputs", {kX}}}).dump(), "application/json");
+    ASSERT_TRUE(HasStatus(small, 200));
+    EXPECT_EQ(BodyJson(small)["outputs"][0]["data"], json({20, 60, 100, 6.5, 12.5, 18.5}));
+  }
+}
+
+// A client that announces a large body and stops part-way gets a 400 or nothing (httplib
+// writes no answer to a client that closed its half), and the server goes on serving.
+TEST_F(OipTest, LargeBodyCutShortIsRefusedAndTheServerGoesOn) {
+  Promote("mlp", UploadMlp(), "production");
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const std::string sent =
+      "POST /v2/models/mlp/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+      "application/json\r\nContent-Length: 1048576\r\n\r\n{\"inputs\":[" +
+      std::string(size_t{200} << 10, ' ');
+  for (size_t off = 0; off < sent.size();) {
+    const ssize_t n = ::send(fd, sent.data() + off, sent.size() - off, MSG_NOSIGNAL);
+    ASSERT_GT(n, 0);
+    off += static_cast<size_t>(n);
+  }
+  ASSERT_EQ(::shutdown(fd, SHUT_WR), 0);
+  std::string answer;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;) answer.append(buf, n);
+  ::close(fd);
+  EXPECT_TRUE(answer.empty() || answer.rfind("HTTP/1.1 400", 0) == 0) << answer.substr(0, 200);
+  auto r = Infer("mlp", {{"inputs", {kX}}});
+  ASSERT_TRUE(HasStatus(r, 200));
   EXPECT_EQ(BodyJson(r)["outputs"][0]["data"], json({20, 60, 100, 6.5, 12.5, 18.5}));
 }
 
