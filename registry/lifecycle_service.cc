@@ -49,10 +49,7 @@ Result<TransitionResult> LifecycleService::Transition(const std::string& model, 
   t.archive_previous = req.archive_previous;
   t.comment = req.comment;
   if (to == Stage::kProduction && gate_) {
-    ASSIGN_OR_RETURN(Version v, store_.GetVersion(model, number));
-    if (v.state == VersionState::kSealed && !v.deleted_at_ms) {
-      ASSIGN_OR_RETURN(v.reports, store_.ListVersionReports(model, number));
-    }
+    ASSIGN_OR_RETURN(Version v, store_.GetVersionWithReports(model, number));
     Status verdict = gate_(v);
     if (!verdict.ok() && !req.force) {
       return FailedPrecondition("promotion refused: " + verdict.message() +
@@ -60,8 +57,8 @@ Result<TransitionResult> LifecycleService::Transition(const std::string& model, 
     }
     if (!verdict.ok()) {
       t.action = "stage.forced";
-      t.comment = "forced past: " + verdict.message() + (req.comment.empty() ? "" : "; ") +
-                  req.comment;
+      t.comment =
+          "forced past: " + verdict.message() + (req.comment.empty() ? "" : "; ") + req.comment;
     }
   }
   ASSIGN_OR_RETURN(TransitionResult r, store_.Transition(model, number, t, who, clock_.NowMs()));
@@ -136,8 +133,7 @@ Result<std::vector<StageInterval>> LifecycleService::Timeline(const std::string&
 }
 
 Result<std::optional<int64_t>> LifecycleService::HolderAt(const std::string& model,
-                                                          const std::string& stage,
-                                                          int64_t at_ms) {
+                                                          const std::string& stage, int64_t at_ms) {
   ASSIGN_OR_RETURN(std::vector<StageInterval> timeline, Timeline(model, stage));
   std::optional<int64_t> holder;
   for (const StageInterval& i : timeline) {  // the latest one that covers `at_ms`

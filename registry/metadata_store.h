@@ -69,9 +69,9 @@ struct LineageGraph {
 
 struct VersionSearch {
   const search::Node* filter = nullptr;
-  std::string model;               // restrict to one model; empty: all models
+  std::string model;  // restrict to one model; empty: all models
   bool include_drafts = false;
-  bool newest_first = true;        // order by (created_at, id)
+  bool newest_first = true;                          // order by (created_at, id)
   std::optional<std::pair<int64_t, int64_t>> after;  // keyset cursor (created_at, id)
   int limit = 100;
 };
@@ -108,6 +108,9 @@ class MetadataStore {
                                         const Actor& who, int64_t now_ms) = 0;
   // NotFound when the model or version is absent. Tombstones are returned (deleted_at set).
   virtual Result<Version> GetVersion(const std::string& model, int64_t number) = 0;
+  // The same, with `reports` set from one snapshot: the reports of a live sealed version,
+  // none for a draft or a tombstone.
+  virtual Result<Version> GetVersionWithReports(const std::string& model, int64_t number) = 0;
   // Live versions of one model or of all, filtered and keyset-paged.
   virtual Result<std::vector<VersionHit>> SearchVersions(const VersionSearch& q) = 0;
   // The full inspection of a blob (version reads carry it without the summary).
@@ -120,11 +123,10 @@ class MetadataStore {
                                   const Artifact& artifact, const Actor& who) = 0;
   // Removes an artifact of a draft. FailedPrecondition when sealed, NotFound when absent.
   virtual Status DeleteDraftArtifact(const std::string& model, int64_t number,
-                                     const std::string& name, const Actor& who,
-                                     int64_t now_ms) = 0;
+                                     const std::string& name, const Actor& who, int64_t now_ms) = 0;
   // Seals a draft. FailedPrecondition when already sealed or empty.
-  virtual Result<Version> SealVersion(const std::string& model, int64_t number,
-                                      const Actor& who, int64_t now_ms) = 0;
+  virtual Result<Version> SealVersion(const std::string& model, int64_t number, const Actor& who,
+                                      int64_t now_ms) = 0;
   // Tombstones a sealed version that is not in production: content, aliases and
   // attributes go, the number and the audit stay. FailedPrecondition when in production.
   virtual Result<Version> DeleteVersion(const std::string& model, int64_t number,
@@ -146,8 +148,8 @@ class MetadataStore {
   // Points `alias` at a sealed live version (creating or moving it).
   virtual Status SetAlias(const std::string& model, const std::string& alias, int64_t number,
                           const Actor& who, int64_t now_ms) = 0;
-  virtual Status DeleteAlias(const std::string& model, const std::string& alias,
-                             const Actor& who, int64_t now_ms) = 0;
+  virtual Status DeleteAlias(const std::string& model, const std::string& alias, const Actor& who,
+                             int64_t now_ms) = 0;
 
   // --- reports (derived from the artifacts: writable after sealing, never audited) ---
   // Adds or replaces the report of `kind` on a sealed, live version. InvalidArgument for a

@@ -201,8 +201,7 @@ Status VersionService::DeleteDraftArtifact(const std::string& model, int64_t num
   return meta_.DeleteDraftArtifact(model, number, name, who, clock_.NowMs());
 }
 
-Result<Version> VersionService::Commit(const std::string& model, int64_t number,
-                                       const Actor& who) {
+Result<Version> VersionService::Commit(const std::string& model, int64_t number, const Actor& who) {
   RETURN_IF_ERROR(CheckDraft(model, number));
   ASSIGN_OR_RETURN(Version v, meta_.SealVersion(model, number, who, clock_.NowMs()));
   return CheckSealed(std::move(v));
@@ -219,12 +218,7 @@ Result<Version> VersionService::Delete(const std::string& model, int64_t number,
 
 Result<Version> VersionService::Get(const std::string& model, int64_t number) {
   RETURN_IF_ERROR(ValidateName(model, "model name"));
-  ASSIGN_OR_RETURN(Version v, meta_.GetVersion(model, number));
-  v.reports.emplace();
-  if (v.state == VersionState::kSealed && !v.deleted_at_ms) {
-    ASSIGN_OR_RETURN(v.reports, meta_.ListVersionReports(model, number));
-  }
-  return v;
+  return meta_.GetVersionWithReports(model, number);
 }
 
 Result<Page<Version>> VersionService::List(const std::string& model, const std::string& filter,
@@ -269,8 +263,8 @@ Result<InspectionRecord> VersionService::Inspection(const std::string& model, in
   for (const auto& a : v.artifacts) {
     if (a.name == name) return meta_.GetInspection(a.sha256);
   }
-  return NotFound("version " + std::to_string(number) + " of '" + model +
-                  "' has no artifact '" + name + "'");
+  return NotFound("version " + std::to_string(number) + " of '" + model + "' has no artifact '" +
+                  name + "'");
 }
 
 Result<ArtifactDownload> VersionService::OpenArtifact(const std::string& model, int64_t number,
@@ -289,8 +283,8 @@ Result<ArtifactDownload> VersionService::OpenArtifact(const std::string& model, 
     }
     return ArtifactDownload{std::move(a), std::move(reader).value()};
   }
-  return NotFound("version " + std::to_string(number) + " of '" + model +
-                  "' has no artifact '" + name + "'");
+  return NotFound("version " + std::to_string(number) + " of '" + model + "' has no artifact '" +
+                  name + "'");
 }
 
 }  // namespace mv

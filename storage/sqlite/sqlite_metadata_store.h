@@ -14,8 +14,7 @@ class SqliteMetadataStore final : public MetadataStore {
  public:
   // Opens or creates the database at `path` and applies pending migrations (tracked in
   // PRAGMA user_version). FailedPrecondition when the file is newer than this binary.
-  static Result<std::unique_ptr<SqliteMetadataStore>> Open(const std::string& path,
-                                                           int pool_size);
+  static Result<std::unique_ptr<SqliteMetadataStore>> Open(const std::string& path, int pool_size);
 
   Result<Model> CreateModel(const NewModel& model, const Actor& who, int64_t now_ms) override;
   Result<Model> GetModel(const std::string& name) override;
@@ -28,6 +27,7 @@ class SqliteMetadataStore final : public MetadataStore {
                                 const std::vector<Artifact>& artifacts, bool sealed,
                                 const Actor& who, int64_t now_ms) override;
   Result<Version> GetVersion(const std::string& model, int64_t number) override;
+  Result<Version> GetVersionWithReports(const std::string& model, int64_t number) override;
   Result<InspectionRecord> GetInspection(const std::string& sha256) override;
   Result<std::vector<VersionHit>> SearchVersions(const VersionSearch& q) override;
   Result<int64_t> LatestVersion(const std::string& model) override;
@@ -62,8 +62,7 @@ class SqliteMetadataStore final : public MetadataStore {
   Result<std::vector<AuditEvent>> ListAudit(const AuditQuery& q) override;
 
   Result<std::vector<LineageNode>> Downstream(const LineageQuery& q) override;
-  Result<LineageGraph> Graph(const std::string& model, int64_t number, bool up,
-                             int depth) override;
+  Result<LineageGraph> Graph(const std::string& model, int64_t number, bool up, int depth) override;
 
   // The schema version now in the file.
   Result<int> SchemaVersion();

@@ -51,13 +51,13 @@ Result<Model> LoadModel(Connection& c, const std::string& name) {
   Model m;
   int64_t id = 0;
   {
-    ASSIGN_OR_RETURN(
-        Stmt s, c.Prepare("SELECT m.id, m.name, m.description, m.owner, m.created_at, "
-                          "m.updated_at, (SELECT COALESCE(MAX(number), 0) FROM versions WHERE "
-                          "model_id = m.id AND state = 'sealed' AND deleted_at IS NULL), "
-                          "(SELECT COUNT(*) FROM versions WHERE model_id = m.id AND "
-                          "state = 'sealed' AND deleted_at IS NULL) FROM models m "
-                          "WHERE m.name = ?"));
+    ASSIGN_OR_RETURN(Stmt s,
+                     c.Prepare("SELECT m.id, m.name, m.description, m.owner, m.created_at, "
+                               "m.updated_at, (SELECT COALESCE(MAX(number), 0) FROM versions WHERE "
+                               "model_id = m.id AND state = 'sealed' AND deleted_at IS NULL), "
+                               "(SELECT COUNT(*) FROM versions WHERE model_id = m.id AND "
+                               "state = 'sealed' AND deleted_at IS NULL) FROM models m "
+                               "WHERE m.name = ?"));
     s.Bind(1, name);
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return NotFound("model '" + name + "' does not exist");
@@ -106,10 +106,10 @@ Status LoadVersionDetails(Connection& c, int64_t version_id, Version& v) {
     while (true) {
       ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
-      Artifact a{s.Text(0), s.Text(1), s.Int(2), s.Text(3), s.Int(4), s.Text(5), s.Int(6) != 0,
-                 std::nullopt};
+      Artifact a{s.Text(0), s.Text(1), s.Int(2),      s.Text(3),
+                 s.Int(4),  s.Text(5), s.Int(6) != 0, std::nullopt};
       if (!s.IsNull(7)) {
-        a.inspection = InspectionRecord{s.Text(7), s.Text(8), s.Text(9), s.Text(10),
+        a.inspection = InspectionRecord{s.Text(7),  s.Text(8), s.Text(9), s.Text(10),
                                         s.Text(11), s.Int(12), s.Int(13)};
       }
       v.artifacts.push_back(std::move(a));
@@ -128,16 +128,17 @@ Status LoadVersionDetails(Connection& c, int64_t version_id, Version& v) {
 
 Result<std::pair<int64_t, Version>> LoadVersion(Connection& c, const std::string& model,
                                                 int64_t number) {
-  ASSIGN_OR_RETURN(int64_t model_id, ModelId(c, model));
   int64_t id = 0;
   Version v;
   {
     static const std::string sql = std::string("SELECT ") + kVersionColumns +
-                                   " FROM versions v WHERE v.model_id = ? AND v.number = ?";
+                                   " FROM versions v JOIN models m ON m.id = v.model_id "
+                                   "WHERE m.name = ? AND v.number = ?";
     ASSIGN_OR_RETURN(Stmt s, c.Prepare(sql.c_str()));
-    s.Bind(1, model_id).Bind(2, number);
+    s.Bind(1, model).Bind(2, number);
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) {
+      RETURN_IF_ERROR(ModelId(c, model).status());  // which one is missing
       return NotFound("model '" + model + "' has no version " + std::to_string(number));
     }
     id = s.Int(0);
@@ -150,8 +151,7 @@ Result<std::pair<int64_t, Version>> LoadVersion(Connection& c, const std::string
 Result<Version> SqliteMetadataStore::CreateVersion(const std::string& model,
                                                    const VersionSpec& spec,
                                                    const std::vector<Artifact>& artifacts,
-                                                   bool sealed, const Actor& who,
-                                                   int64_t now_ms) {
+                                                   bool sealed, const Actor& who, int64_t now_ms) {
   auto c = pool_->Acquire();
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
@@ -202,8 +202,30 @@ Result<InspectionRecord> SqliteMetadataStore::GetInspection(const std::string& s
 
 Result<Version> SqliteMetadataStore::GetVersion(const std::string& model, int64_t number) {
   auto c = pool_->Acquire();
+  ReadTxn txn(*c);  // one snapshot and one file lock for its several reads
+  RETURN_IF_ERROR(txn.Begin());
   ASSIGN_OR_RETURN(auto loaded, LoadVersion(*c, model, number));
   return std::move(loaded.second);
+}
+
+Result<Version> SqliteMetadataStore::GetVersionWithReports(const std::string& model,
+                                                           int64_t number) {
+  auto c = pool_->Acquire();
+  ReadTxn txn(*c);
+  RETURN_IF_ERROR(txn.Begin());
+  ASSIGN_OR_RETURN(auto loaded, LoadVersion(*c, model, number));
+  Version& v = loaded.second;
+  v.reports.emplace();
+  if (v.state != VersionState::kSealed || v.deleted_at_ms) return std::move(v);
+  ASSIGN_OR_RETURN(Stmt s, c->Prepare("SELECT kind, status, report_json, updated_at FROM "
+                                      "version_reports WHERE version_id = ? ORDER BY kind"));
+  s.Bind(1, loaded.first);
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    v.reports->push_back(VersionReport{s.Text(0), s.Text(1), s.Text(2), s.Int(3)});
+  }
+  return std::move(v);
 }
 
 Status SqliteMetadataStore::PutDraftArtifact(const std::string& model, int64_t number,
@@ -232,8 +254,8 @@ Status SqliteMetadataStore::DeleteDraftArtifact(const std::string& model, int64_
     RETURN_IF_ERROR(s.Bind(1, loaded.first).Bind(2, name).Run());
   }
   if (sqlite3_changes(c->raw()) == 0) {
-    return NotFound("version " + std::to_string(number) + " of '" + model +
-                    "' has no artifact '" + name + "'");
+    return NotFound("version " + std::to_string(number) + " of '" + model + "' has no artifact '" +
+                    name + "'");
   }
   RETURN_IF_ERROR(AppendAudit(*c, who, now_ms, "artifact.delete", model, number, name, ""));
   return txn.Commit();

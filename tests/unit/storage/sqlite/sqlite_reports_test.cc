@@ -65,6 +65,34 @@ TEST_F(ReportsTest, DraftsAndTombstonesAreRefused) {
   EXPECT_EQ(QueryInt("SELECT COUNT(*) FROM version_reports"), 0);
 }
 
+// A version read with its reports (one snapshot): a sealed version carries its reports by
+// kind; a draft and a tombstone carry none, even when a tombstone had some.
+TEST_F(ReportsTest, VersionReadWithReports) {
+  const int64_t sealed = MustCreateVersion("m", true), draft = MustCreateVersion("m", false);
+  const int64_t gone = MustCreateVersion("m", true);
+  ASSERT_TRUE(store_->PutVersionReport("m", sealed, "weights", "passed", R"({"w":1})", kT0).ok());
+  ASSERT_TRUE(store_->PutVersionReport("m", sealed, "parity", "failed", "{}", kT0 + 1).ok());
+  ASSERT_TRUE(store_->PutVersionReport("m", gone, "parity", "passed", "{}", kT0).ok());
+  ASSERT_TRUE(store_->DeleteVersion("m", gone, "", kWho, kT0 + 2).ok());
+  auto v = store_->GetVersionWithReports("m", sealed);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  ASSERT_TRUE(v->reports.has_value());
+  ASSERT_EQ(v->reports->size(), 2u);
+  EXPECT_EQ((*v->reports)[0].kind, "parity");
+  EXPECT_EQ((*v->reports)[0].status, "failed");
+  EXPECT_EQ((*v->reports)[1].kind, "weights");
+  EXPECT_EQ((*v->reports)[1].report_json, R"({"w":1})");
+  EXPECT_EQ(v->artifacts.size(), 1u);
+  for (int64_t n : {draft, gone}) {
+    auto other = store_->GetVersionWithReports("m", n);
+    ASSERT_TRUE(other.ok()) << other.status().ToString();
+    ASSERT_TRUE(other->reports.has_value());
+    EXPECT_TRUE(other->reports->empty()) << n;
+  }
+  EXPECT_EQ(store_->GetVersionWithReports("m", 9).status().code(), Code::kNotFound);
+  EXPECT_EQ(store_->GetVersionWithReports("nope", 1).status().code(), Code::kNotFound);
+}
+
 TEST_F(ReportsTest, UnknownVersionsAreNotFound) {
   EXPECT_EQ(store_->PutVersionReport("m", 9, "weights", "passed", "{}", kT0).code(),
             Code::kNotFound);
