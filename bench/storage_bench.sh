@@ -160,7 +160,7 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
   echo
   echo "What: a ${SIZE_LABEL} file of random bytes (on /dev/shm) uploaded into a draft with" \
     "\`curl -T\` (PUT; the server hashes SHA-256 inline, fsyncs and renames) and with" \
-    "\`modelvault push\` (hashes the file first, then PUTs it with its digest, then commits)," \
+    "\`modelvault push\` (reads the file once, hashing it as it PUTs it, checks the server's digest, then commits)," \
     "against \`dd bs=1M conv=fdatasync\` writing the same bytes to the same disk; every step" \
     "writes a new digest (nothing is deduplicated). Each upload is timed with the page" \
     "allocator in two states (see the notes below): **cold**, 3 s after the last large free" \
@@ -176,7 +176,7 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "|---|---|---|---|---|"
   for state in cold warm; do
     echo "| upload ${SIZE_LABEL}, $state | modelvault, curl -T | $(B "curl $state") | ${RUN[curl $state]}| ${CPU[curl $state]}|"
-    echo "| upload ${SIZE_LABEL}, $state | modelvault push (CLI: hash, then PUT) | $(B "cli $state") | ${RUN[cli $state]}| |"
+    echo "| upload ${SIZE_LABEL}, $state | modelvault push (CLI: hashes while it PUTs) | $(B "cli $state") | ${RUN[cli $state]}| |"
     echo "| upload ${SIZE_LABEL}, $state | dd bs=1M conv=fdatasync | $(B "dd $state") | ${RUN[dd $state]}| ${CPU[dd $state]}|"
   done
   echo "| download ${SIZE_LABEL} | modelvault, curl | $G | ${down[*]} | ${down_cpu[*]} |"

@@ -1,12 +1,12 @@
 #include "api/cli/api_client.h"
 
-#include <fcntl.h>
 #include <httplib.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
+#include <algorithm>
+#include <utility>
 #include <vector>
+
+#include "api/cli/sha256.h"
 
 namespace mv::api::cli {
 
@@ -73,31 +73,51 @@ Result<json> ApiClient::Put(const std::string& path, const json& body) {
 }
 Result<json> ApiClient::Delete(const std::string& path) { return Send("DELETE", path, nullptr); }
 
-Result<json> ApiClient::PutFile(const std::string& path, const std::string& file, int64_t size,
-                                const std::string& sha256,
-                                const std::function<void(int64_t)>& progress) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return InvalidArgument("cannot open " + file + ": " + std::strerror(errno));
+Result<ApiClient::PutFileResult> ApiClient::PutFile(const std::string& path,
+                                                    const std::string& file, int64_t size,
+                                                    const std::function<void(int64_t)>& progress) {
+  ASSIGN_OR_RETURN(std::unique_ptr<HashingFileReader> reader, HashingFileReader::Open(file, size));
   std::vector<char> buf(kChunkBytes);
-  std::string read_error;
+  Status read_status;
   auto provider = [&](size_t offset, size_t length, httplib::DataSink& sink) {
-    ssize_t n = ::pread(fd, buf.data(), std::min(length, buf.size()), static_cast<off_t>(offset));
-    if (n <= 0) {
-      read_error = n == 0 ? file + " got shorter while it was uploaded"
-                          : "cannot read " + file + ": " + std::strerror(errno);
+    // httplib asks for the bytes in order; anything else would hash other bytes than it sends.
+    if (static_cast<int64_t>(offset) != reader->offset()) {
+      read_status = Internal("the upload of " + file + " asked for bytes out of order");
       return false;
     }
-    if (!sink.write(buf.data(), static_cast<size_t>(n))) return false;
-    if (progress) progress(static_cast<int64_t>(offset) + n);
+    Result<size_t> n = reader->ReadNext(buf.data(), std::min(length, buf.size()));
+    if (!n.ok()) read_status = n.status();
+    if (!n.ok() || *n == 0) return false;
+    if (!sink.write(buf.data(), *n)) return false;
+    if (progress) progress(reader->offset());
     return true;
   };
-  httplib::Headers headers = {{"X-Checksum-Sha256", sha256}};
-  httplib::Result res = http_->Put(prefix_ + path, headers, static_cast<size_t>(size), provider,
-                                   "application/octet-stream");
-  ::close(fd);
-  if (!read_error.empty()) return InvalidArgument(read_error);
+  httplib::Result res = http_->Put(prefix_ + path, httplib::Headers{}, static_cast<size_t>(size),
+                                   provider, "application/octet-stream");
+  if (!read_status.ok()) return read_status;
   if (!res) return TransportError(static_cast<int>(res.error()), "upload of " + file);
-  return ParseBody(*res);
+  ASSIGN_OR_RETURN(json answer, ParseBody(*res));
+  ASSIGN_OR_RETURN(std::string digest, reader->HexDigest());
+  return PutFileResult{std::move(answer), std::move(digest)};
+}
+
+Status CheckStoredDigest(const std::string& name, const std::string& sent_sha256,
+                         const json& answer) {
+  const json* stored = nullptr;
+  if (answer.is_object()) {
+    auto it = answer.find("sha256");
+    if (it != answer.end() && it->is_string()) stored = &*it;
+  }
+  if (stored == nullptr) {
+    return DataLoss("the server did not report the SHA-256 it stored for " + name +
+                    ", so the upload cannot be checked");
+  }
+  if (stored->get_ref<const std::string&>() != sent_sha256) {
+    return DataLoss("the server stored " + name + " with SHA-256 " +
+                    stored->get_ref<const std::string&>() + " but the bytes sent have " +
+                    sent_sha256);
+  }
+  return Status::Ok();
 }
 
 Status ApiClient::Download(const std::string& path,

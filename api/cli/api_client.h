@@ -33,12 +33,19 @@ class ApiClient {
   Result<nlohmann::json> Put(const std::string& path, const nlohmann::json& body);
   Result<nlohmann::json> Delete(const std::string& path);
 
-  // PUTs `size` bytes of `file` as a raw body, read in 1 MiB chunks (constant memory), with
-  // X-Checksum-Sha256: `sha256`. Calls `progress` with the bytes sent so far. The file
-  // shrinking during the upload is InvalidArgument.
-  Result<nlohmann::json> PutFile(const std::string& path, const std::string& file, int64_t size,
-                                 const std::string& sha256,
-                                 const std::function<void(int64_t)>& progress);
+  // What PutFile sent and what the server answered.
+  struct PutFileResult {
+    nlohmann::json answer;    // the server's artifact JSON
+    std::string sent_sha256;  // lower-case hex SHA-256 of the bytes sent
+  };
+
+  // PUTs the first `size` bytes of `file` as a raw body, reading the file once in 1 MiB
+  // chunks (constant memory) and hashing each chunk as it is sent. No digest header goes
+  // with it (the digest is known only after the last byte): the server computes its own,
+  // and the caller compares it with `sent_sha256` (see CheckStoredDigest). Calls `progress`
+  // with the bytes sent so far. The file shrinking during the upload is InvalidArgument.
+  Result<PutFileResult> PutFile(const std::string& path, const std::string& file, int64_t size,
+                                const std::function<void(int64_t)>& progress);
 
   // GETs `path` and hands a 2xx body to `sink` chunk by chunk; the first non-OK Status
   // from `sink` aborts the transfer and is returned.
@@ -55,5 +62,11 @@ class ApiClient {
   std::string prefix_;
   std::unique_ptr<httplib::Client> http_;
 };
+
+// Compares the artifact JSON a PUT answered with (`answer["sha256"]`) with the digest of
+// the bytes sent: OK when they are equal, DataLoss naming `name` when the server reports
+// another digest or none.
+Status CheckStoredDigest(const std::string& name, const std::string& sent_sha256,
+                         const nlohmann::json& answer);
 
 }  // namespace mv::api::cli

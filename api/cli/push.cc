@@ -1,6 +1,6 @@
-// push MODEL FILE... [--meta meta.json] [--stage S]: hash every file, create the model when
-// it is missing, open a draft with the meta, stream each file with its digest, commit, and
-// promote when asked.
+// push MODEL FILE... [--meta meta.json] [--stage S]: check every file, create the model when
+// it is missing, open a draft with the meta, stream each file once while hashing it, check
+// the digest the server computed against the client's, commit, and promote when asked.
 #include <sys/stat.h>
 
 #include <fstream>
@@ -10,7 +10,6 @@
 
 #include "api/cli/output.h"
 #include "api/cli/progress.h"
-#include "api/cli/sha256.h"
 #include "api/cli/verbs.h"
 
 namespace mv::api::cli {
@@ -22,11 +21,11 @@ using nlohmann::json;
 struct LocalFile {
   ArtifactSpec spec;
   int64_t size = 0;
-  std::string sha256;
 };
 
-// The files named on the command line, stat'ed and hashed before anything is sent.
-Result<std::vector<LocalFile>> HashFiles(const Context& ctx) {
+// The files named on the command line, stat'ed before anything is sent. They are read only
+// while they are uploaded (hashed on the way), so that a push reads each file once.
+Result<std::vector<LocalFile>> StatFiles(const Context& ctx) {
   std::vector<LocalFile> files;
   const auto& pos = ctx.flags.positional();
   for (size_t i = 1; i < pos.size(); ++i) {
@@ -35,11 +34,7 @@ Result<std::vector<LocalFile>> HashFiles(const Context& ctx) {
     if (::stat(spec.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
       return InvalidArgument(spec.path + " is not a readable regular file");
     }
-    ProgressBar bar("hashing " + spec.name, st.st_size, ctx.progress);
-    ASSIGN_OR_RETURN(std::string digest,
-                     Sha256File(spec.path, [&](int64_t done) { bar.Update(done); }));
-    bar.Finish();
-    files.push_back({spec, static_cast<int64_t>(st.st_size), digest});
+    files.push_back({spec, static_cast<int64_t>(st.st_size)});
   }
   return files;
 }
@@ -65,18 +60,27 @@ Status EnsureModel(ApiClient& client, const std::string& model) {
   return created.status();
 }
 
+// Sends one file and checks the server's digest against the one of the bytes sent. On a
+// mismatch the artifact is taken out of the draft again, so that committing the draft by
+// hand cannot publish bytes that are not the file's.
 Status Upload(Context& ctx, const std::string& model, int64_t version, const LocalFile& f) {
   ProgressBar bar("pushing " + f.spec.name, f.size, ctx.progress);
   std::string path =
       VersionPath(model, std::to_string(version)) + "/artifacts/" + UrlEncode(f.spec.name);
-  Result<json> put = ctx.client.PutFile(path, f.spec.path, f.size, f.sha256,
-                                        [&](int64_t sent) { bar.Update(sent); });
+  Result<ApiClient::PutFileResult> put =
+      ctx.client.PutFile(path, f.spec.path, f.size, [&](int64_t sent) { bar.Update(sent); });
   bar.Finish();
   if (!put.ok()) return put.status();
-  if (Text(*put, "sha256") != f.sha256) {
-    return DataLoss("the server stored " + f.spec.name + " with a different SHA-256");
+  const std::string label =
+      f.spec.name == f.spec.path ? f.spec.name : f.spec.name + " (" + f.spec.path + ")";
+  Status digest = CheckStoredDigest(label, put->sent_sha256, put->answer);
+  if (digest.ok()) return digest;
+  Result<json> removed = ctx.client.Delete(path);
+  if (!removed.ok()) {
+    return Status(digest.code(), digest.message() + "; removing it from the draft failed too: " +
+                                     removed.status().message());
   }
-  return Status::Ok();
+  return Status(digest.code(), digest.message() + "; it was removed from the draft");
 }
 
 // Adds what the user must know when a push stops after the draft was opened.
@@ -103,7 +107,7 @@ Status CheckPush(const Flags& flags) {
 Status Push(Context& ctx) {
   const std::string& model = ctx.flags.positional()[0];
   ASSIGN_OR_RETURN(json meta, ReadMeta(ctx.flags.Get("meta", "")));
-  ASSIGN_OR_RETURN(std::vector<LocalFile> files, HashFiles(ctx));
+  ASSIGN_OR_RETURN(std::vector<LocalFile> files, StatFiles(ctx));
   RETURN_IF_ERROR(EnsureModel(ctx.client, model));
   ASSIGN_OR_RETURN(json draft, ctx.client.Post(ModelPath(model) + "/versions?draft=true", meta));
   std::optional<int64_t> version = Int(draft, "version");

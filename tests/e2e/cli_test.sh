@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The client verbs of the real binary against a real server: every verb, every exit code
-# (0 ok, 1 error, 2 usage, 3 not found, 4 conflict), SHA-256 verification on pull (a
-# corrupted blob is refused and leaves no file), progress bars only on a terminal, and a
-# large push and pull streamed in bounded client memory.
+# (0 ok, 1 error, 2 usage, 3 not found, 4 conflict), SHA-256 verification on push (each
+# file is read once, hashed while it is sent, and checked against the server's digest) and
+# on pull (a corrupted blob is refused and leaves no file), progress bars only on a
+# terminal, and a large push and pull streamed in bounded client memory.
 # usage: cli_test.sh MODELVAULT [BIG_BYTES] [MAX_CLIENT_RSS_KIB (0: no bound)]
 MODELVAULT=$1
 BIG_BYTES=${2:-$((150 << 20))}
 MAX_CLIENT_RSS_KIB=${3:-65536}
-source "$(dirname "$0")/lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/lib.sh"
 
 DATA="$WORK/data"
 start_server "$DATA" --quiet
@@ -50,6 +52,12 @@ api /api/v1/models/resnet/versions/1
 [ "$(json 'd["meta"]["lineage"]["run"]' body)" = r-42 ] || fail "meta was not sent"
 [ "$(json '{a["name"]: a["sha256"] for a in d["artifacts"]}["w.bin"]' body)" = "$(sha weights.bin)" ] ||
   fail "NAME=FILE did not store weights.bin as w.bin"
+for pair in model.bin:model.bin w.bin:weights.bin; do
+  name=${pair%%:*} src=${pair#*:}
+  digest=$(json "{a['name']: a['sha256'] for a in d['artifacts']}['$name']" body)
+  [ "$digest" = "$(sha "$src")" ] || fail "$name: server digest $digest, sha256sum $(sha "$src")"
+  cmp -s "$src" "$(blob_of "$digest")" || fail "$name: the stored blob differs from $src"
+done
 cli 0 push resnet v2.bin --meta skip.json --stage staging --json
 [ "$(json 'd["version"]' out)" = 2 ] || fail "push --json: $(cat out)"
 [ "$(json 'd["stage"]' out)" = staging ] || fail "push --stage did not stage: $(cat out)"
@@ -68,6 +76,52 @@ cli 1 push resnet v2.bin --meta weights.bin
 err_has "not a JSON object"
 cli 1 push 'bad name!' v2.bin
 ok "push refuses missing files, duplicate names, bad meta and bad stages"
+
+# --- push reads each file once and checks the server's digest -----------------------------
+randfile once.bin $((5 << 20))
+if command -v strace >/dev/null && strace -o /dev/null true 2>/dev/null; then
+  # -y prints each descriptor's path: add up the bytes every read of once.bin returned.
+  strace -f -y -e trace=read,pread64,readv,preadv,preadv2,mmap -o push.strace \
+    "$MODELVAULT" push once once.bin >out 2>err </dev/null || fail "push under strace: $(cat err)"
+  read_bytes=$(awk '/once\.bin>/ && !/ mmap\(/ && match($0, /= [0-9]+$/) {
+    s += substr($0, RSTART + 2) } END { print s + 0 }' push.strace)
+  [ "$read_bytes" = "$(stat -c %s once.bin)" ] ||
+    fail "push read $read_bytes bytes of once.bin, want each of its $(stat -c %s once.bin) once"
+  awk '/once\.bin>/ && / mmap\(/ { found = 1 } END { exit !found }' push.strace &&
+    fail "push mapped once.bin: $(grep -F 'once.bin>' push.strace | grep -F mmap)"
+  ok "push reads each file exactly once (strace: $read_bytes bytes)"
+else
+  echo "skip - strace is not available: the read-once count is not checked"
+  cli 0 push once once.bin
+fi
+api /api/v1/models/once/versions/1
+[ "$(json 'd["artifacts"][0]["sha256"]' body)" = "$(sha once.bin)" ] || fail "once.bin digest"
+: >empty.bin
+cli 0 push once empty.bin
+api /api/v1/models/once/versions/2
+[ "$(json 'd["artifacts"][0]["sha256"]' body)" = "$(sha empty.bin)" ] || fail "empty.bin digest"
+
+# A proxy flips a byte of every PUT body: the server stores other bytes and says so with
+# their digest; push must fail, take the artifact out of the draft and not commit.
+"$PY" "$HERE/corrupting_proxy.py" "$PORT" "$WORK/proxy.port" 2>"$WORK/proxy.err" &
+PROXY_PID=$!
+SERVER_PIDS+=("$PROXY_PID")
+for _ in $(seq 1 100); do [ -s "$WORK/proxy.port" ] && break; sleep 0.05; done
+[ -s "$WORK/proxy.port" ] || fail "the corrupting proxy did not start: $(cat "$WORK/proxy.err")"
+PROXY="http://127.0.0.1:$(cat "$WORK/proxy.port")"
+cli 1 push flipped model.bin --server "$PROXY"
+err_has "the server stored model.bin with SHA-256"
+err_has "$(sha model.bin)"
+err_has "removed from the draft"
+err_has "flipped version 1 is left as an uncommitted draft"
+api /api/v1/models/flipped/versions/1
+[ "$(json 'd["state"]' body)" = draft ] || fail "the corrupted push was committed: $(cat body)"
+[ "$(json 'len(d["artifacts"])' body)" = 0 ] || fail "the corrupted artifact was kept: $(cat body)"
+api /api/v1/models/flipped
+[ "$(json 'd["version_count"]' body)" = 0 ] || fail "flipped has a visible version: $(cat body)"
+kill "$PROXY_PID"
+wait "$PROXY_PID" 2>/dev/null || true
+ok "a push whose stored digest differs fails with DataLoss and commits nothing"
 
 # --- pull and get -------------------------------------------------------------------------
 cli 0 pull resnet:1 -o got1
@@ -254,6 +308,7 @@ cmp -s weights.bin got-tty/w.bin || fail "pull on a terminal differs"
 script -qec "'$MODELVAULT' push resnet v2.bin" /dev/null >tty.out </dev/null ||
   fail "push on a terminal failed: $(cat tty.out)"
 grep -q 'pushing v2.bin \[#*\] 100%' tty.out || fail "no push progress bar: $(cat -v tty.out)"
+grep -q 'hashing' tty.out && fail "push drew a separate hashing bar: $(cat -v tty.out)"
 ok "progress bars are drawn on a terminal and not in pipes"
 
 # --- a large push and pull stream in bounded client memory --------------------------------

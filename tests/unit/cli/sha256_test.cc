@@ -20,30 +20,97 @@ TEST(Sha256Test, KnownVectors) {
   EXPECT_EQ(abc.HexDigest(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
-TEST(Sha256FileTest, HashesInChunksAndReportsProgress) {
-  test::TempDir dir;
-  const std::string path = dir.Join("million-a");
-  {
-    std::ofstream out(path, std::ios::binary);
-    out << std::string(3000000, 'a');  // almost three 1 MiB chunks
-  }
-  std::vector<int64_t> seen;
-  auto digest = Sha256File(path, [&](int64_t done) { seen.push_back(done); });
-  ASSERT_TRUE(digest.ok()) << digest.status().ToString();
-  Sha256 whole;
-  std::string all(3000000, 'a');
-  whole.Update(all.data(), all.size());
-  EXPECT_EQ(*digest, whole.HexDigest());
-  ASSERT_GE(seen.size(), 3u);
-  EXPECT_EQ(seen.back(), 3000000);
+void WriteFile(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
 }
 
-TEST(Sha256FileTest, MissingFileIsInvalidArgument) {
+std::string HexOf(const std::string& bytes) {
+  Sha256 h;
+  h.Update(bytes.data(), bytes.size());
+  return h.HexDigest();
+}
+
+// Reads all that the reader hands out, `capacity` bytes at a time.
+std::string Drain(HashingFileReader& reader, size_t capacity, int* pieces) {
+  std::string got;
+  std::vector<char> buf(capacity);
+  for (;;) {
+    auto n = reader.ReadNext(buf.data(), buf.size());
+    EXPECT_TRUE(n.ok()) << n.status().ToString();
+    if (!n.ok() || *n == 0) return got;
+    got.append(buf.data(), *n);
+    ++*pieces;
+  }
+}
+
+TEST(HashingFileReaderTest, HandsOutTheFileOnceAndHashesExactlyThoseBytes) {
   test::TempDir dir;
-  auto digest = Sha256File(dir.Join("nope"), nullptr);
+  std::string bytes(3000000, 'a');
+  for (size_t i = 0; i < bytes.size(); i += 4099) bytes[i] = static_cast<char>(i);
+  WriteFile(dir.Join("f"), bytes);
+  auto reader = HashingFileReader::Open(dir.Join("f"), static_cast<int64_t>(bytes.size()));
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  int pieces = 0;
+  EXPECT_EQ(Drain(**reader, 1 << 20, &pieces), bytes);
+  EXPECT_EQ(pieces, 3);  // one pass: three 1 MiB pieces, nothing read twice
+  EXPECT_EQ((*reader)->offset(), static_cast<int64_t>(bytes.size()));
+  auto digest = (*reader)->HexDigest();
+  ASSERT_TRUE(digest.ok()) << digest.status().ToString();
+  EXPECT_EQ(*digest, HexOf(bytes));
+}
+
+TEST(HashingFileReaderTest, StopsAtTheSizeGivenWhenTheFileGrew) {
+  test::TempDir dir;
+  WriteFile(dir.Join("f"), "0123456789");
+  auto reader = HashingFileReader::Open(dir.Join("f"), 6);
+  ASSERT_TRUE(reader.ok());
+  int pieces = 0;
+  EXPECT_EQ(Drain(**reader, 4, &pieces), "012345");
+  auto digest = (*reader)->HexDigest();
+  ASSERT_TRUE(digest.ok());
+  EXPECT_EQ(*digest, HexOf("012345"));
+}
+
+TEST(HashingFileReaderTest, AFileThatGotShorterIsInvalidArgument) {
+  test::TempDir dir;
+  const std::string path = dir.Join("shrinks");
+  WriteFile(path, std::string(2 << 20, 'x'));
+  auto reader = HashingFileReader::Open(path, 2 << 20);
+  ASSERT_TRUE(reader.ok());
+  std::vector<char> buf(1 << 20);
+  ASSERT_TRUE((*reader)->ReadNext(buf.data(), buf.size()).ok());
+  WriteFile(path, std::string(1 << 20, 'x'));  // truncated to what was read already
+  auto n = (*reader)->ReadNext(buf.data(), buf.size());
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(n.status().message().find("shrinks got shorter"), std::string::npos)
+      << n.status().message();
+  auto digest = (*reader)->HexDigest();
   ASSERT_FALSE(digest.ok());
-  EXPECT_EQ(digest.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(digest.status().message().find("nope"), std::string::npos);
+  EXPECT_EQ(digest.status().code(), Code::kFailedPrecondition);
+}
+
+TEST(HashingFileReaderTest, EmptyFileHasTheEmptyDigest) {
+  test::TempDir dir;
+  WriteFile(dir.Join("empty"), "");
+  auto reader = HashingFileReader::Open(dir.Join("empty"), 0);
+  ASSERT_TRUE(reader.ok());
+  char c;
+  auto n = (*reader)->ReadNext(&c, 1);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0u);
+  auto digest = (*reader)->HexDigest();
+  ASSERT_TRUE(digest.ok());
+  EXPECT_EQ(*digest, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(HashingFileReaderTest, MissingFileIsInvalidArgument) {
+  test::TempDir dir;
+  auto reader = HashingFileReader::Open(dir.Join("nope"), 1);
+  ASSERT_FALSE(reader.ok());
+  EXPECT_EQ(reader.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(reader.status().message().find("nope"), std::string::npos);
 }
 
 }  // namespace
