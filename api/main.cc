@@ -21,9 +21,9 @@
 #include "registry/formats/builtin.h"
 #include "registry/formats/cross/cross_checker.h"
 #include "registry/inference/ort_engine.h"
+#include "registry/inference/ort_info.h"
 #include "registry/inference/parity_service.h"
 #include "registry/inference/torch_runner.h"
-#include "registry/inference/ort_info.h"
 #include "registry/lifecycle_service.h"
 #include "registry/model_service.h"
 #include "registry/serving_service.h"
@@ -62,6 +62,8 @@ serve flags:
                           (data_loss) up to --verify-upfront-max, beyond that the
                           connection is cut before the last bytes
   --verify-upfront-max N  largest blob verified before its response starts (default 64M)
+  --buffered-uploads      write uploaded blobs through the page cache; by default whole
+                          1 MiB pieces are written with O_DIRECT where the filesystem allows
   --shutdown-grace D      on SIGTERM/SIGINT, how long in-flight requests may take before
                           their connections are cut, e.g. 30s (default 30s)
   --session-cache-count N ONNX Runtime sessions kept loaded for inference (default 16)
@@ -144,20 +146,29 @@ int Serve(const std::vector<std::string>& args) {
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  auto flags = mv::api::Flags::Parse(
-      args, {{"data-dir", true}, {"host", true}, {"port", true}, {"port-file", true},
-             {"max-upload-bytes", true}, {"http-threads", true}, {"quiet", false},
-             {"pickle-policy", true}, {"verify-reads", false}, {"verify-upfront-max", true},
-             {"shutdown-grace", true}, {"session-cache-count", true},
-             {"session-cache-bytes", true}, {"intra-op-threads", true}});
+  auto flags = mv::api::Flags::Parse(args, {{"data-dir", true},
+                                            {"host", true},
+                                            {"port", true},
+                                            {"port-file", true},
+                                            {"max-upload-bytes", true},
+                                            {"http-threads", true},
+                                            {"quiet", false},
+                                            {"pickle-policy", true},
+                                            {"verify-reads", false},
+                                            {"verify-upfront-max", true},
+                                            {"buffered-uploads", false},
+                                            {"shutdown-grace", true},
+                                            {"session-cache-count", true},
+                                            {"session-cache-bytes", true},
+                                            {"intra-op-threads", true}});
   if (!flags.ok()) return Fail(flags.status(), 2);
   auto port = flags->GetInt("port", 8080, 0, 65535);
   auto max_bytes = flags->GetBytes("max-upload-bytes", int64_t{64} << 30);
   auto threads = flags->GetInt("http-threads", 16, 1, 1024);
   auto upfront = flags->GetBytes("verify-upfront-max", int64_t{64} << 20);
   auto grace = flags->GetDurationMs("shutdown-grace", 30'000);
-  for (const mv::Status& s : {port.status(), max_bytes.status(), threads.status(),
-                              upfront.status(), grace.status()}) {
+  for (const mv::Status& s :
+       {port.status(), max_bytes.status(), threads.status(), upfront.status(), grace.status()}) {
     if (!s.ok()) return Fail(s, 2);
   }
   auto policy = ParsePicklePolicy(flags->Get("pickle-policy", "quarantine"));
@@ -171,6 +182,7 @@ int Serve(const std::vector<std::string>& args) {
   mv::storage::FsBlobOptions blob_options;
   blob_options.verify_reads = flags->Has("verify-reads");
   blob_options.verify_upfront_max_bytes = *upfront;
+  blob_options.direct_io = !flags->Has("buffered-uploads");
   auto blobs = mv::storage::FsBlobStore::Create(data_dir + "/blobs", blob_options);
   if (!blobs.ok()) return Fail(blobs.status());
   auto meta = mv::storage::SqliteMetadataStore::Open(data_dir + "/modelvault.db",

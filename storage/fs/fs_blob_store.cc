@@ -5,11 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
 #include <cerrno>
 
 #include "registry/names.h"
+#include "storage/fs/direct_file.h"
 #include "storage/fs/fs_blob_readers.h"
 #include "storage/fs/fs_util.h"
 #include "storage/fs/sha256.h"
@@ -19,8 +19,9 @@ namespace {
 
 class FsBlobWriter final : public BlobWriter {
  public:
-  FsBlobWriter(int fd, std::string tmp_path, const FsBlobStore* store)
-      : fd_(fd), tmp_path_(std::move(tmp_path)), store_(store) {}
+  // `direct`: fd has O_DIRECT on (whole buffers then bypass the page cache).
+  FsBlobWriter(int fd, std::string tmp_path, const FsBlobStore* store, bool direct)
+      : fd_(fd), tmp_path_(std::move(tmp_path)), store_(store), direct_(direct) {}
   ~FsBlobWriter() override {
     if (fd_ >= 0) ::close(fd_);
     if (!published_ && !tmp_path_.empty()) ::unlink(tmp_path_.c_str());
@@ -29,22 +30,22 @@ class FsBlobWriter final : public BlobWriter {
   // HTTP bodies arrive in small pieces; gathering them into large writes saves syscalls.
   // A full buffer is hashed on the hasher's thread while this one writes it to the file and
   // fills the next buffer: an upload costs max(hash, receive + write), not their sum.
+  // With O_DIRECT, whole aligned buffers at aligned offsets skip the page cache, whose copy
+  // (into pages that on a VM may first fault back from the hypervisor) cost most of the CPU.
   Status Append(std::string_view data) override {
     if (failed_ || finished_) return Internal("blob writer is closed");
     size_ += static_cast<int64_t>(data.size());
     while (!data.empty()) {
-      std::string& buf = bufs_[cur_];
-      if (buf.empty() && data.size() >= kBufferBytes) {
-        // A large piece goes out as it is; the caller owns it only until we return.
+      AlignedBuffer& buf = bufs_[cur_];
+      if (!direct_ && buf.empty() && data.size() >= kBufferBytes) {
+        // Buffered: a large piece goes out as it is; the caller owns it only until we return.
         const uint64_t ticket = hash_.Submit(data);
         Status s = WriteAll(data);
         hash_.Wait(ticket);
         return s;
       }
-      const size_t n = std::min(data.size(), kBufferBytes - buf.size());
-      buf.append(data.data(), n);
-      data.remove_prefix(n);
-      if (buf.size() == kBufferBytes) RETURN_IF_ERROR(FlushFull());
+      data.remove_prefix(buf.Append(data));
+      if (buf.full()) RETURN_IF_ERROR(FlushFull());
     }
     return Status::Ok();
   }
@@ -52,10 +53,12 @@ class FsBlobWriter final : public BlobWriter {
   Result<BlobInfo> Finish() override {
     if (failed_) return Internal("blob writer failed earlier");
     if (!finished_) {
-      std::string& tail = bufs_[cur_];
-      hash_.Update(tail);  // after every full buffer; small blobs never start the thread
-      RETURN_IF_ERROR(WriteAll(tail));
-      tail.clear();
+      AlignedBuffer& tail = bufs_[cur_];
+      hash_.Update(tail.view());  // after every full buffer; small blobs never start the thread
+      // A partial buffer's length is not aligned: it goes through the page cache.
+      if (!tail.empty()) RETURN_IF_ERROR(StopDirectIo());
+      RETURN_IF_ERROR(WriteAll(tail.view()));
+      tail.Clear();
       if (::fsync(fd_) != 0) {
         Status error = IoError("fsync blob", errno);
         Discard();
@@ -109,9 +112,11 @@ class FsBlobWriter final : public BlobWriter {
  private:
   static constexpr size_t kBufferBytes = 1 << 20;
   static constexpr size_t kBuffers = 3;
-  // Written bytes are handed to the disk every this many bytes (sync_file_range), so that
+  // Buffered writes are handed to the disk every this many bytes (sync_file_range), so that
   // the disk works while the rest arrives and Finish's fsync only waits for the tail.
+  // (Direct writes have reached the disk when write returns.)
   static constexpr int64_t kWritebackBytes = int64_t{8} << 20;
+  static_assert(kBufferBytes % kDirectIoAlign == 0);
 
   // After a failure the bytes are useless: give their space back now (on a full disk,
   // other requests need it), not when the writer is destroyed.
@@ -126,12 +131,23 @@ class FsBlobWriter final : public BlobWriter {
   // Hashes (on the hasher's thread) and writes the full current buffer, then moves to the
   // next one once the hasher is done with that one's previous bytes.
   Status FlushFull() {
-    tickets_[cur_] = hash_.Submit(bufs_[cur_]);
-    RETURN_IF_ERROR(WriteAll(bufs_[cur_]));
+    tickets_[cur_] = hash_.Submit(bufs_[cur_].view());
+    RETURN_IF_ERROR(WriteAll(bufs_[cur_].view()));
     cur_ = (cur_ + 1) % kBuffers;
     hash_.Wait(tickets_[cur_]);
-    bufs_[cur_].clear();
-    bufs_[cur_].reserve(kBufferBytes);
+    bufs_[cur_].Clear();
+    return Status::Ok();
+  }
+
+  // Buffered writes from here on (the tail, or after the filesystem refused a direct write).
+  Status StopDirectIo() {
+    if (!direct_) return Status::Ok();
+    if (!SetDirectIo(fd_, false)) {
+      Status error = IoError("clear O_DIRECT on blob", errno);
+      Discard();
+      return error;
+    }
+    direct_ = false;
     return Status::Ok();
   }
 
@@ -149,6 +165,12 @@ class FsBlobWriter final : public BlobWriter {
       ssize_t n = ::write(fd_, data.data(), data.size());
       if (n < 0) {
         if (errno == EINTR) continue;
+        // A filesystem may refuse some direct writes (alignment it wants larger, or the
+        // rest of a short write): write the rest buffered, as when it has no O_DIRECT.
+        if (errno == EINVAL && direct_) {
+          RETURN_IF_ERROR(StopDirectIo());
+          continue;
+        }
         Status error = IoError("write blob", errno);
         Discard();
         return error;
@@ -156,14 +178,16 @@ class FsBlobWriter final : public BlobWriter {
       data.remove_prefix(static_cast<size_t>(n));
       written_ += n;
     }
-    StartWriteback();
+    if (!direct_) StartWriteback();
     return Status::Ok();
   }
 
   int fd_;
   std::string tmp_path_;
   const FsBlobStore* store_;
-  std::array<std::string, kBuffers> bufs_;
+  bool direct_;  // fd_ has O_DIRECT on
+  std::array<AlignedBuffer, kBuffers> bufs_{
+      AlignedBuffer(kBufferBytes), AlignedBuffer(kBufferBytes), AlignedBuffer(kBufferBytes)};
   std::array<uint64_t, kBuffers> tickets_{};  // each buffer's last hash submission
   size_t cur_ = 0;                            // the buffer being filled
   PipelinedSha256 hash_;  // after bufs_: destroyed (its thread stopped) before them
@@ -220,7 +244,9 @@ Result<std::unique_ptr<BlobWriter>> FsBlobStore::NewWriter() {
   std::string path = tmp_dir_ + "/upload-XXXXXX";
   int fd = ::mkostemp(path.data(), O_CLOEXEC);
   if (fd < 0) return IoError("create temp blob", errno);
-  return std::unique_ptr<BlobWriter>(new FsBlobWriter(fd, path, this));
+  // Without O_DIRECT support (EINVAL, e.g. tmpfs) the writer writes buffered.
+  const bool direct = options_.direct_io && SetDirectIo(fd, true);
+  return std::unique_ptr<BlobWriter>(new FsBlobWriter(fd, path, this, direct));
 }
 
 Result<std::unique_ptr<BlobReader>> FsBlobStore::Open(std::string_view sha256) {

@@ -19,6 +19,9 @@ struct FsBlobOptions {
   // With verify_reads, blobs up to this size are verified in Open(), before a response
   // starts; larger ones are hashed while they stream.
   int64_t verify_upfront_max_bytes = int64_t{64} << 20;
+  // Write uploads' whole buffers with O_DIRECT (past the page cache) where the filesystem
+  // supports it; buffered otherwise, or when false.
+  bool direct_io = true;
 };
 
 class FsBlobStore final : public BlobStore {

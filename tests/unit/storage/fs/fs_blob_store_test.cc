@@ -137,7 +137,8 @@ TEST_F(FsBlobStoreTest, LargeBlobAcrossManyAppends) {
 }
 
 // Past the writer's 1 MiB buffers: full buffers are hashed on the hasher's thread while they
-// are written, pieces of 1 MiB or more go out without a copy, and both mix in one blob.
+// are written, pieces of 1 MiB or more (as they are when buffered, through the aligned
+// buffers with O_DIRECT) mix with small ones in one blob.
 TEST_F(FsBlobStoreTest, MultiMebibyteBlobMixingSmallAndLargeAppends) {
   std::string big;
   for (size_t i = 0; i < (size_t{7} << 20) + 123; ++i) {
