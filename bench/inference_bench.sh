@@ -197,6 +197,32 @@ for m in mlp resnet18; do
     done
   done
 done
+# The 1.10x goal compares latencies taken minutes apart, and on this shared VM the speed of
+# the same work drifts by several percent in minutes (in-process ResNet-18 b1 p50 has
+# ranged 9.7-11.4 ms in one afternoon). So ResNet-18 b1 is timed again in interleaved
+# rounds, in-process, OIP binary and npy back to back, and the goal is judged on the median
+# of the rounds' ratios (report.sh); the rows above stay as they were measured.
+PAIRED=(); read -r -a PAIRED <<<"${MV_BENCH_PAIRED:-$([ "$QUICK" = 1 ] && echo "1 1" || echo "5 4")}"
+PAIRED_ROUNDS=${PAIRED[0]} PAIRED_S=${PAIRED[1]}
+echo "measuring resnet18 b1 in $PAIRED_ROUNDS interleaved rounds ..." >&2
+for round in $(seq "$PAIRED_ROUNDS"); do
+  IFS=$'\t' read -r _ _ p50 _ <<<"$("$ORT_BENCH" "$MODELS/resnet18/model.onnx" \
+    --shape 1,3,224,224 --threads "$THREADS" --seconds "$PAIRED_S")"
+  put "resnet18 b1 paired" "ort in-process" "p50 round $round" "$p50" ms
+  for kind in oip-binary npy; do
+    read -r url body ctype hlen <<<"$(endpoint resnet18 1 "$kind")"
+    [ "$hlen" = - ] && hlen=
+    MV_BODY="$body" MV_CONTENT_TYPE="$ctype" MV_HEADER_LENGTH="$hlen" \
+      wrk -t1 -c1 -d"${PAIRED_S}s" --timeout 60s -s "$HERE/post.lua" "$url" \
+      >"$WORK/wrk.out" 2>&1 || fail "wrk failed: $(tail -5 "$WORK/wrk.out")"
+    IFS=$'\t' read -r _ _ _ p50 _ _ _ non2xx errors <<<"$(grep '^MV' "$WORK/wrk.out")" ||
+      fail "no summary from wrk: $(tail -5 "$WORK/wrk.out")"
+    [ "$non2xx" = 0 ] && [ "$errors" = 0 ] || fail "paired round $round $kind: errors"
+    put "resnet18 b1 paired" "modelvault $kind" "p50 round $round" \
+      "$(awk -v us="$p50" 'BEGIN { printf "%.3f", us / 1000 }')" ms
+  done
+done
+
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 kill "$PID" && wait "$PID" 2>/dev/null || true
 PID=
