@@ -1,10 +1,5 @@
 // Drafts (raw PUTs with client digests, commit, immutability) and downloads (digests,
 // HEAD, ranges, conditional requests, a large file).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -237,26 +232,10 @@ TEST_F(DraftsTest, LargePutsOnAKeptAliveConnectionStayExactAndInStep) {
 TEST_F(DraftsTest, LargeBodyCutShortStoresNothing) {
   const int64_t v = OpenDraft();
   ASSERT_GT(v, 0);
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
   const std::string sent = "PUT " + ArtifactPath("m", v, "cut.bin") +
                            " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4194304\r\n\r\n" +
                            RandomBytes(size_t{2} << 20, 13);
-  for (size_t off = 0; off < sent.size();) {
-    const ssize_t n = ::send(fd, sent.data() + off, sent.size() - off, MSG_NOSIGNAL);
-    ASSERT_GT(n, 0);
-    off += static_cast<size_t>(n);
-  }
-  ASSERT_EQ(::shutdown(fd, SHUT_WR), 0);
-  std::string answer;
-  char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;) answer.append(buf, n);
-  ::close(fd);
+  const std::string answer = SendAndHalfClose(server_->port(), sent);
   EXPECT_TRUE(answer.empty() || answer.rfind("HTTP/1.1 400", 0) == 0) << answer.substr(0, 200);
 
   EXPECT_EQ(ArtifactNames(v), std::vector<std::string>{});

@@ -5,10 +5,6 @@
 // x = [[1,2,3,4],[-1,0.5,0,2]] gives y = [[20,60,100],[6.5,12.5,18.5]] (numpy agrees).
 // Other datatypes and several outputs use ONNX's own node tests from Debian's
 // libonnx-testdata (skipped when it is not installed).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <fstream>
@@ -231,27 +227,11 @@ TEST_F(OipTest, LargeBodiesOnAKeptAliveConnectionStayExactAndInStep) {
 // writes no answer to a client that closed its half), and the server goes on serving.
 TEST_F(OipTest, LargeBodyCutShortIsRefusedAndTheServerGoesOn) {
   Promote("mlp", UploadMlp(), "production");
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
   const std::string sent =
       "POST /v2/models/mlp/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
       "application/json\r\nContent-Length: 1048576\r\n\r\n{\"inputs\":[" +
       std::string(size_t{200} << 10, ' ');
-  for (size_t off = 0; off < sent.size();) {
-    const ssize_t n = ::send(fd, sent.data() + off, sent.size() - off, MSG_NOSIGNAL);
-    ASSERT_GT(n, 0);
-    off += static_cast<size_t>(n);
-  }
-  ASSERT_EQ(::shutdown(fd, SHUT_WR), 0);
-  std::string answer;
-  char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;) answer.append(buf, n);
-  ::close(fd);
+  const std::string answer = SendAndHalfClose(server_->port(), sent);
   EXPECT_TRUE(answer.empty() || answer.rfind("HTTP/1.1 400", 0) == 0) << answer.substr(0, 200);
   auto r = Infer("mlp", {{"inputs", {kX}}});
   ASSERT_TRUE(HasStatus(r, 200));

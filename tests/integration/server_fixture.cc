@@ -1,8 +1,12 @@
 #include "tests/integration/server_fixture.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -53,16 +57,16 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
   if (config.parity) {
     inference::TorchScriptRunner run_torch;
     if (!config.torch_worker.empty()) {
-      t->torch_ = std::make_unique<inference::TorchRunner>(config.torch_worker,
-                                                           inference::TorchLimits{});
+      t->torch_ =
+          std::make_unique<inference::TorchRunner>(config.torch_worker, inference::TorchLimits{});
       inference::TorchRunner* torch = t->torch_.get();
       run_torch = [torch](const std::string& bytes, const std::vector<Tensor>& inputs) {
         return torch->Run(bytes, inputs);
       };
     }
-    t->parity_ = std::make_unique<inference::ParityService>(
-        *t->meta_, *t->versions_, *t->engine_, run_torch, t->clock_,
-        inference::ParityServiceOptions{});
+    t->parity_ =
+        std::make_unique<inference::ParityService>(*t->meta_, *t->versions_, *t->engine_, run_torch,
+                                                   t->clock_, inference::ParityServiceOptions{});
     inference::ParityService* parity = t->parity_.get();
     t->versions_->OnSealed(
         [parity](const Version& v) { (void)parity->Schedule(v.model, v.number); });
@@ -289,6 +293,30 @@ httplib::MultipartFormDataItems Multipart(const std::string& meta, const std::ve
 httplib::Result UploadVersion(httplib::Client& cli, const std::string& model,
                               const std::string& meta, const std::vector<Part>& files) {
   return cli.Post(VersionsPath(model), Multipart(meta, files));
+}
+
+std::string SendAndHalfClose(int port, const std::string& bytes) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  EXPECT_GE(fd, 0);
+  if (fd < 0) return "";
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string answer;
+  bool sent = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  for (size_t off = 0; sent && off < bytes.size();) {
+    const ssize_t n = ::send(fd, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+    sent = n > 0;
+    if (sent) off += static_cast<size_t>(n);
+  }
+  EXPECT_TRUE(sent) << "connect or send failed";
+  if (sent && ::shutdown(fd, SHUT_WR) == 0) {
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;) answer.append(buf, n);
+  }
+  ::close(fd);
+  return answer;
 }
 
 }  // namespace mv::itest

@@ -21,12 +21,12 @@
 #include "registry/clock.h"
 #include "registry/formats/artifact_format.h"
 #include "registry/formats/cross/cross_checker.h"
+#include "registry/inference/parity_service.h"
+#include "registry/inference/torch_runner.h"
 #include "registry/inference_engine.h"
 #include "registry/lifecycle_service.h"
 #include "registry/model_service.h"
 #include "registry/version_service.h"
-#include "registry/inference/parity_service.h"
-#include "registry/inference/torch_runner.h"
 #include "storage/fs/fs_blob_store.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
 
@@ -115,6 +115,13 @@ std::string Sha256Hex(std::string_view bytes);
 std::string Sha256Base64(std::string_view bytes);
 // Deterministic pseudo-random bytes (not compressible, no structure a sniffer would match).
 std::string RandomBytes(size_t n, uint32_t seed);
+
+// --- raw connections ---
+
+// Connects to 127.0.0.1:`port`, sends `bytes`, closes its sending half (a client that stops
+// part-way) and returns everything the server answered before it closed. Empty with a
+// recorded failure when the connection or the send fails.
+std::string SendAndHalfClose(int port, const std::string& bytes);
 
 // --- responses ---
 
