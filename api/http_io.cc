@@ -16,6 +16,12 @@ void SendJson(Ctx& ctx, int status, const nlohmann::json& body) {
                       "application/json");
 }
 
+void SendJsonText(Ctx& ctx, int status, std::string body) {
+  ctx.res.status = status;
+  ctx.res.body = std::move(body);
+  ctx.res.set_header("Content-Type", "application/json");
+}
+
 Result<std::string> ReadBody(Ctx& ctx, size_t max_bytes) {
   std::string body;
   if (ctx.reader == nullptr) return body;

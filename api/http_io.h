@@ -14,6 +14,8 @@ namespace mv::api {
 inline constexpr size_t kMaxJsonBodyBytes = 1 << 20;
 
 void SendJson(Ctx& ctx, int status, const nlohmann::json& body);
+// Sends JSON text the caller has already written (a hot answer built without a tree).
+void SendJsonText(Ctx& ctx, int status, std::string body);
 
 // Reads the whole body (at most `max_bytes`, else ResourceExhausted) into a string.
 Result<std::string> ReadBody(Ctx& ctx, size_t max_bytes);

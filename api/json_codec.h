@@ -16,6 +16,12 @@ nlohmann::json ArtifactJson(const std::string& model, int64_t version, const Art
 nlohmann::json VersionJson(const Version& v);
 nlohmann::json AuditEventJson(const AuditEvent& e);
 nlohmann::json LineageNodeJson(const LineageNode& n);
+// Appends exactly LineageNodeJson(n).dump() to `out` without building the tree: a downstream
+// answer lists up to 1000 nodes, and six-key objects built and dumped one by one were most
+// of its cost.
+void AppendLineageNodeJson(std::string& out, const LineageNode& n);
+// Appends `s` as a JSON string, as nlohmann's dump writes it (invalid UTF-8 replaced).
+void AppendJsonString(std::string& out, std::string_view s);
 
 // {"k":"v",...} with string values only; InvalidArgument otherwise.
 Result<Tags> ParseTags(const nlohmann::json& j);

@@ -19,9 +19,19 @@ Status Downstream(Ctx& ctx, Services& s) {
   if (kind.empty()) return InvalidArgument("give one of dataset=, commit=, run=, parent=MODEL:VERSION");
   ASSIGN_OR_RETURN(bool transitive, QueryBool(ctx, "transitive", false));
   ASSIGN_OR_RETURN(auto nodes, s.lifecycle->Downstream(kind, ref, transitive));
-  json items = json::array();
-  for (const LineageNode& n : nodes) items.push_back(LineageNodeJson(n));
-  SendJson(ctx, 200, {{kind, ref}, {"versions", std::move(items)}});
+  // {"<kind>": ref, "versions": [...]}, written directly: up to 1000 nodes per answer.
+  std::string body = "{";
+  AppendJsonString(body, kind);
+  body += ':';
+  AppendJsonString(body, ref);
+  body += ",\"versions\":[";
+  body.reserve(body.size() + nodes.size() * 128);
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (i > 0) body += ',';
+    AppendLineageNodeJson(body, nodes[i]);
+  }
+  body += "]}";
+  SendJsonText(ctx, 200, std::move(body));
   return Status::Ok();
 }
 

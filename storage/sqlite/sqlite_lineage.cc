@@ -1,5 +1,6 @@
 // Lineage: parents, runs, datasets and commits written with a version, queried both ways.
 #include <map>
+#include <optional>
 #include <set>
 
 #include "storage/sqlite/sqlite_metadata_store.h"
@@ -75,9 +76,11 @@ Status InsertLineageAndAttrs(Connection& c, int64_t version_id, const VersionSpe
 
 Result<std::vector<LineageNode>> SqliteMetadataStore::Downstream(const LineageQuery& q) {
   auto c = pool_->Acquire();
-  ReadTxn txn(*c);  // one lock for the hundreds of point reads below
+  ReadTxn txn(*c);  // one snapshot for the parent lookup and the walk
   RETURN_IF_ERROR(txn.Begin());
-  std::vector<std::pair<int64_t, int>> ids;  // (version row, depth)
+  // Either way one statement answers with the names joined in: live sealed versions only,
+  // filtered before the limit so a page is never short.
+  std::optional<Stmt> s;
   if (q.kind == "parent") {
     auto found = VersionRowId(*c, q.ref, q.parent_version);
     if (!found.ok() && found.status().code() == Code::kInvalidArgument) {
@@ -87,40 +90,38 @@ Result<std::vector<LineageNode>> SqliteMetadataStore::Downstream(const LineageQu
     }
     ASSIGN_OR_RETURN(int64_t parent, std::move(found));
     ASSIGN_OR_RETURN(
-        Stmt s, c->Prepare("WITH RECURSIVE down(id, depth) AS ("
-                           " SELECT child_id, 1 FROM version_parents WHERE parent_id = ?1"
-                           " UNION"
-                           " SELECT p.child_id, d.depth + 1 FROM version_parents p"
-                           " JOIN down d ON p.parent_id = d.id WHERE ?2 AND d.depth < ?3)"
-                           " SELECT d.id, MIN(d.depth) FROM down d JOIN versions v ON v.id = d.id"
-                           " WHERE v.deleted_at IS NULL AND v.state = 'sealed'"
-                           " GROUP BY d.id ORDER BY MIN(d.depth), d.id LIMIT ?4"));
-    s.Bind(1, parent).Bind(2, int64_t{q.transitive ? 1 : 0}).Bind(3, int64_t{kMaxDepth});
-    s.Bind(4, int64_t{q.limit});
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      ids.emplace_back(s.Int(0), static_cast<int>(s.Int(1)));
-    }
+        Stmt st, c->Prepare("WITH RECURSIVE down(id, depth) AS ("
+                            " SELECT child_id, 1 FROM version_parents WHERE parent_id = ?1"
+                            " UNION"
+                            " SELECT p.child_id, d.depth + 1 FROM version_parents p"
+                            " JOIN down d ON p.parent_id = d.id WHERE ?2 AND d.depth < ?3),"
+                            " nearest(id, depth) AS (SELECT id, MIN(depth) FROM down GROUP BY id)"
+                            " SELECT m.name, v.number, v.stage, n.depth FROM nearest n"
+                            " JOIN versions v ON v.id = n.id JOIN models m ON m.id = v.model_id"
+                            " WHERE v.deleted_at IS NULL AND v.state = 'sealed'"
+                            " ORDER BY n.depth, n.id LIMIT ?4"));
+    st.Bind(1, parent).Bind(2, int64_t{q.transitive ? 1 : 0}).Bind(3, int64_t{kMaxDepth});
+    st.Bind(4, int64_t{q.limit});
+    s.emplace(std::move(st));
   } else {
-    // Live sealed versions only, filtered before the limit so a page is never short.
-    ASSIGN_OR_RETURN(Stmt s, c->Prepare("SELECT r.version_id FROM lineage_refs r JOIN versions v "
-                                        "ON v.id = r.version_id WHERE r.kind = ? AND r.ref = ? "
-                                        "AND v.deleted_at IS NULL AND v.state = 'sealed' "
-                                        "ORDER BY r.version_id LIMIT ?"));
-    s.Bind(1, q.kind).Bind(2, q.ref).Bind(3, int64_t{q.limit});
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      ids.emplace_back(s.Int(0), 1);
-    }
+    ASSIGN_OR_RETURN(Stmt st, c->Prepare("SELECT m.name, v.number, v.stage, 1 FROM lineage_refs r"
+                                         " JOIN versions v ON v.id = r.version_id"
+                                         " JOIN models m ON m.id = v.model_id"
+                                         " WHERE r.kind = ? AND r.ref = ?"
+                                         " AND v.deleted_at IS NULL AND v.state = 'sealed'"
+                                         " ORDER BY r.version_id LIMIT ?"));
+    st.Bind(1, q.kind).Bind(2, q.ref).Bind(3, int64_t{q.limit});
+    s.emplace(std::move(st));
   }
   std::vector<LineageNode> out;
-  out.reserve(ids.size());
-  for (const auto& [id, depth] : ids) {
-    ASSIGN_OR_RETURN(LineageNode n, NodeOf(*c, id));
-    if (n.deleted) continue;
-    n.depth = depth;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    LineageNode n;
+    n.model = s->Text(0);
+    n.version = s->Int(1);
+    n.stage = StageFromName(s->Text(2)).value_or(Stage::kNone);
+    n.depth = static_cast<int>(s->Int(3));
     out.push_back(std::move(n));
   }
   return out;

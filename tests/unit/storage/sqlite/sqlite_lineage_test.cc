@@ -52,19 +52,21 @@ class SqliteLineageTest : public StoreTest {
 
   // "model:version@depth" of each downstream node, in the store's order.
   Strings Down(const std::string& kind, const std::string& ref, int64_t parent_version = 0,
-               bool transitive = false) {
+               bool transitive = false, int limit = 1000) {
     LineageQuery q;
     q.kind = kind;
     q.ref = ref;
     q.parent_version = parent_version;
     q.transitive = transitive;
+    q.limit = limit;
     auto nodes = store_->Downstream(q);
     EXPECT_TRUE(nodes.ok()) << nodes.status().ToString();
     Strings out;
     if (!nodes.ok()) return out;
     for (const auto& n : *nodes) {
       EXPECT_FALSE(n.deleted);
-      out.push_back(n.model + ":" + std::to_string(n.version) + "@" + std::to_string(n.depth));
+      out.push_back(n.model + ":" + std::to_string(n.version) + "@" + std::to_string(n.depth) +
+                    (n.stage != Stage::kNone ? std::string(" ") + StageName(n.stage) : ""));
     }
     return out;
   }
@@ -162,6 +164,19 @@ TEST_F(SqliteLineageTest, TombstonesAreLeftOutOfDownstreamButStillLinkTheirChild
   EXPECT_EQ(Down("parent", "base", 1, true), (Strings{"ens:1@1", "q:1@2"}));
   EXPECT_EQ(Down("dataset", "sha256:d1"), (Strings{"base:1@1"}));
   EXPECT_EQ(Down("run", "r-2"), (Strings{}));
+}
+
+TEST_F(SqliteLineageTest, DownstreamPagesAreFullAfterTombstonesAndCarryStages) {
+  MustTransition("ens", 1, Stage::kProduction);
+  ASSERT_TRUE(store_->DeleteVersion("ft", 1, "", kWho, kT0 + 5).ok());
+  // The limit counts live versions only: the tombstone ft:1 does not shorten the page.
+  EXPECT_EQ(Down("parent", "base", 1, true, 2), (Strings{"ft:2@1", "ens:1@1 production"}));
+  EXPECT_EQ(Down("parent", "base", 1, true, 1), (Strings{"ft:2@1"}));
+  EXPECT_EQ(Down("dataset", "sha256:d1", 0, false, 1), (Strings{"base:1@1"}));
+  ASSERT_TRUE(store_->DeleteVersion("base", 1, "", kWho, kT0 + 6).ok());
+  EXPECT_EQ(Down("dataset", "sha256:d1", 0, false, 1), (Strings{}));  // ft:1 is gone too
+  EXPECT_EQ(Down("commit", "c0ffee", 0, false, 5), (Strings{}));
+  EXPECT_EQ(Down("commit", "beef", 0, false, 5), (Strings{"q:1@1"}));
 }
 
 TEST_F(SqliteLineageTest, GraphUpWithDepthLimits) {
