@@ -79,8 +79,11 @@ class Connection {
   Result<Stmt> Prepare(const char* sql);
   // Prepares SQL assembled at run time from fixed fragments (search filters). Not cached.
   Result<Stmt> PrepareDynamic(const std::string& sql);
-  // Runs SQL text with no parameters (migrations, pragmas, BEGIN/COMMIT).
+  // Runs SQL text with no parameters (migrations, pragmas).
   Status Exec(const char* sql);
+  // Runs one literal statement with no parameters from the statement cache (BEGIN, COMMIT,
+  // ROLLBACK: parsed once per connection instead of on every transaction).
+  Status RunCached(const char* sql);
   sqlite3* raw() { return db_; }
 
  private:
