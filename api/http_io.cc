@@ -10,16 +10,16 @@ namespace {
 constexpr size_t kMaxBodyReserveBytes = size_t{16} << 20;
 }  // namespace
 
-void SendJson(Ctx& ctx, int status, const nlohmann::json& body) {
-  ctx.res.status = status;
-  ctx.res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                      "application/json");
-}
-
 void SendJsonText(Ctx& ctx, int status, std::string body) {
   ctx.res.status = status;
-  ctx.res.body = std::move(body);
+  ctx.res.body = std::move(body);  // set_content would copy it
+  ctx.res.headers.erase("Content-Type");
   ctx.res.set_header("Content-Type", "application/json");
+}
+
+void SendJson(Ctx& ctx, int status, const nlohmann::json& body) {
+  SendJsonText(ctx, status,
+               body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 Result<std::string> ReadBody(Ctx& ctx, size_t max_bytes) {
