@@ -4,6 +4,8 @@
 # FUZZ_SECONDS; it is not part of `make test`.
 # `make bench` runs the benchmarks (bench/run) and writes bench/results/<date>.md.
 
+# `make serve` builds only the `serving` target (the server and the TorchScript worker) and
+# installs only what that needs; `make test` builds and installs everything.
 HOST ?= 127.0.0.1
 PORT ?= 8080
 SANITIZE ?= 1
@@ -45,7 +47,10 @@ build: deps
 	$(call configure,build,-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMV_WERROR=ON)
 	cmake --build build -j$(JOBS)
 
-serve: build
+serve:
+	scripts/setup-deps --serve
+	$(call configure,build,-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMV_WERROR=ON)
+	cmake --build build -j$(JOBS) --target serving
 	mkdir -p data
 	exec ./build/modelvault serve --data-dir ./data --host $(HOST) --port $(PORT)
 

@@ -19,11 +19,12 @@ inline constexpr uint64_t kDirectBodyMinBytes = uint64_t{64} << 10;
 uint64_t DeclaredLength(const httplib::Request& req);
 
 // Streams the request body into `sink`, like httplib's ContentReader. cpp-httplib 0.11 reads
-// a body 4 KiB at a time, each receive after a poll: two system calls per 4 KiB, which cost
-// uploads three quarters of the disk's speed and a 600 KB inference request most of a
-// millisecond. A plain body (Content-Length, no chunking, no content coding) of at least
-// `direct_min_bytes` is therefore read from the connection's socket in pieces of up to 1 MiB,
-// after the bytes httplib already buffered with the headers.
+// a body 4 KiB at a time, each receive after a poll: two system calls per 4 KiB, which bound
+// uploads and large inference requests (the storage and inference rows of
+// bench/results/2026-11-24.md were measured with the direct read). A plain body
+// (Content-Length, no chunking, no content coding) of at least `direct_min_bytes` is therefore
+// read from the connection's socket in pieces of up to 1 MiB, after the bytes httplib already
+// buffered with the headers.
 // Returns true when the whole body was read. False when the stream broke, timed out or the
 // sink stopped it; the rest of the body is then unread and ctx.body_read is cleared, so that
 // the connection is closed after the response instead of parsing it as the next request.

@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "registry/status.h"
+#include "util/status.h"
 #include "registry/types.h"
 
 namespace mv::api {

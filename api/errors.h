@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::api {
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "api/context.h"
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::api {
 

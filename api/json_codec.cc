@@ -2,7 +2,8 @@
 
 #include <algorithm>
 
-#include "registry/encoding.h"
+#include "util/encoding.h"
+#include "util/json_escape.h"
 
 namespace mv::api {
 
@@ -113,32 +114,17 @@ json LineageNodeJson(const LineageNode& n) {
               {"url", "/api/v1/models/" + n.model + "/versions/" + std::to_string(n.version)}};
 }
 
-void AppendJsonString(std::string& out, std::string_view s) {
-  // Names and stages are printable ASCII; anything else takes nlohmann's escaping.
-  const bool plain = std::all_of(s.begin(), s.end(), [](char ch) {
-    const auto c = static_cast<unsigned char>(ch);
-    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-  });
-  if (!plain) {
-    out += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
-    return;
-  }
-  out += '"';
-  out.append(s);
-  out += '"';
-}
-
 void AppendLineageNodeJson(std::string& out, const LineageNode& n) {
   // Keys in nlohmann's (sorted) order, so the text is the same as the tree's dump.
   const std::string version = std::to_string(n.version);
   out += n.deleted ? "{\"deleted\":true,\"depth\":" : "{\"deleted\":false,\"depth\":";
   out += std::to_string(n.depth);
   out += ",\"model\":";
-  AppendJsonString(out, n.model);
+  util::AppendJsonString(out, n.model);
   out += ",\"stage\":";
-  AppendJsonString(out, StageName(n.stage));
+  util::AppendJsonString(out, StageName(n.stage));
   out += ",\"url\":";
-  AppendJsonString(out, "/api/v1/models/" + n.model + "/versions/" + version);
+  util::AppendJsonString(out, "/api/v1/models/" + n.model + "/versions/" + version);
   out += ",\"version\":";
   out += version;
   out += '}';

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "registry/metadata_store.h"
-#include "registry/status.h"
+#include "util/status.h"
 #include "registry/types.h"
 
 namespace mv::api {
@@ -20,8 +20,6 @@ nlohmann::json LineageNodeJson(const LineageNode& n);
 // answer lists up to 1000 nodes, and six-key objects built and dumped one by one were most
 // of its cost.
 void AppendLineageNodeJson(std::string& out, const LineageNode& n);
-// Appends `s` as a JSON string, as nlohmann's dump writes it (invalid UTF-8 replaced).
-void AppendJsonString(std::string& out, std::string_view s);
 
 // {"k":"v",...} with string values only; InvalidArgument otherwise.
 Result<Tags> ParseTags(const nlohmann::json& j);

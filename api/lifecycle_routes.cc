@@ -2,7 +2,7 @@
 #include "api/http_io.h"
 #include "api/json_codec.h"
 #include "api/routes.h"
-#include "registry/encoding.h"
+#include "util/encoding.h"
 
 namespace mv::api {
 namespace {

@@ -13,11 +13,12 @@
 #include <thread>
 #include <vector>
 
-#include "api/cli/cli.h"
-#include "api/flags.h"
+#include "cli/cli.h"
+#include "util/flags.h"
 #include "api/http_server.h"
 #include "api/maintenance_commands.h"
 #include "api/routes.h"
+#include "api/serve_flags.h"
 #include "registry/clock.h"
 #include "registry/formats/builtin.h"
 #include "registry/formats/cross/cross_checker.h"
@@ -48,36 +49,13 @@ commands:
   push, pull, get, promote, alias, history, lineage, search
             client commands for CI pipelines (below)
 
-serve flags:
-  --data-dir DIR          where the SQLite database and blobs live (default ./data)
-  --host HOST             address to listen on (default 127.0.0.1)
-  --port N                port; 0 picks a free one (default 8080)
-  --port-file FILE        write the bound port to FILE once listening
-  --max-upload-bytes N    largest request body and artifact, e.g. 64G (default 64G)
-  --http-threads N        HTTP worker threads (default 16)
-  --pickle-policy P       artifacts whose loading runs code (pickles, unsafe torch files):
-                          reject | quarantine (kept, flagged, never promoted) | allow
-                          (default quarantine)
-  --quiet                 do not log each request to stderr
-  --verify-reads          downloads check each blob's SHA-256: a corrupt blob answers 500
-                          (data_loss) up to --verify-upfront-max, beyond that the
-                          connection is cut before the last bytes
-  --verify-upfront-max N  largest blob verified before its response starts (default 64M)
-  --buffered-uploads      write uploaded blobs through the page cache; by default whole
-                          1 MiB pieces are written with O_DIRECT where the filesystem allows
-  --shutdown-grace D      on SIGTERM/SIGINT, how long in-flight requests may take before
-                          their connections are cut, e.g. 30s (default 30s)
-  --session-cache-count N ONNX Runtime sessions kept loaded for inference (default 16)
-  --session-cache-bytes N bound on the summed ONNX file sizes of the loaded sessions,
-                          e.g. 4G (default 1G)
-  --intra-op-threads N    threads per ONNX Runtime session; 0 = the number of cores
-                          (default 0)
 )";
 
 void PrintUsage(std::FILE* out) {
   std::fputs(kUsage, out);
+  std::fprintf(out, "serve flags:\n%s\n", mv::util::FlagsHelp(mv::api::ServeFlagSpecs()).c_str());
   std::fputs(mv::api::MaintenanceUsage(), out);
-  std::fputs(mv::api::cli::ClientUsage(), out);
+  std::fputs(mv::cli::ClientUsage(), out);
 }
 
 int Fail(const mv::Status& s, int code = 1) {
@@ -127,24 +105,19 @@ mv::inference::TorchScriptRunner TorchRunnerFn(const mv::inference::TorchRunner&
 }
 
 // The inference engine from --session-cache-count, --session-cache-bytes, --intra-op-threads.
-mv::Result<std::unique_ptr<mv::inference::OrtEngine>> MakeEngine(const mv::api::Flags& flags) {
+mv::Result<std::unique_ptr<mv::inference::OrtEngine>> MakeEngine(const mv::util::Flags& flags) {
   mv::inference::OrtEngineOptions options;
-  ASSIGN_OR_RETURN(int64_t count, flags.GetInt("session-cache-count", 16, 1, 100000));
-  ASSIGN_OR_RETURN(options.max_session_bytes,
-                   flags.GetBytes("session-cache-bytes", options.max_session_bytes));
-  ASSIGN_OR_RETURN(int64_t threads, flags.GetInt("intra-op-threads", 0, 0, 256));
-  options.max_sessions = static_cast<size_t>(count);
-  options.intra_op_threads = static_cast<int>(threads);
+  options.max_session_bytes = flags.GetBytes("session-cache-bytes");
+  options.max_sessions = static_cast<size_t>(flags.GetInt("session-cache-count"));
+  options.intra_op_threads = static_cast<int>(flags.GetInt("intra-op-threads"));
   return mv::inference::OrtEngine::Create(options);
 }
 
 // glibc gives freed memory back to the kernel as soon as 128 KiB sit free at the top of a
-// thread's heap: with 16 HTTP threads, requests that allocate and free a few hundred KiB
-// (lineage walks, version lists) then pay an madvise with a cross-core TLB flush and fresh
-// page faults every time. Keep up to 8 MiB per heap; blocks of 4 MiB and more still come
-// straight from mmap and go back when freed. Measured on 100,000 versions with 16
-// connections: a transitive lineage query 287 -> 143 us of server CPU, a 100-version list
-// 3.2 -> 2.3 ms, GET version unchanged.
+// thread's heap: requests that allocate and free a few hundred KiB (lineage walks, version
+// lists) then pay an madvise with a cross-core TLB flush and fresh page faults each time.
+// Keeping more free per heap avoids that; bench/results/README.md links the measurement.
+// --default-malloc turns it off.
 void TuneMalloc() {
 #ifdef __GLIBC__
   mallopt(M_TRIM_THRESHOLD, 8 << 20);
@@ -153,7 +126,6 @@ void TuneMalloc() {
 }
 
 int Serve(const std::vector<std::string>& args) {
-  TuneMalloc();
   // SIGTERM/SIGINT are taken by one watcher thread; every other thread blocks them. Block
   // them before any thread exists (ONNX Runtime starts its own): a thread created earlier
   // would inherit an open mask, take the signal and die of it.
@@ -162,70 +134,61 @@ int Serve(const std::vector<std::string>& args) {
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  auto flags = mv::api::Flags::Parse(args, {{"data-dir", true},
-                                            {"host", true},
-                                            {"port", true},
-                                            {"port-file", true},
-                                            {"max-upload-bytes", true},
-                                            {"http-threads", true},
-                                            {"quiet", false},
-                                            {"pickle-policy", true},
-                                            {"verify-reads", false},
-                                            {"verify-upfront-max", true},
-                                            {"buffered-uploads", false},
-                                            {"shutdown-grace", true},
-                                            {"session-cache-count", true},
-                                            {"session-cache-bytes", true},
-                                            {"intra-op-threads", true}});
-  if (!flags.ok()) return Fail(flags.status(), 2);
-  auto port = flags->GetInt("port", 8080, 0, 65535);
-  auto max_bytes = flags->GetBytes("max-upload-bytes", int64_t{64} << 30);
-  auto threads = flags->GetInt("http-threads", 16, 1, 1024);
-  auto upfront = flags->GetBytes("verify-upfront-max", int64_t{64} << 20);
-  auto grace = flags->GetDurationMs("shutdown-grace", 30'000);
-  for (const mv::Status& s :
-       {port.status(), max_bytes.status(), threads.status(), upfront.status(), grace.status()}) {
-    if (!s.ok()) return Fail(s, 2);
+  for (const std::string& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::printf("usage: modelvault serve [flags]\n\n%s",
+                  mv::util::FlagsHelp(mv::api::ServeFlagSpecs()).c_str());
+      return 0;
+    }
   }
-  auto policy = ParsePicklePolicy(flags->Get("pickle-policy", "quarantine"));
+  auto flags = mv::util::Flags::Parse(args, mv::api::ServeFlagSpecs());
+  if (!flags.ok()) return Fail(flags.status(), 2);
+  if (!flags->positional().empty()) {
+    return Fail(mv::InvalidArgument("serve takes no positional arguments"), 2);
+  }
+  if (!flags->Has("default-malloc")) TuneMalloc();
+  const int64_t max_bytes = flags->GetBytes("max-upload-bytes");
+  const int64_t threads = flags->GetInt("http-threads");
+  const int64_t grace = flags->GetDurationMs("shutdown-grace");
+  auto policy = ParsePicklePolicy(flags->Get("pickle-policy"));
   if (!policy.ok()) return Fail(policy.status(), 2);
-  const std::string data_dir = flags->Get("data-dir", "./data");
-  const std::string host = flags->Get("host", "127.0.0.1");
+  const std::string data_dir = flags->Get("data-dir");
+  const std::string host = flags->Get("host");
   if (::mkdir(data_dir.c_str(), 0755) != 0 && errno != EEXIST) {
     return Fail(mv::Internal("cannot create data dir " + data_dir));
   }
 
   mv::storage::FsBlobOptions blob_options;
   blob_options.verify_reads = flags->Has("verify-reads");
-  blob_options.verify_upfront_max_bytes = *upfront;
+  blob_options.verify_upfront_max_bytes = flags->GetBytes("verify-upfront-max");
   blob_options.direct_io = !flags->Has("buffered-uploads");
   auto blobs = mv::storage::FsBlobStore::Create(data_dir + "/blobs", blob_options);
   if (!blobs.ok()) return Fail(blobs.status());
   auto meta = mv::storage::SqliteMetadataStore::Open(data_dir + "/modelvault.db",
-                                                     static_cast<int>(*threads) + 2);
+                                                     static_cast<int>(threads) + 2);
   if (!meta.ok()) return Fail(meta.status());
 
   mv::SystemClock clock;
   mv::VersionLimits limits;
-  limits.max_artifact_bytes = *max_bytes;
+  limits.max_artifact_bytes = max_bytes;
   mv::ModelService models(**meta, clock);
   mv::formats::FormatRegistry formats;
   mv::formats::RegisterBuiltinFormats(formats);
   mv::formats::cross::CrossArtifactChecker checker;
   mv::VersionService versions(**meta, **blobs, clock, limits, &formats, *policy, &checker);
-  mv::LifecycleService lifecycle(**meta, clock, mv::inference::ParityPromotionGate(**meta));
+  mv::LifecycleService lifecycle(
+      **meta, clock, mv::ProductionGate(**meta, mv::inference::CheckParityForPromotion));
   auto engine = MakeEngine(*flags);
   if (!engine.ok()) {
     return Fail(engine.status(), engine.status().code() == mv::Code::kInvalidArgument ? 2 : 1);
   }
   mv::ServingService serving(versions, **engine);
   mv::inference::TorchRunner torch(
-      flags->Get("torch-worker", mv::inference::TorchRunner::DefaultWorkerPath()),
+      flags->Has("torch-worker") ? flags->Get("torch-worker")
+                                 : mv::inference::TorchRunner::DefaultWorkerPath(),
       mv::inference::TorchLimits{});
-  auto parity_workers = flags->GetInt("parity-workers", 1, 1, 64);
-  if (!parity_workers.ok()) return Fail(parity_workers.status(), 2);
   mv::inference::ParityServiceOptions parity_options;
-  parity_options.workers = static_cast<int>(*parity_workers);
+  parity_options.workers = static_cast<int>(flags->GetInt("parity-workers"));
   mv::inference::ParityService parity(**meta, versions, **engine, TorchRunnerFn(torch), clock,
                                       parity_options);
   versions.OnSealed([&parity](const mv::Version& v) { (void)parity.Schedule(v.model, v.number); });
@@ -248,11 +211,11 @@ int Serve(const std::vector<std::string>& args) {
   mv::api::RegisterParityRoutes(router, services);
 
   mv::api::HttpOptions options;
-  options.max_body_bytes = *max_bytes;
-  options.threads = static_cast<int>(*threads);
+  options.max_body_bytes = max_bytes;
+  options.threads = static_cast<int>(threads);
   options.log_requests = !flags->Has("quiet");
   mv::api::HttpServer server(router, options);
-  auto bound = server.Bind(host, static_cast<int>(*port));
+  auto bound = server.Bind(host, static_cast<int>(flags->GetInt("port")));
   if (!bound.ok()) return Fail(bound.status());
 
   std::thread watcher([&] {
@@ -260,14 +223,14 @@ int Serve(const std::vector<std::string>& args) {
     sigwait(&stop_signals, &sig);
     std::fprintf(stderr, "modelvault: signal %d, shutting down\n", sig);
     server.Stop();
-    if (!server.WaitServed(std::chrono::milliseconds(*grace))) {
+    if (!server.WaitServed(std::chrono::milliseconds(grace))) {
       int cut = server.CutConnections();
       std::fprintf(stderr, "modelvault: shutdown grace of %lld ms over, cut %d connections\n",
-                   static_cast<long long>(*grace), cut);
+                   static_cast<long long>(grace), cut);
     }
   });
 
-  if (flags->Has("port-file") && !WritePortFile(flags->Get("port-file", ""), *bound)) {
+  if (flags->Has("port-file") && !WritePortFile(flags->Get("port-file"), *bound)) {
     std::fprintf(stderr, "modelvault: cannot write the port file\n");
   }
   std::printf("listening on http://%s:%d\n", host.c_str(), *bound);
@@ -292,6 +255,11 @@ int PrintVersion() {
 int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);  // a client hanging up must not kill the server
   std::vector<std::string> args(argv + 1, argv + argc);
+  // The documentation's flag table (docs/operations.md), written from the declarations.
+  if (args == std::vector<std::string>{"help", "serve", "--markdown"}) {
+    std::fputs(mv::util::FlagsMarkdown(mv::api::ServeFlagSpecs()).c_str(), stdout);
+    return 0;
+  }
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     PrintUsage(args.empty() ? stderr : stdout);
     return args.empty() ? 2 : 0;
@@ -301,5 +269,5 @@ int main(int argc, char** argv) {
   if (cmd == "serve") return Serve(args);
   if (cmd == "version" || cmd == "--version") return PrintVersion();
   if (mv::api::IsMaintenanceCommand(cmd)) return mv::api::RunMaintenance(cmd, args, OpenDataDir);
-  return mv::api::cli::Run(cmd, args);
+  return mv::cli::Run(cmd, args);
 }

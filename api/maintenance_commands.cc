@@ -8,8 +8,8 @@
 #include <optional>
 #include <thread>
 
-#include "api/cli/progress.h"
-#include "api/flags.h"
+#include "cli/progress.h"
+#include "util/flags.h"
 #include "api/maintenance_output.h"
 #include "registry/backup_service.h"
 #include "registry/clock.h"
@@ -78,17 +78,15 @@ Status RequireDir(const std::string& dir, const std::string& what) {
 
 void Print(const nlohmann::json& j) { std::cout << j.dump(2) << std::endl; }
 
-int Verify(const Flags& flags, const DataDirOpener& open) {
-  auto jobs = flags.GetInt("jobs", 0, 0, 256);
-  if (!jobs.ok()) return Fail(jobs.status(), 2);
-  const std::string dir = flags.Get("data-dir", "./data");
+int Verify(const util::Flags& flags, const DataDirOpener& open) {
+  const std::string dir = flags.Get("data-dir");
   if (Status st = RequireDir(dir, "data dir"); !st.ok()) return Fail(st);
   auto stores = open(dir, DataDirMode::kLive);
   if (!stores.ok()) return Fail(stores.status());
   SystemClock clock;
   MaintenanceService service(*stores->blobs, *stores->meta, clock);
   VerifyOptions options;
-  options.jobs = static_cast<int>(*jobs);
+  options.jobs = static_cast<int>(flags.GetInt("jobs"));
   std::optional<cli::ProgressBar> bar;
   options.progress = BarFor<VerifyProgress>("verify", StderrIsTerminal(), bar);
   auto report = service.Verify(options);
@@ -105,18 +103,14 @@ int Verify(const Flags& flags, const DataDirOpener& open) {
   return report->ok() ? 0 : 1;
 }
 
-int Gc(const Flags& flags, const DataDirOpener& open) {
+int Gc(const util::Flags& flags, const DataDirOpener& open) {
   GcOptions options;
-  auto grace = flags.GetDurationMs("grace", options.grace_ms);
-  if (!grace.ok()) return Fail(grace.status(), 2);
-  options.grace_ms = *grace;
+  options.grace_ms = flags.GetDurationMs("grace");
   if (flags.Has("drafts-older-than")) {
-    auto age = flags.GetDurationMs("drafts-older-than", 0);
-    if (!age.ok()) return Fail(age.status(), 2);
-    options.drafts_older_than_ms = *age;
+    options.drafts_older_than_ms = flags.GetDurationMs("drafts-older-than");
   }
   options.dry_run = flags.Has("dry-run");
-  const std::string dir = flags.Get("data-dir", "./data");
+  const std::string dir = flags.Get("data-dir");
   if (Status st = RequireDir(dir, "data dir"); !st.ok()) return Fail(st);
   auto stores = open(dir, DataDirMode::kLive);
   if (!stores.ok()) return Fail(stores.status());
@@ -147,10 +141,10 @@ Result<CopyReport> Copy(const std::string& from, DataDirMode from_mode, const st
   return report;
 }
 
-int Backup(const Flags& flags, const DataDirOpener& open) {
+int Backup(const util::Flags& flags, const DataDirOpener& open) {
   if (flags.positional().size() != 1) return Fail(InvalidArgument("usage: backup DIR"), 2);
   const std::string target = flags.positional()[0];
-  const std::string dir = flags.Get("data-dir", "./data");
+  const std::string dir = flags.Get("data-dir");
   if (Status st = RequireDir(dir, "data dir"); !st.ok()) return Fail(st);
   if (Status st = PrepareEmptyDir(target, "backup dir"); !st.ok()) return Fail(st);
   auto report = Copy(dir, DataDirMode::kLive, target, !flags.Has("copy"), "backup", open);
@@ -177,12 +171,12 @@ Status MatchesManifest(const CopyReport& report, const nlohmann::json& manifest)
   return DataLoss("the backup's database and its manifest list different blobs");
 }
 
-int Restore(const Flags& flags, const DataDirOpener& open) {
+int Restore(const util::Flags& flags, const DataDirOpener& open) {
   if (flags.positional().size() != 1 || !flags.Has("data-dir")) {
     return Fail(InvalidArgument("usage: restore BACKUP_DIR --data-dir DIR"), 2);
   }
   const std::string backup = flags.positional()[0];
-  const std::string dir = flags.Get("data-dir", "");
+  const std::string dir = flags.Get("data-dir");
   auto manifest = ReadManifest(backup + "/manifest.json");
   if (!manifest.ok()) return Fail(manifest.status());
   if (Status st = PrepareEmptyDir(dir, "data dir"); !st.ok()) return Fail(st);
@@ -204,6 +198,34 @@ int Restore(const Flags& flags, const DataDirOpener& open) {
 
 }  // namespace
 
+// clang-format off
+const util::FlagSpecs& MaintenanceFlagSpecs(const std::string& cmd) {
+  using util::FlagType;
+  static const util::FlagSpec kDataDir = {"data-dir", FlagType::kString, "./data",
+                                          "the data dir to work on", "DIR"};
+  static const util::FlagSpec kJson = {"json", FlagType::kBool, "", "print the report as JSON"};
+  static const std::map<std::string, util::FlagSpecs> specs = {
+    {"verify", {kDataDir, kJson,
+                {"jobs", FlagType::kInt, "0", "blobs hashed at once; 0 = one per core", "N",
+                 0, 256}}},
+    {"gc", {kDataDir, kJson,
+            {"grace", FlagType::kDuration, "1h",
+             "keep unreferenced blobs published less than this long ago"},
+            {"drafts-older-than", FlagType::kDuration, "",
+             "also remove drafts unchanged for longer than this"},
+            {"dry-run", FlagType::kBool, "", "report what would be removed, remove nothing"}}},
+    {"backup", {kDataDir, kJson,
+                {"copy", FlagType::kBool, "", "copy blobs instead of hard-linking them"}}},
+    {"restore", {{"data-dir", FlagType::kString, "", "the empty data dir to restore into", "DIR"},
+                 kJson,
+                 {"link", FlagType::kBool, "", "hard-link blobs instead of copying them"}}},
+  };
+  static const util::FlagSpecs kNone;
+  auto it = specs.find(cmd);
+  return it == specs.end() ? kNone : it->second;
+}
+// clang-format on
+
 bool IsMaintenanceCommand(const std::string& cmd) {
   return cmd == "verify" || cmd == "gc" || cmd == "backup" || cmd == "restore";
 }
@@ -212,12 +234,14 @@ const char* MaintenanceUsage() { return kUsageText; }
 
 int RunMaintenance(const std::string& cmd, const std::vector<std::string>& args,
                    const DataDirOpener& open) {
-  std::map<std::string, bool> known = {{"data-dir", true}, {"json", false}};
-  if (cmd == "verify") known["jobs"] = true;
-  if (cmd == "gc") known.insert({{"grace", true}, {"drafts-older-than", true}, {"dry-run", false}});
-  if (cmd == "backup") known["copy"] = false;
-  if (cmd == "restore") known["link"] = false;
-  auto flags = Flags::Parse(args, known);
+  for (const std::string& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::printf("usage: modelvault %s [flags]\n\n%s", cmd.c_str(),
+                  util::FlagsHelp(MaintenanceFlagSpecs(cmd)).c_str());
+      return 0;
+    }
+  }
+  auto flags = util::Flags::Parse(args, MaintenanceFlagSpecs(cmd));
   if (!flags.ok()) return Fail(flags.status(), 2);
   if ((cmd == "verify" || cmd == "gc") && !flags->positional().empty()) {
     return Fail(InvalidArgument(cmd + " takes no positional arguments"), 2);

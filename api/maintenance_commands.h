@@ -10,7 +10,8 @@
 
 #include "registry/blob_store.h"
 #include "registry/maintenance_store.h"
-#include "registry/status.h"
+#include "util/flags.h"
+#include "util/status.h"
 
 namespace mv::api {
 
@@ -36,5 +37,7 @@ int RunMaintenance(const std::string& cmd, const std::vector<std::string>& args,
                    const DataDirOpener& open);
 // The usage lines of these subcommands, for the executable's help text.
 const char* MaintenanceUsage();
+// The flags of one of them (empty for another name).
+const util::FlagSpecs& MaintenanceFlagSpecs(const std::string& cmd);
 
 }  // namespace mv::api

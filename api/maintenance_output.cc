@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "api/cli/args.h"
+#include "cli/args.h"
 
 namespace mv::api {
 namespace {

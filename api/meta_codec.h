@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "registry/status.h"
+#include "util/status.h"
 #include "registry/types.h"
 
 namespace mv::api {

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "registry/inference_engine.h"
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::api::oip {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "registry/inference_engine.h"
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::api::oip {
 

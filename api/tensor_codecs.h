@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "registry/inference_engine.h"
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::api {
 

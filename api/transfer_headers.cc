@@ -4,7 +4,7 @@
 #include <cctype>
 #include <charconv>
 
-#include "registry/encoding.h"
+#include "util/encoding.h"
 #include "registry/names.h"
 
 namespace mv::api {

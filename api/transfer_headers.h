@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::api {
 

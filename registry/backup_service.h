@@ -12,7 +12,7 @@
 #include "registry/blob_store.h"
 #include "registry/maintenance_service.h"
 #include "registry/maintenance_store.h"
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "registry/blob_store.h"
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv {
 

@@ -2,7 +2,7 @@
 // inside their transactions.
 #pragma once
 
-#include "registry/status.h"
+#include "util/status.h"
 #include "registry/types.h"
 
 namespace mv {

@@ -30,6 +30,16 @@ Status QuarantineGate(const Version& v) {
   return why.empty() ? Status::Ok() : FailedPrecondition(why);
 }
 
+PromotionGate ProductionGate(MetadataStore& meta, ReportCheck reports_check) {
+  return [&meta, check = std::move(reports_check)](const Version& v) -> Status {
+    RETURN_IF_ERROR(QuarantineGate(v));
+    if (!check) return Status::Ok();
+    ASSIGN_OR_RETURN(std::vector<VersionReport> reports,
+                     meta.ListVersionReports(v.model, v.number));
+    return check(v, reports);
+  };
+}
+
 Result<Stage> LifecycleService::ParseStage(const std::string& name) const {
   auto stage = StageFromName(name);
   if (!stage) {

@@ -9,7 +9,7 @@
 
 #include "registry/clock.h"
 #include "registry/metadata_store.h"
-#include "registry/status.h"
+#include "util/status.h"
 #include "registry/types.h"
 
 namespace mv {
@@ -23,6 +23,14 @@ using PromotionGate = std::function<Status(const Version&)>;
 // (missing tensor storage, malformed files, ...) and no version whose "references" report
 // failed (external data or shards that are not its artifacts) may enter production.
 Status QuarantineGate(const Version& v);
+
+// Judges a version's stored reports (parity, ...) for production; FailedPrecondition says why
+// not. The inference layer provides the parity one (inference::CheckParityForPromotion).
+using ReportCheck = std::function<Status(const Version&, const std::vector<VersionReport>&)>;
+
+// The production gate a server runs with: QuarantineGate, then `reports_check` on the
+// reports stored in `meta` (which must outlive the gate). Thread-safe as `meta` is.
+PromotionGate ProductionGate(MetadataStore& meta, ReportCheck reports_check);
 
 struct StageRequest {
   std::string stage;

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "registry/status.h"
+#include "util/status.h"
 #include "registry/types.h"
 
 namespace mv {

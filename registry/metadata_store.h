@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "registry/search/filter.h"
-#include "registry/status.h"
+#include "util/status.h"
 #include "registry/types.h"
 
 namespace mv {

@@ -1,6 +1,6 @@
 #include "registry/model_service.h"
 
-#include "registry/encoding.h"
+#include "util/encoding.h"
 #include "registry/names.h"
 
 namespace mv {

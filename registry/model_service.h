@@ -5,7 +5,7 @@
 
 #include "registry/clock.h"
 #include "registry/metadata_store.h"
-#include "registry/status.h"
+#include "util/status.h"
 #include "registry/types.h"
 
 namespace mv {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv {
 

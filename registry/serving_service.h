@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "registry/inference_engine.h"
-#include "registry/status.h"
+#include "util/status.h"
 #include "registry/types.h"
 #include "registry/version_service.h"
 

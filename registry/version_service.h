@@ -11,7 +11,7 @@
 #include "registry/blob_store.h"
 #include "registry/clock.h"
 #include "registry/metadata_store.h"
-#include "registry/status.h"
+#include "util/status.h"
 #include "registry/types.h"
 #include "registry/version_checker.h"
 

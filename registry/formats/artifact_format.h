@@ -10,7 +10,7 @@
 #include "registry/blob_store.h"
 #include "registry/formats/summary.h"
 #include "registry/inspector.h"
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::formats {
 

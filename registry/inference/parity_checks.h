@@ -13,7 +13,7 @@
 #include "registry/inference/input_gen.h"
 #include "registry/inference/tensor_compare.h"
 #include "registry/inference_engine.h"
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::inference {
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "registry/inference/parity_checks.h"
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::inference {
 

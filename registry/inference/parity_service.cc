@@ -223,13 +223,4 @@ Status CheckParityForPromotion(const Version& v, const std::vector<VersionReport
   return FailedPrecondition("parity " + parity->status + " (see the version's parity report)");
 }
 
-PromotionGate ParityPromotionGate(MetadataStore& meta) {
-  return [&meta](const Version& v) -> Status {
-    RETURN_IF_ERROR(QuarantineGate(v));
-    ASSIGN_OR_RETURN(std::vector<VersionReport> reports,
-                     meta.ListVersionReports(v.model, v.number));
-    return CheckParityForPromotion(v, reports);
-  };
-}
-
 }  // namespace mv::inference

@@ -19,7 +19,7 @@
 #include "registry/inference_engine.h"
 #include "registry/lifecycle_service.h"
 #include "registry/metadata_store.h"
-#include "registry/status.h"
+#include "util/status.h"
 #include "registry/types.h"
 #include "registry/version_service.h"
 
@@ -87,11 +87,8 @@ class ParityService {
 
 // The promotion gate's parity part: a version with an ONNX artifact needs a "parity"
 // report with status "passed"; one without needs meta.parity.skip with a reason.
-// FailedPrecondition saying why otherwise.
+// FailedPrecondition saying why otherwise. The server's production gate (ProductionGate in
+// registry/lifecycle_service.h) runs it after the quarantine checks.
 Status CheckParityForPromotion(const Version& v, const std::vector<VersionReport>& reports);
-
-// The server's promotion gate: QuarantineGate, then CheckParityForPromotion on the reports
-// stored in `meta` (which must outlive the gate).
-PromotionGate ParityPromotionGate(MetadataStore& meta);
 
 }  // namespace mv::inference

@@ -8,7 +8,7 @@
 
 #include "registry/blob_store.h"
 #include "registry/inference/parity_checks.h"
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::inference {
 

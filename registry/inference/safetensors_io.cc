@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "registry/formats/safetensors/json_lite.h"
+#include "util/json_escape.h"
 
 namespace mv::inference {
 namespace {
@@ -106,24 +107,6 @@ Status CheckCoverage(std::vector<Span>& spans, int64_t data_size) {
   return Status::Ok();
 }
 
-void AppendJsonString(std::string& out, const std::string& s) {
-  out += '"';
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      char esc[8];
-      std::snprintf(esc, sizeof esc, "\\u%04x", u);
-      out += esc;
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
-
 }  // namespace
 
 const char* SafetensorsDTypeName(DType t) {
@@ -200,7 +183,7 @@ Result<std::string> EncodeSafetensors(const std::vector<Tensor>& tensors) {
                              " data bytes do not match its dtype and shape");
     }
     if (header.size() > 1) header += ',';
-    AppendJsonString(header, t.name);
+    util::AppendJsonString(header, t.name);
     header += std::string(":{\"dtype\":\"") + dtype + "\",\"shape\":[";
     for (size_t i = 0; i < t.shape.size(); ++i) {
       header += (i > 0 ? "," : "") + std::to_string(t.shape[i]);

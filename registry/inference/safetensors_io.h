@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "registry/inference_engine.h"
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::inference {
 

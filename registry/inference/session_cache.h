@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::inference {
 

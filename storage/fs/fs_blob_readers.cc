@@ -18,7 +18,7 @@ constexpr size_t kHashChunk = 1 << 20;
 Result<std::string> HashFd(int fd, const std::function<void(int64_t)>& progress) {
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   std::vector<char> buf(kHashChunk);
-  Sha256 hash;
+  util::Sha256 hash;
   int64_t offset = 0;
   while (true) {
     ssize_t got = ::pread(fd, buf.data(), buf.size(), offset);

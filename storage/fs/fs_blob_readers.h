@@ -6,7 +6,7 @@
 #include <string>
 
 #include "registry/blob_store.h"
-#include "storage/fs/sha256.h"
+#include "util/sha256.h"
 
 namespace mv::storage {
 
@@ -43,7 +43,7 @@ class VerifyingBlobReader final : public FsBlobReader {
   Status Mismatch(const std::string& actual);
 
   std::string sha256_;
-  Sha256 running_;
+  util::Sha256 running_;
   int64_t next_ = 0;        // the offset a sequential pass reads next
   bool sequential_ = true;  // no read so far broke the sequential pass
   bool verified_ = false;

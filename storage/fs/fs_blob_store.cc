@@ -12,7 +12,7 @@
 #include "storage/fs/direct_file.h"
 #include "storage/fs/fs_blob_readers.h"
 #include "storage/fs/fs_util.h"
-#include "storage/fs/sha256.h"
+#include "util/sha256.h"
 
 namespace mv::storage {
 namespace {
@@ -190,7 +190,7 @@ class FsBlobWriter final : public BlobWriter {
       AlignedBuffer(kBufferBytes), AlignedBuffer(kBufferBytes), AlignedBuffer(kBufferBytes)};
   std::array<uint64_t, kBuffers> tickets_{};  // each buffer's last hash submission
   size_t cur_ = 0;                            // the buffer being filled
-  PipelinedSha256 hash_;  // after bufs_: destroyed (its thread stopped) before them
+  util::PipelinedSha256 hash_;  // after bufs_: destroyed (its thread stopped) before them
   int64_t size_ = 0;
   int64_t written_ = 0;         // bytes written to fd_
   int64_t writeback_from_ = 0;  // the first byte no writeback was started for

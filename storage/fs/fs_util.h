@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::storage {
 

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "registry/encoding.h"
+#include "util/encoding.h"
 
 namespace mv::storage {
 namespace {

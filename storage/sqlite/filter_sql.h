@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "registry/search/filter.h"
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::storage {
 

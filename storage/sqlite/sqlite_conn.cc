@@ -12,9 +12,9 @@ namespace {
 
 // Before the first connection: SQLite's memory statistics are off. With them on (Debian's
 // default) every sqlite3_malloc and free takes one process-wide mutex, which the HTTP
-// threads' connections then queue on (measured: lineage queries under 16 connections went
-// from 2.6k to 4.3k req/s without it). Nothing here reads those statistics. sqlite3_config
-// fails harmlessly when something initialised SQLite first.
+// threads' connections then queue on (the lineage rows of bench/results/2026-11-24.md were
+// measured with it off). Nothing here reads those statistics. sqlite3_config fails
+// harmlessly when something initialised SQLite first.
 void ConfigureSqliteOnce() {
   static const bool done = [] {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);

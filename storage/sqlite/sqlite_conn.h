@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "registry/status.h"
+#include "util/status.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

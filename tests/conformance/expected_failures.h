@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::conformance {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "onnx/onnx_pb.h"
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::conformance {
 

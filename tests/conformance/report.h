@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "registry/status.h"
+#include "util/status.h"
 #include "tests/conformance/case_runner.h"
 #include "tests/conformance/expected_failures.h"
 

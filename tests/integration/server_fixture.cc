@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -15,6 +14,8 @@
 
 #include "registry/formats/builtin.h"
 #include "registry/inference/ort_engine.h"
+#include "util/encoding.h"
+#include "util/sha256.h"
 
 namespace mv::itest {
 
@@ -71,8 +72,8 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
     t->versions_->OnSealed(
         [parity](const Version& v) { (void)parity->Schedule(v.model, v.number); });
     t->parity_->Start();
-    t->lifecycle_ = std::make_unique<LifecycleService>(*t->meta_, t->clock_,
-                                                       inference::ParityPromotionGate(*t->meta_));
+    t->lifecycle_ = std::make_unique<LifecycleService>(
+        *t->meta_, t->clock_, ProductionGate(*t->meta_, inference::CheckParityForPromotion));
   }
   storage::SqliteMetadataStore* store = t->meta_.get();
   t->services_ = api::Services{t->models_.get(), t->versions_.get(), t->lifecycle_.get(),
@@ -166,39 +167,9 @@ void ServerTest::RestartServer() {
   StartServer(Config());
 }
 
-namespace {
+std::string Sha256Hex(std::string_view bytes) { return util::Sha256Hex(bytes); }
 
-std::string Sha256Raw(std::string_view bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr) != 1) {
-    ADD_FAILURE() << "EVP_Digest failed";
-    return "";
-  }
-  return std::string(reinterpret_cast<const char*>(md), len);
-}
-
-}  // namespace
-
-std::string Sha256Hex(std::string_view bytes) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : Sha256Raw(bytes)) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
-
-std::string Sha256Base64(std::string_view bytes) {
-  std::string raw = Sha256Raw(bytes);
-  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(raw.data()),
-                          static_cast<int>(raw.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
+std::string Sha256Base64(std::string_view bytes) { return Base64Encode(util::Sha256Raw(bytes)); }
 
 std::string RandomBytes(size_t n, uint32_t seed) {
   std::mt19937 gen(seed);

@@ -52,9 +52,9 @@ TEST_F(BackupTest, BackupLinksBlobsAndRestoreCopiesThemIntoAStoreThatVerifies) {
   EXPECT_EQ(r.artifacts, 4);
   EXPECT_EQ(r.blobs.size(), 3u);
   EXPECT_EQ(r.blobs_linked, 3);
-  const std::string sha = storage::Sha256Hex("model bytes");
+  const std::string sha = util::Sha256Hex("model bytes");
   EXPECT_EQ(Inode(dest_->PathFor(sha)), Inode(blobs_->PathFor(sha)));
-  EXPECT_FALSE(*dest_->Exists(storage::Sha256Hex("unreferenced: not backed up")));
+  EXPECT_FALSE(*dest_->Exists(util::Sha256Hex("unreferenced: not backed up")));
 
   // Restore from the read-only backup into a fresh dir, copying (and so re-hashing).
   auto backup_meta = storage::SqliteMaintenanceStore::Open(target_ + "/modelvault.db", true);
@@ -91,8 +91,8 @@ TEST_F(BackupTest, ACopyingBackupReportsCorruptAndMissingSourceBlobsAndKeepsNeit
   AddVersion({{"good", "good bytes"}});
   AddVersion({{"bad", "bad bytes"}});
   AddVersion({{"lost", "lost bytes"}});
-  Corrupt(storage::Sha256Hex("bad bytes"));
-  ASSERT_EQ(::unlink(blobs_->PathFor(storage::Sha256Hex("lost bytes")).c_str()), 0);
+  Corrupt(util::Sha256Hex("bad bytes"));
+  ASSERT_EQ(::unlink(blobs_->PathFor(util::Sha256Hex("lost bytes")).c_str()), 0);
 
   CopyReport r = Backup("backup", /*links=*/false);
   EXPECT_FALSE(r.ok());

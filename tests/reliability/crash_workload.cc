@@ -3,7 +3,7 @@
 #include <random>
 #include <thread>
 
-#include "storage/fs/sha256.h"
+#include "util/sha256.h"
 
 namespace mv::reliability {
 namespace {
@@ -87,7 +87,7 @@ class Writer {
     for (int i = 0; i < n; ++i) {
       const std::string name = "f" + std::to_string(i) + ".bin";
       std::string bytes = Content();
-      files[name] = storage::Sha256Hex(bytes);
+      files[name] = util::Sha256Hex(bytes);
       items.push_back({name, std::move(bytes), name, "application/octet-stream"});
     }
     {
@@ -115,7 +115,7 @@ class Writer {
     for (int i = 0; i < n; ++i) {
       const std::string name = "p" + std::to_string(i) + ".bin";
       const std::string bytes = Content();
-      const std::string sha = storage::Sha256Hex(bytes);
+      const std::string sha = util::Sha256Hex(bytes);
       {
         std::lock_guard<std::mutex> lock(ledger_.mu);
         ledger_.draft_puts[id][name] = sha;

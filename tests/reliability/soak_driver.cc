@@ -22,7 +22,7 @@
 #include <sstream>
 #include <thread>
 
-#include "storage/fs/sha256.h"
+#include "util/sha256.h"
 #include "tests/reliability/server_process.h"
 
 namespace mv::reliability {
@@ -83,7 +83,7 @@ class Client {
       std::string bytes(1024 + rng_() % (128 << 10), '\0');
       for (char& c : bytes) c = static_cast<char>(rng_());
       const std::string name = "w" + std::to_string(i) + ".bin";
-      files.push_back({name, storage::Sha256Hex(bytes)});
+      files.push_back({name, util::Sha256Hex(bytes)});
       items.push_back({name, std::move(bytes), name, "application/octet-stream"});
     }
     auto r =
@@ -116,7 +116,7 @@ class Client {
       return;
     }
     auto r = Check(cli_.Get(path.c_str()), "download", {200});
-    if (r && r->status == 200 && storage::Sha256Hex(r->body) != s.sha256) {
+    if (r && r->status == 200 && util::Sha256Hex(r->body) != s.sha256) {
       ++shared_.wrong_bytes;
       shared_.Bad("download: wrong bytes for " + path, false);
     }

@@ -14,7 +14,7 @@
 
 #include "registry/clock.h"
 #include "storage/fs/fs_blob_store.h"
-#include "storage/fs/sha256.h"
+#include "util/sha256.h"
 #include "storage/sqlite/sqlite_maintenance_store.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
 #include "tests/unit/temp_dir.h"

@@ -48,8 +48,8 @@ TEST_F(MaintenanceTest, VerifyReportsCorruptAndMissingBlobsAndTheVersionsTheyBre
   AddVersion({{"ok.bin", "fine"}});
   AddVersion({{"rot.bin", "bit rot here"}, {"ok.bin", "fine"}});
   AddVersion({{"gone.bin", "deleted by hand"}});
-  const std::string rot = storage::Sha256Hex("bit rot here");
-  const std::string gone = storage::Sha256Hex("deleted by hand");
+  const std::string rot = util::Sha256Hex("bit rot here");
+  const std::string gone = util::Sha256Hex("deleted by hand");
   Corrupt(rot);
   ASSERT_EQ(::unlink(blobs_->PathFor(gone).c_str()), 0);
 
@@ -90,7 +90,7 @@ TEST_F(MaintenanceTest, VerifyHashesManyBlobsOnManyThreadsAndReportsProgress) {
 
 TEST_F(MaintenanceTest, GcRemovesOnlyUnreferencedBlobsOlderThanTheGrace) {
   AddVersion({{"kept.bin", "in use"}});
-  const std::string in_use = storage::Sha256Hex("in use");
+  const std::string in_use = util::Sha256Hex("in use");
   const std::string old_orphan = Put("old orphan");
   const std::string young_orphan = Put("young orphan");
   SetMtime(in_use, Now() - 5 * kHourMs);
@@ -117,8 +117,8 @@ TEST_F(MaintenanceTest, GcReclaimsTheBlobsOfDeletedVersionsButNotSharedOnes) {
   const int64_t doomed = AddVersion({{"only.bin", "only here"}, {"both.bin", "shared"}});
   AddVersion({{"both.bin", "shared"}});
   ASSERT_TRUE(meta_->DeleteVersion("m", doomed, "gone", kWho, Now()).ok());
-  const std::string only = storage::Sha256Hex("only here");
-  const std::string shared = storage::Sha256Hex("shared");
+  const std::string only = util::Sha256Hex("only here");
+  const std::string shared = util::Sha256Hex("shared");
   SetMtime(only, Now() - 2 * kHourMs);
   SetMtime(shared, Now() - 2 * kHourMs);
 
@@ -134,7 +134,7 @@ TEST_F(MaintenanceTest, GcDeletesStaleDraftsWithAnAuditEventAndThenTheirBlobs) {
   const int64_t stale =
       AddVersion({{"w.bin", "stale draft bytes"}}, false, Now() - 9 * 24 * kHourMs);
   const int64_t fresh = AddVersion({{"w.bin", "fresh draft bytes"}}, false);
-  SetMtime(storage::Sha256Hex("stale draft bytes"), Now() - 9 * 24 * kHourMs);
+  SetMtime(util::Sha256Hex("stale draft bytes"), Now() - 9 * 24 * kHourMs);
 
   GcOptions o;
   o.drafts_older_than_ms = 7 * 24 * kHourMs;
@@ -149,7 +149,7 @@ TEST_F(MaintenanceTest, GcDeletesStaleDraftsWithAnAuditEventAndThenTheirBlobs) {
   EXPECT_EQ(r.blobs_removed, 1);
   EXPECT_EQ(meta_->GetVersion("m", stale).status().code(), Code::kNotFound);
   EXPECT_TRUE(meta_->GetVersion("m", fresh).ok());
-  EXPECT_FALSE(Stored(storage::Sha256Hex("stale draft bytes")));
+  EXPECT_FALSE(Stored(util::Sha256Hex("stale draft bytes")));
   AuditQuery q;
   q.action = "version.expire";
   auto events = meta_->ListAudit(q);

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "registry/blob_store.h"
-#include "registry/status.h"
+#include "util/status.h"
 
 struct archive;
 

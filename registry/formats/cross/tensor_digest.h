@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "registry/formats/cross/sha256.h"
+#include "util/sha256.h"
 
 namespace mv::formats::cross {
 
@@ -37,7 +37,7 @@ class TensorHasher {
   bool uniform() const { return uniform_; }
 
  private:
-  Sha256 sha_;
+  util::Sha256 sha_;
   size_t element_size_;
   std::string first_;  // the first element's bytes
   uint64_t pos_ = 0;

@@ -4,7 +4,7 @@
 
 #include "registry/blob_store.h"
 #include "registry/formats/cross/tensor_digest.h"
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::formats::cross {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::formats::npy {
 

@@ -9,7 +9,7 @@
 
 #include "onnx/onnx_pb.h"
 #include "registry/blob_store.h"
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::formats::onnx {
 

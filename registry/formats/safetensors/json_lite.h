@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "registry/status.h"
+#include "util/status.h"
 
 namespace mv::formats::safetensors {
 

@@ -1,13 +1,13 @@
 // The check push makes after each upload: the digest the server stored against the digest of
 // the bytes the client sent (ApiClient::PutFile itself runs end to end in tests/e2e/cli_test.sh).
-#include "api/cli/api_client.h"
+#include "cli/api_client.h"
 
 #include <gtest/gtest.h>
 
 #include <cctype>
 #include <string>
 
-namespace mv::api::cli {
+namespace mv::cli {
 namespace {
 
 using nlohmann::json;
@@ -46,4 +46,4 @@ TEST(CheckStoredDigestTest, AnAnswerWithoutADigestCannotBeChecked) {
 }
 
 }  // namespace
-}  // namespace mv::api::cli
+}  // namespace mv::cli

@@ -1,11 +1,11 @@
-#include "api/cli/args.h"
+#include "cli/args.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-namespace mv::api::cli {
+namespace mv::cli {
 namespace {
 
 TEST(ExitCodeTest, FollowsTheDocumentedMap) {
@@ -142,4 +142,4 @@ TEST(FormatBytesTest, Units) {
 }
 
 }  // namespace
-}  // namespace mv::api::cli
+}  // namespace mv::cli

@@ -1,8 +1,8 @@
-#include "api/cli/output.h"
+#include "cli/output.h"
 
 #include <gtest/gtest.h>
 
-namespace mv::api::cli {
+namespace mv::cli {
 namespace {
 
 using nlohmann::json;
@@ -42,4 +42,4 @@ TEST(VersionLabelTest, ModelColonVersion) {
 }
 
 }  // namespace
-}  // namespace mv::api::cli
+}  // namespace mv::cli

@@ -1,8 +1,8 @@
-#include "api/cli/progress.h"
+#include "cli/progress.h"
 
 #include <gtest/gtest.h>
 
-namespace mv::api::cli {
+namespace mv::cli {
 namespace {
 
 TEST(RenderProgressTest, BarPercentBytesAndRate) {
@@ -42,4 +42,4 @@ TEST(ProgressBarTest, EnabledEndsWithTheFinalStateAndANewline) {
 }
 
 }  // namespace
-}  // namespace mv::api::cli
+}  // namespace mv::cli

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "registry/formats/cross/onnx_digests.h"
-#include "registry/formats/cross/sha256.h"
+#include "util/sha256.h"
 #include "registry/formats/cross/torch_digests.h"
 #include "tests/fakes/memory_blob_reader.h"
 #include "tests/unit/formats/cross_test_util.h"
@@ -20,26 +20,6 @@ using test::ModelWith;
 using test::RawInit;
 using test::TorchZipOf;
 
-std::string Hex(std::string_view bytes) {
-  Sha256 h;
-  h.Update(bytes);
-  return h.HexDigest();
-}
-
-TEST(CrossSha256Test, KnownVectors) {
-  EXPECT_EQ(Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
-            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  Sha256 million;  // a million 'a', fed in uneven pieces across block boundaries
-  std::string piece(997, 'a');
-  for (int fed = 0; fed < 1000000; fed += 997) {
-    million.Update(std::string_view(piece).substr(0, std::min(997, 1000000 - fed)));
-  }
-  EXPECT_EQ(million.HexDigest(),
-            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-}
-
 TEST(TensorHasherTest, NoticesUniformElementsAcrossPieces) {
   auto uniform = [](int64_t element_size, const std::vector<std::string>& pieces) {
     TensorHasher h(element_size);
@@ -48,7 +28,7 @@ TEST(TensorHasherTest, NoticesUniformElementsAcrossPieces) {
       h.Update(p);
       all += p;
     }
-    EXPECT_EQ(h.HexDigest(), Hex(all));
+    EXPECT_EQ(h.HexDigest(), util::Sha256Hex(all));
     return h.uniform();
   };
   EXPECT_TRUE(uniform(2, {std::string("\x00\x3c\x00", 3), std::string("\x3c\x00\x3c", 3)}));
@@ -88,13 +68,13 @@ TEST(TorchDigestsTest, HashesEachTensorsRangeOfItsStorage) {
   TensorDigests d = Torch(TorchZipOf({w, b}, {{"0", storage}}));
   EXPECT_EQ(d.count, 2);
   auto t = ByName(d);
-  EXPECT_EQ(t["w"].sha256, Hex(storage.substr(0, 24)));
+  EXPECT_EQ(t["w"].sha256, util::Sha256Hex(storage.substr(0, 24)));
   EXPECT_EQ(t["w"].dtype, "FLOAT");
   EXPECT_EQ(t["w"].shape, (std::vector<int64_t>{2, 3}));
   EXPECT_EQ(t["w"].bytes, 24);
   EXPECT_EQ(t["w"].storage_ref, "0@0");
   EXPECT_FALSE(t["w"].uniform);
-  EXPECT_EQ(t["b"].sha256, Hex(storage.substr(24, 8)));
+  EXPECT_EQ(t["b"].sha256, util::Sha256Hex(storage.substr(24, 8)));
   EXPECT_EQ(t["b"].storage_ref, "0@24");
 }
 
@@ -105,7 +85,7 @@ TEST(TorchDigestsTest, NonContiguousTensorsAreListedNotHashed) {
   auto t = ByName(Torch(TorchZipOf({transposed, unit_dim}, {{"0", storage}})));
   EXPECT_FALSE(t["t"].hashed());
   EXPECT_EQ(t["t"].why_not, "not contiguous");
-  EXPECT_EQ(t["u"].sha256, Hex(storage));
+  EXPECT_EQ(t["u"].sha256, util::Sha256Hex(storage));
 }
 
 TEST(TorchDigestsTest, DtypesBudgetAndShortStorages) {
@@ -120,7 +100,7 @@ TEST(TorchDigestsTest, DtypesBudgetAndShortStorages) {
       {{"0", longs}, {"1", "abcd"}, {"2", FloatBytes({1, 2, 3, 4})}, {"4", FloatBytes({1, 2})}});
   auto t = ByName(Torch(zip, /*budget=*/20));  // ids (16 bytes) fits, big (16) no longer does
   EXPECT_EQ(t["ids"].dtype, "INT64");
-  EXPECT_EQ(t["ids"].sha256, Hex(longs));
+  EXPECT_EQ(t["ids"].sha256, util::Sha256Hex(longs));
   EXPECT_EQ(t["q"].why_not, "dtype qint8 has no ONNX equivalent");
   EXPECT_EQ(t["big"].why_not, "over the byte budget");
   EXPECT_EQ(t["gone"].why_not, "storage missing or short");
@@ -154,12 +134,12 @@ TEST(OnnxDigestsTest, RawAndTypedPayloadsHashAsTheSameBytes) {
   }
   auto t = ByName(Onnx(ModelWith({RawInit("raw", TensorProto::FLOAT, {3}, floats),
                                   test::FloatInit("typed", {3}, {1.5f, -2.0f, 3.25f}), f16, i64})));
-  EXPECT_EQ(t["raw"].sha256, Hex(floats));
+  EXPECT_EQ(t["raw"].sha256, util::Sha256Hex(floats));
   EXPECT_FALSE(t["raw"].uniform);
-  EXPECT_EQ(t["typed"].sha256, Hex(floats));
-  EXPECT_EQ(t["half"].sha256, Hex(std::string("\x00\x3c\x00\xc0", 4)));
+  EXPECT_EQ(t["typed"].sha256, util::Sha256Hex(floats));
+  EXPECT_EQ(t["half"].sha256, util::Sha256Hex(std::string("\x00\x3c\x00\xc0", 4)));
   EXPECT_EQ(t["half"].dtype, "FLOAT16");
-  EXPECT_EQ(t["ids"].sha256, Hex(i64_raw));
+  EXPECT_EQ(t["ids"].sha256, util::Sha256Hex(i64_raw));
 }
 
 TEST(OnnxDigestsTest, DeclaredShapesNeverSizeAnything) {
@@ -200,7 +180,8 @@ TEST(OnnxDigestsTest, ExternalDataIsReadFromTheNamedArtifact) {
     if (name != "w.bin") return NotFound("no artifact '" + name + "'");
     return std::unique_ptr<BlobReader>(new mv::test::MemoryBlobReader(file));
   };
-  EXPECT_EQ(ByName(Onnx(ModelWith({ext}), 1 << 20, open))["w"].sha256, Hex(FloatBytes({7, 8, 9})));
+  EXPECT_EQ(ByName(Onnx(ModelWith({ext}), 1 << 20, open))["w"].sha256,
+            util::Sha256Hex(FloatBytes({7, 8, 9})));
   ext.mutable_external_data(0)->set_value("other.bin");
   EXPECT_EQ(ByName(Onnx(ModelWith({ext}), 1 << 20, open))["w"].why_not, "no artifact 'other.bin'");
   ext.mutable_external_data(0)->set_value("w.bin");

@@ -12,7 +12,7 @@
 #include "registry/formats/cross/cross_checker.h"
 #include "registry/formats/cross/environment.h"
 #include "registry/formats/cross/references.h"
-#include "registry/formats/cross/sha256.h"
+#include "util/sha256.h"
 #include "storage/fs/fs_blob_store.h"
 #include "tests/fakes/memory_blob_reader.h"
 #include "tests/unit/formats/cross_test_util.h"
@@ -54,9 +54,7 @@ class VersionBuilder {
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     Artifact a;
     a.name = name;
-    Sha256 h;
-    h.Update(bytes);
-    a.sha256 = h.HexDigest();
+    a.sha256 = util::Sha256Hex(bytes);
     a.size = static_cast<int64_t>(bytes.size());
     a.kind = r.ok() ? r->kind : "other";
     if (r.ok()) a.inspection = *r;

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "storage/fs/fs_blob_store.h"
-#include "storage/fs/sha256.h"
+#include "util/sha256.h"
 #include "tests/unit/temp_dir.h"
 
 namespace mv {
@@ -46,7 +46,7 @@ TEST_F(ArtifactUploadTest, HashesSizesAndSniffsAcrossChunks) {
   EXPECT_EQ(up->bytes(), 1008);
   ASSERT_TRUE(up->Finish().ok());
   EXPECT_EQ(up->info().size, 1008);
-  EXPECT_EQ(up->info().sha256, storage::Sha256Hex("\x93NUMPY\x01\x00"s + std::string(1000, 'z')));
+  EXPECT_EQ(up->info().sha256, util::Sha256Hex("\x93NUMPY\x01\x00"s + std::string(1000, 'z')));
   EXPECT_EQ(up->kind(), "npy");
   EXPECT_TRUE(up->Finish().ok());  // idempotent
   EXPECT_TRUE(up->Verify().ok());  // no expectation: nothing to compare
@@ -62,7 +62,7 @@ TEST_F(ArtifactUploadTest, LimitIsInclusiveAndEnforcedPerWrite) {
   EXPECT_EQ(up->Write("x").code(), Code::kResourceExhausted);
   ASSERT_TRUE(up->Finish().ok());
   EXPECT_EQ(up->info().size, 10);
-  EXPECT_EQ(up->info().sha256, storage::Sha256Hex("1234567890"));
+  EXPECT_EQ(up->info().sha256, util::Sha256Hex("1234567890"));
 }
 
 TEST_F(ArtifactUploadTest, SingleOversizedChunkIsRefused) {
@@ -73,19 +73,19 @@ TEST_F(ArtifactUploadTest, SingleOversizedChunkIsRefused) {
 
 TEST_F(ArtifactUploadTest, VerifyComparesTheExpectedDigest) {
   auto good = Begin(100);
-  good->ExpectSha256(storage::Sha256Hex("abc"));
+  good->ExpectSha256(util::Sha256Hex("abc"));
   EXPECT_TRUE(good->has_expectation());
   ASSERT_TRUE(good->Write("abc").ok());
   ASSERT_TRUE(good->Finish().ok());
   EXPECT_TRUE(good->Verify().ok());
 
   auto bad = Begin(100);
-  bad->ExpectSha256(storage::Sha256Hex("abd"));
+  bad->ExpectSha256(util::Sha256Hex("abd"));
   ASSERT_TRUE(bad->Write("abc").ok());
   ASSERT_TRUE(bad->Finish().ok());
   Status s = bad->Verify();
   EXPECT_EQ(s.code(), Code::kInvalidArgument);
-  EXPECT_NE(s.message().find(storage::Sha256Hex("abc")), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find(util::Sha256Hex("abc")), std::string::npos) << s.message();
 }
 
 TEST_F(ArtifactUploadTest, OrderIsEnforced) {

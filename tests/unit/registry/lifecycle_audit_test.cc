@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "registry/encoding.h"
+#include "util/encoding.h"
 #include "registry/model_service.h"
 #include "storage/sqlite/sqlite_conn.h"
 #include "tests/unit/registry/lifecycle_fixture.h"

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "registry/encoding.h"
+#include "util/encoding.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/unit/temp_dir.h"

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "registry/encoding.h"
+#include "util/encoding.h"
 #include "registry/version_service.h"
 #include "storage/fs/fs_blob_store.h"
 #include "storage/sqlite/sqlite_metadata_store.h"

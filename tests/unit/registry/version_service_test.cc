@@ -9,10 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "registry/encoding.h"
+#include "util/encoding.h"
 #include "registry/model_service.h"
 #include "storage/fs/fs_blob_store.h"
-#include "storage/fs/sha256.h"
+#include "util/sha256.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/unit/temp_dir.h"
@@ -21,7 +21,7 @@ namespace mv {
 namespace {
 
 using namespace std::string_literals;
-using storage::Sha256Hex;
+using util::Sha256Hex;
 
 constexpr int64_t kT0 = 1'700'000'000'000;
 const Actor kWho{"alice", "req-1"};

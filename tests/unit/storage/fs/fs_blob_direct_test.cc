@@ -19,7 +19,7 @@
 
 #include "storage/fs/direct_file.h"
 #include "storage/fs/fs_blob_store.h"
-#include "storage/fs/sha256.h"
+#include "util/sha256.h"
 #include "tests/unit/temp_dir.h"
 
 namespace mv::storage {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/fs/sha256.h"
+#include "util/sha256.h"
 #include "tests/unit/temp_dir.h"
 
 namespace mv::storage {
