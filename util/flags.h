@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "util/status.h"
@@ -22,13 +23,24 @@ enum class FlagType {
 };
 
 struct FlagSpec {
+  FlagSpec(std::string name_, FlagType type_, std::string default_value_, std::string help_,
+           std::string metavar_ = "", int64_t min_ = 0,
+           int64_t max_ = std::numeric_limits<int64_t>::max())
+      : name(std::move(name_)),
+        type(type_),
+        default_value(std::move(default_value_)),
+        help(std::move(help_)),
+        metavar(std::move(metavar_)),
+        min(min_),
+        max(max_) {}
+
   std::string name;  // without the leading "--"
-  FlagType type = FlagType::kString;
+  FlagType type;
   std::string default_value;  // as it would be typed; empty: none
   std::string help;           // one sentence or two; wrapped by FlagsHelp
   std::string metavar;        // "DIR", "N", ...; empty: derived from the type
-  int64_t min = 0;            // kInt only
-  int64_t max = std::numeric_limits<int64_t>::max();
+  int64_t min;                // kInt only
+  int64_t max;
 };
 using FlagSpecs = std::vector<FlagSpec>;
 
