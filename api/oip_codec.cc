@@ -4,6 +4,7 @@
 #include <set>
 
 #include "api/oip_data.h"
+#include "util/json_read.h"
 
 namespace mv::api::oip {
 namespace {
@@ -12,104 +13,20 @@ using nlohmann::json;
 
 constexpr size_t kMaxNameBytes = 1024;
 
-// Builds the DOM in one pass while it counts values and depth, stopping at the first limit,
-// so that a small body of many tiny values cannot make the parse allocate far more than the
-// body (and the body is lexed once: for tensors sent as JSON, lexing is most of the work).
-// Duplicate keys keep the last value, as json::parse does.
-class BoundedDom : public json::json_sax_t {
- public:
-  explicit BoundedDom(const OipLimits& limits) : limits_(limits) {}
-
-  bool null() override { return Put(nullptr); }
-  bool boolean(bool v) override { return Put(v); }
-  bool number_integer(number_integer_t v) override { return Put(v); }
-  bool number_unsigned(number_unsigned_t v) override { return Put(v); }
-  bool number_float(number_float_t v, const string_t&) override { return Put(v); }
-  bool string(string_t& v) override { return Put(std::move(v)); }
-  bool binary(binary_t& v) override { return Put(json::binary(v)); }
-  bool start_object(std::size_t) override { return Open(json::object()); }
-  bool key(string_t& k) override {
-    key_ = std::move(k);
-    return true;
-  }
-  bool end_object() override { return Close(); }
-  bool start_array(std::size_t) override { return Open(json::array()); }
-  bool end_array() override { return Close(); }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-    malformed_ = true;
-    return false;
-  }
-
-  Status Result() const {
-    if (too_many_) {
-      return ResourceExhausted("the request JSON has more than " +
-                               std::to_string(limits_.max_json_values) +
-                               " values; send large tensors as binary data");
-    }
-    if (too_deep_) {
-      return InvalidArgument("the request JSON is nested deeper than " +
-                             std::to_string(limits_.max_json_depth));
-    }
-    if (malformed_) return InvalidArgument("the request body is not valid JSON");
-    return Status::Ok();
-  }
-  json& root() { return root_; }
-
- private:
-  // Places `v` in the open container (or as the root); null when a limit is hit.
-  json* Place(json&& v) {
-    too_many_ = ++values_ > limits_.max_json_values;
-    if (too_many_) return nullptr;
-    if (open_.empty()) {
-      root_ = std::move(v);
-      return &root_;
-    }
-    json& parent = *open_.back();
-    if (parent.is_array()) {
-      parent.push_back(std::move(v));
-      return &parent.back();
-    }
-    json& slot = parent[key_];
-    slot = std::move(v);
-    return &slot;
-  }
-  bool Put(json&& v) { return Place(std::move(v)) != nullptr; }
-  bool Open(json&& container) {
-    too_deep_ = open_.size() >= static_cast<size_t>(limits_.max_json_depth);
-    if (too_deep_) return false;
-    json* placed = Place(std::move(container));
-    if (placed) open_.push_back(placed);
-    return placed != nullptr;
-  }
-  bool Close() {
-    open_.pop_back();
-    return true;
-  }
-
-  const OipLimits& limits_;
-  json root_;
-  std::vector<json*> open_;  // the containers being filled, innermost last
-  string_t key_;
-  int64_t values_ = 0;
-  bool too_many_ = false, too_deep_ = false, malformed_ = false;
-};
-
 Result<json> ParseBounded(std::string_view text, const OipLimits& limits) {
-  if (text.size() > limits.max_json_bytes) {
-    return ResourceExhausted("the request JSON is larger than " +
-                             std::to_string(limits.max_json_bytes) + " bytes");
+  util::JsonReadLimits bounds;
+  bounds.max_bytes = limits.max_json_bytes;
+  bounds.max_depth = limits.max_json_depth;
+  bounds.max_values = limits.max_json_values;
+  bounds.what = "the request JSON";
+  Result<json> doc = util::ReadJson(text, bounds);
+  if (!doc.ok() && doc.status().code() == Code::kResourceExhausted &&
+      text.size() <= limits.max_json_bytes) {
+    return ResourceExhausted(doc.status().message() + "; send large tensors as binary data");
   }
-  BoundedDom dom(limits);
-  try {
-    if (!json::sax_parse(text, &dom)) {
-      Status st = dom.Result();
-      return st.ok() ? InvalidArgument("the request body is not valid JSON") : st;
-    }
-  } catch (const std::exception&) {
-    return InvalidArgument("the request body is not valid JSON");
-  }
-  if (!dom.root().is_object()) return InvalidArgument("the request body must be a JSON object");
-  return std::move(dom.root());
+  if (!doc.ok()) return doc.status();
+  if (!doc->is_object()) return InvalidArgument("the request body must be a JSON object");
+  return std::move(*doc);
 }
 
 // The object at obj[key], or null when absent. InvalidArgument when present and not an

@@ -10,6 +10,7 @@
 #include "api/http_io.h"
 #include "api/routes.h"
 #include "api/tensor_codecs.h"
+#include "registry/inference/safetensors_io.h"
 
 namespace mv::api {
 namespace {
@@ -64,15 +65,20 @@ Status PredictNpy(Ctx& ctx, ServingService& serving, const ServedVersion& v,
   return Status::Ok();
 }
 
+// Named inputs in one safetensors body: at most this many.
+constexpr size_t kMaxBodyTensors = 256;
+
 Status PredictSafetensors(Ctx& ctx, ServingService& serving, const ServedVersion& v,
                           const std::string& body) {
-  ASSIGN_OR_RETURN(std::vector<Tensor> inputs, DecodeSafetensors(body));
+  inference::SafetensorsLimits limits;
+  limits.max_tensors = kMaxBodyTensors;
+  ASSIGN_OR_RETURN(std::vector<Tensor> inputs, inference::DecodeSafetensors(body, limits));
   RunOptions options;
   if (const std::string output = QueryString(ctx, "output"); !output.empty()) {
     options.outputs = {output};
   }
   ASSIGN_OR_RETURN(std::vector<Tensor> outputs, serving.Run(v, inputs, options));
-  ASSIGN_OR_RETURN(std::string st, EncodeSafetensors(outputs));
+  ASSIGN_OR_RETURN(std::string st, inference::EncodeSafetensors(outputs));
   SendBody(ctx, v, std::move(st), kSafetensors);
   return Status::Ok();
 }

@@ -8,7 +8,6 @@
 #include <tuple>
 
 #include "registry/formats/npy/npy_header.h"
-#include "registry/formats/safetensors/json_lite.h"
 #include "registry/inference/float16.h"
 
 namespace mv::api {
@@ -130,84 +129,6 @@ std::string NpyPreamble(const std::string& dict) {
   return "";
 }
 
-struct StDtype {
-  const char* name;
-  DType dtype;
-};
-constexpr StDtype kStDtypes[] = {
-    {"BOOL", DType::kBool},   {"U8", DType::kUint8},      {"I8", DType::kInt8},
-    {"I16", DType::kInt16},   {"U16", DType::kUint16},    {"I32", DType::kInt32},
-    {"U32", DType::kUint32},  {"I64", DType::kInt64},     {"U64", DType::kUint64},
-    {"F16", DType::kFloat16}, {"BF16", DType::kBFloat16}, {"F32", DType::kFloat32},
-    {"F64", DType::kFloat64}};
-
-using formats::safetensors::JsonValue;
-
-struct Span {
-  int64_t begin, end;
-  size_t index;
-};
-
-// One header entry -> a tensor without data, and its span.
-Result<Tensor> HeaderTensor(const std::string& name, const JsonValue& v, int64_t data_size,
-                            Span& span) {
-  const std::string where = "safetensors tensor \"" + name.substr(0, 128) + "\"";
-  const JsonValue* dtype = v.Find("dtype");
-  const JsonValue* shape = v.Find("shape");
-  const JsonValue* offsets = v.Find("data_offsets");
-  if (v.type != JsonValue::Type::kObject || !dtype || dtype->type != JsonValue::Type::kString ||
-      !shape || shape->type != JsonValue::Type::kArray || !offsets ||
-      offsets->type != JsonValue::Type::kArray || offsets->array.size() != 2) {
-    return InvalidArgument(where + " needs \"dtype\", \"shape\" and two \"data_offsets\"");
-  }
-  Tensor t;
-  t.name = name;
-  const auto* known = std::find_if(std::begin(kStDtypes), std::end(kStDtypes),
-                                   [&](const StDtype& d) { return dtype->string == d.name; });
-  if (known == std::end(kStDtypes)) {
-    return InvalidArgument(where + " has dtype '" + dtype->string.substr(0, 32) + "', not one of " +
-                           "BOOL, U8..U64, I8..I64, F16, BF16, F32, F64");
-  }
-  t.dtype = known->dtype;
-  for (const JsonValue& d : shape->array) {
-    if (!d.is_integer || d.integer < 0)
-      return InvalidArgument(where + ": dims must be integers >= 0");
-    t.shape.push_back(d.integer);
-  }
-  const JsonValue& b = offsets->array[0];
-  const JsonValue& e = offsets->array[1];
-  if (!b.is_integer || !e.is_integer || b.integer < 0 || e.integer < b.integer ||
-      e.integer > data_size) {
-    return InvalidArgument(where + ": data_offsets must be [begin, end] within the " +
-                           std::to_string(data_size) + " data bytes");
-  }
-  std::optional<int64_t> count = t.ElementCount();
-  const auto size = static_cast<int64_t>(DTypeSize(t.dtype));
-  if (!count || *count > INT64_MAX / size || *count * size != e.integer - b.integer) {
-    return InvalidArgument(where + ": data_offsets span " + std::to_string(e.integer - b.integer) +
-                           " bytes, its shape and dtype need a different size");
-  }
-  span.begin = b.integer;
-  span.end = e.integer;
-  return t;
-}
-
-Status CheckCoverage(std::vector<Span> spans, int64_t data_size) {
-  std::sort(spans.begin(), spans.end(), [](const Span& x, const Span& y) {
-    return std::tie(x.begin, x.end) < std::tie(y.begin, y.end);
-  });
-  int64_t at = 0;
-  for (const Span& s : spans) {
-    if (s.begin != at) {
-      return InvalidArgument(s.begin < at ? "safetensors tensors overlap"
-                                          : "safetensors data has a hole between tensors");
-    }
-    at = s.end;
-  }
-  if (at != data_size) return InvalidArgument("safetensors data has bytes no tensor covers");
-  return Status::Ok();
-}
-
 }  // namespace
 
 Result<Tensor> DecodeNpy(std::string_view bytes, const std::string& name) {
@@ -274,76 +195,6 @@ Result<std::string> EncodeNpy(const Tensor& t) {
   } else {
     out += t.data;
   }
-  return out;
-}
-
-Result<std::vector<Tensor>> DecodeSafetensors(std::string_view bytes,
-                                              const TensorCodecLimits& limits) {
-  if (bytes.size() < 8) return InvalidArgument("the body is too short for a safetensors file");
-  uint64_t n = 0;
-  for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<uint8_t>(bytes[static_cast<size_t>(i)]);
-  if (n > bytes.size() - 8)
-    return InvalidArgument("the safetensors header length runs past the end of the body");
-  if (n > static_cast<uint64_t>(limits.max_header_bytes)) {
-    return ResourceExhausted("the safetensors header is larger than " +
-                             std::to_string(limits.max_header_bytes) + " bytes");
-  }
-  formats::safetensors::JsonLimits json_limits;
-  json_limits.max_depth = 8;
-  json_limits.max_values = static_cast<int64_t>(limits.max_tensors) * 80 + 1024;
-  auto header = formats::safetensors::ParseJson(bytes.substr(8, n), json_limits);
-  if (!header.ok())
-    return Status(header.status().code(), "safetensors header: " + header.status().message());
-  if (header->type != JsonValue::Type::kObject)
-    return InvalidArgument("the safetensors header is not a JSON object");
-  const std::string_view data = bytes.substr(8 + n);
-  std::vector<Tensor> out;
-  std::vector<Span> spans;
-  for (const auto& [name, value] : header->object) {
-    if (name == "__metadata__") continue;
-    if (out.size() == limits.max_tensors) {
-      return ResourceExhausted("more than " + std::to_string(limits.max_tensors) + " tensors");
-    }
-    Span span{0, 0, out.size()};
-    ASSIGN_OR_RETURN(Tensor t, HeaderTensor(name, value, static_cast<int64_t>(data.size()), span));
-    out.push_back(std::move(t));
-    spans.push_back(span);
-  }
-  RETURN_IF_ERROR(CheckCoverage(spans, static_cast<int64_t>(data.size())));
-  for (const Span& s : spans) {
-    out[s.index].data.assign(
-        data.substr(static_cast<size_t>(s.begin), static_cast<size_t>(s.end - s.begin)));
-  }
-  return out;
-}
-
-Result<std::string> EncodeSafetensors(const std::vector<Tensor>& tensors) {
-  nlohmann::json header = nlohmann::json::object();
-  int64_t offset = 0;
-  for (const Tensor& t : tensors) {
-    if (t.dtype == DType::kBytes) {
-      return InvalidArgument("tensor \"" + t.name + "\" is BYTES, which safetensors cannot hold");
-    }
-    if (t.name == "__metadata__" || header.contains(t.name)) {
-      return InvalidArgument("tensor name \"" + t.name + "\" is reserved or repeated");
-    }
-    RETURN_IF_ERROR(CheckedCount(t).status());
-    const char* dtype =
-        std::find_if(std::begin(kStDtypes), std::end(kStDtypes), [&](const StDtype& d) {
-          return d.dtype == t.dtype;
-        })->name;
-    const auto size = static_cast<int64_t>(t.data.size());
-    header[t.name] = {
-        {"dtype", dtype}, {"shape", t.shape}, {"data_offsets", {offset, offset + size}}};
-    offset += size;
-  }
-  std::string text = header.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  text.append((8 - text.size() % 8) % 8, ' ');
-  std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i)
-    out[static_cast<size_t>(i)] = static_cast<char>((text.size() >> (8 * i)) & 0xff);
-  out += text;
-  for (const Tensor& t : tensors) out += t.data;
   return out;
 }
 

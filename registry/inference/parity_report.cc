@@ -1,36 +1,37 @@
 #include "registry/inference/parity_report.h"
 
-#include "registry/formats/safetensors/json_lite.h"
 #include "registry/formats/summary.h"
+#include "util/json_read.h"
 
 namespace mv::inference {
 namespace {
 
 using formats::Summary;
-using formats::safetensors::JsonValue;
+using nlohmann::json;
 
-Result<double> NonNegative(const JsonValue& v, const char* field) {
-  if (v.type != JsonValue::Type::kNumber || v.number < 0) {
+Result<double> NonNegative(const json& v, const char* field) {
+  if (!v.is_number() || v.get<double>() < 0) {
     return InvalidArgument(std::string("meta.parity.") + field + " must be a number >= 0");
   }
-  return v.number;
+  return v.get<double>();
 }
 
-Status ParseShapes(const JsonValue& v, InputPlan& plan) {
-  if (v.type != JsonValue::Type::kObject) {
+Status ParseShapes(const json& v, InputPlan& plan) {
+  if (!v.is_object()) {
     return InvalidArgument("meta.parity.shapes must map input names to arrays of dims");
   }
-  for (const auto& [name, dims] : v.object) {
-    if (dims.type != JsonValue::Type::kArray || dims.array.size() > 16) {
+  for (const auto& [name, dims] : v.items()) {
+    if (!dims.is_array() || dims.size() > 16) {
       return InvalidArgument("meta.parity.shapes." + name + " must be an array of <= 16 dims");
     }
     std::vector<int64_t> shape;
-    for (const JsonValue& d : dims.array) {
-      if (!d.is_integer || d.integer <= 0 || d.integer > (int64_t{1} << 31)) {
+    for (const json& d : dims) {
+      const int64_t dim = util::JsonInt64(d).value_or(0);
+      if (dim <= 0 || dim > (int64_t{1} << 31)) {
         return InvalidArgument("meta.parity.shapes." + name + " holds a dim that is not a "
                                                               "positive integer");
       }
-      shape.push_back(d.integer);
+      shape.push_back(dim);
     }
     plan.shapes[name] = std::move(shape);
   }
@@ -50,28 +51,30 @@ Summary DiffJson(const TensorDiff& d) {
 Result<ParityMeta> ParseParityMeta(const std::string& meta_json, const ParityConfig& defaults) {
   ParityMeta out;
   out.config = defaults;
-  ASSIGN_OR_RETURN(JsonValue meta, formats::safetensors::ParseJson(meta_json));
-  const JsonValue* p = meta.Find("parity");
-  if (!p || p->type == JsonValue::Type::kNull) return out;
-  if (p->type != JsonValue::Type::kObject) return InvalidArgument("meta.parity must be an object");
-  if (const JsonValue* v = p->Find("atol")) {
-    ASSIGN_OR_RETURN(out.config.tolerance.atol, NonNegative(*v, "atol"));
+  ASSIGN_OR_RETURN(json meta, util::ReadJson(meta_json));
+  if (!meta.is_object() || !meta.contains("parity") || meta["parity"].is_null()) return out;
+  const json& p = meta["parity"];
+  if (!p.is_object()) return InvalidArgument("meta.parity must be an object");
+  if (p.contains("atol")) {
+    ASSIGN_OR_RETURN(out.config.tolerance.atol, NonNegative(p["atol"], "atol"));
   }
-  if (const JsonValue* v = p->Find("rtol")) {
-    ASSIGN_OR_RETURN(out.config.tolerance.rtol, NonNegative(*v, "rtol"));
+  if (p.contains("rtol")) {
+    ASSIGN_OR_RETURN(out.config.tolerance.rtol, NonNegative(p["rtol"], "rtol"));
   }
-  if (const JsonValue* v = p->Find("seed")) {
-    if (!v->is_integer || v->integer < 0) {
+  if (p.contains("seed")) {
+    const std::optional<int64_t> seed = util::JsonInt64(p["seed"]);
+    if (!seed || *seed < 0) {
       return InvalidArgument("meta.parity.seed must be a non-negative integer");
     }
-    out.config.inputs.seed = static_cast<uint64_t>(v->integer);
+    out.config.inputs.seed = static_cast<uint64_t>(*seed);
   }
-  if (const JsonValue* v = p->Find("shapes")) RETURN_IF_ERROR(ParseShapes(*v, out.config.inputs));
-  if (const JsonValue* v = p->Find("skip")) {
-    if (v->type != JsonValue::Type::kString || v->string.empty()) {
+  if (p.contains("shapes")) RETURN_IF_ERROR(ParseShapes(p["shapes"], out.config.inputs));
+  if (p.contains("skip")) {
+    const json& v = p["skip"];
+    if (!v.is_string() || v.get_ref<const std::string&>().empty()) {
       return InvalidArgument("meta.parity.skip must be the reason, a non-empty string");
     }
-    out.skip = v->string;
+    out.skip = v.get<std::string>();
   }
   return out;
 }

@@ -4,13 +4,13 @@
 #include <array>
 #include <cstdio>
 
-#include "registry/formats/safetensors/json_lite.h"
+#include "util/json_read.h"
 #include "util/json_escape.h"
 
 namespace mv::inference {
 namespace {
 
-using formats::safetensors::JsonValue;
+using Json = nlohmann::ordered_json;
 
 struct StDType {
   DType dtype;
@@ -47,46 +47,50 @@ std::optional<int64_t> NeededBytes(const Tensor& t) {
   return *count * size;
 }
 
-Result<Tensor> HeaderTensor(const std::string& name, const JsonValue& v, int64_t data_size,
+// The member `key` of an object entry, or null.
+const Json* Member(const Json& v, const char* key) {
+  auto it = v.find(key);
+  return it == v.end() ? nullptr : &*it;
+}
+
+Result<Tensor> HeaderTensor(const std::string& name, const Json& v, int64_t data_size,
                             Span& span) {
   const std::string where = "safetensors tensor \"" + name.substr(0, 128) + "\"";
-  const JsonValue* dtype = v.Find("dtype");
-  const JsonValue* shape = v.Find("shape");
-  const JsonValue* offsets = v.Find("data_offsets");
-  if (v.type != JsonValue::Type::kObject || !dtype || dtype->type != JsonValue::Type::kString ||
-      !shape || shape->type != JsonValue::Type::kArray || !offsets ||
-      offsets->type != JsonValue::Type::kArray || offsets->array.size() != 2) {
+  const Json* dtype = v.is_object() ? Member(v, "dtype") : nullptr;
+  const Json* shape = v.is_object() ? Member(v, "shape") : nullptr;
+  const Json* offsets = v.is_object() ? Member(v, "data_offsets") : nullptr;
+  if (!dtype || !dtype->is_string() || !shape || !shape->is_array() || !offsets ||
+      !offsets->is_array() || offsets->size() != 2) {
     return InvalidArgument(where + " needs \"dtype\", \"shape\" and two \"data_offsets\"");
   }
+  const std::string& dtype_name = dtype->get_ref<const std::string&>();
   const auto* known = std::find_if(kStDTypes.begin(), kStDTypes.end(),
-                                   [&](const StDType& d) { return dtype->string == d.name; });
+                                   [&](const StDType& d) { return dtype_name == d.name; });
   if (known == kStDTypes.end()) {
-    return InvalidArgument(where + " has dtype \"" + dtype->string.substr(0, 32) +
+    return InvalidArgument(where + " has dtype \"" + dtype_name.substr(0, 32) +
                            "\", not one of BOOL, U8..U64, I8..I64, F16, BF16, F32, F64");
   }
   Tensor t;
   t.name = name;
   t.dtype = known->dtype;
-  for (const JsonValue& d : shape->array) {
-    if (!d.is_integer || d.integer < 0) {
-      return InvalidArgument(where + ": dims must be integers >= 0");
-    }
-    t.shape.push_back(d.integer);
+  for (const Json& d : *shape) {
+    const std::optional<int64_t> dim = util::JsonInt64(d);
+    if (!dim || *dim < 0) return InvalidArgument(where + ": dims must be integers >= 0");
+    t.shape.push_back(*dim);
   }
-  const JsonValue& b = offsets->array[0];
-  const JsonValue& e = offsets->array[1];
-  if (!b.is_integer || !e.is_integer || b.integer < 0 || e.integer < b.integer ||
-      e.integer > data_size) {
+  const std::optional<int64_t> b = util::JsonInt64((*offsets)[0]);
+  const std::optional<int64_t> e = util::JsonInt64((*offsets)[1]);
+  if (!b || !e || *b < 0 || *e < *b || *e > data_size) {
     return InvalidArgument(where + ": data_offsets must be [begin, end] within the " +
                            std::to_string(data_size) + " data bytes");
   }
   const std::optional<int64_t> need = NeededBytes(t);
-  if (!need || *need != e.integer - b.integer) {
-    return InvalidArgument(where + ": " + std::to_string(e.integer - b.integer) +
+  if (!need || *need != *e - *b) {
+    return InvalidArgument(where + ": " + std::to_string(*e - *b) +
                            " data bytes do not match its dtype and shape");
   }
-  span.begin = b.integer;
-  span.end = e.integer;
+  span.begin = *b;
+  span.end = *e;
   return t;
 }
 
@@ -128,20 +132,20 @@ Result<std::vector<Tensor>> DecodeSafetensors(std::string_view bytes,
     return ResourceExhausted("the safetensors header is larger than " +
                              std::to_string(limits.max_header_bytes) + " bytes");
   }
-  formats::safetensors::JsonLimits json_limits;
+  util::JsonReadLimits json_limits;
   json_limits.max_depth = 8;
   json_limits.max_values = static_cast<int64_t>(limits.max_tensors) * 80 + 1024;
-  auto header = formats::safetensors::ParseJson(bytes.substr(8, n), json_limits);
-  if (!header.ok()) {
-    return Status(header.status().code(), "safetensors header: " + header.status().message());
-  }
-  if (header->type != JsonValue::Type::kObject) {
+  json_limits.reject_duplicate_keys = true;
+  json_limits.what = "the safetensors header";
+  auto header = util::ReadOrderedJson(bytes.substr(8, n), json_limits);
+  if (!header.ok()) return header.status();
+  if (!header->is_object()) {
     return InvalidArgument("the safetensors header is not a JSON object");
   }
   const std::string_view data = bytes.substr(8 + n);
   std::vector<Tensor> parsed;
   std::vector<Span> spans;
-  for (const auto& [name, value] : header->object) {
+  for (const auto& [name, value] : header->items()) {
     if (name == "__metadata__") continue;
     if (parsed.size() == limits.max_tensors) {
       return ResourceExhausted("more than " + std::to_string(limits.max_tensors) + " tensors");
@@ -152,14 +156,11 @@ Result<std::vector<Tensor>> DecodeSafetensors(std::string_view bytes,
     spans.push_back(span);
   }
   RETURN_IF_ERROR(CheckCoverage(spans, static_cast<int64_t>(data.size())));
-  std::vector<Tensor> out;
-  out.reserve(spans.size());
   for (const Span& s : spans) {
-    Tensor& t = parsed[s.index];
-    t.data.assign(data.substr(static_cast<size_t>(s.begin), static_cast<size_t>(s.end - s.begin)));
-    out.push_back(std::move(t));
+    parsed[s.index].data.assign(
+        data.substr(static_cast<size_t>(s.begin), static_cast<size_t>(s.end - s.begin)));
   }
-  return out;
+  return parsed;
 }
 
 Result<std::string> EncodeSafetensors(const std::vector<Tensor>& tensors) {

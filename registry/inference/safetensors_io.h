@@ -1,5 +1,5 @@
-// safetensors in and out, std-only (the JSON header is read with the formats' bounded
-// parser): the reference data of a version and the files exchanged with the TorchScript
+// safetensors in and out (the JSON header is read with util's bounded reader): the one
+// codec of the project, for the predict routes' bodies, the reference data of a version and the files exchanged with the TorchScript
 // worker process. Layout: an 8-byte little-endian header length, a JSON object mapping
 // each tensor name to {"dtype","shape","data_offsets"} (plus an ignored "__metadata__"),
 // then the data, which the offsets must cover exactly (no overlap, no holes). Dtypes BOOL,
@@ -21,8 +21,8 @@ struct SafetensorsLimits {
   int64_t max_header_bytes = int64_t{16} << 20;
 };
 
-// The tensors in the order of their data in the file (which is the order they were
-// encoded in). InvalidArgument saying what is wrong for a malformed file (header length,
+// The tensors in the order of the header (for files this codec wrote, also the order of
+// their data). InvalidArgument saying what is wrong for a malformed file (header length,
 // JSON, dtype, shape against offsets, holes or overlaps); ResourceExhausted above `limits`.
 // Copies the data; `bytes` may be discarded afterwards.
 Result<std::vector<Tensor>> DecodeSafetensors(std::string_view bytes,

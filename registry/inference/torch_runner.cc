@@ -20,7 +20,7 @@
 #include <system_error>
 #include <utility>
 
-#include "registry/formats/safetensors/json_lite.h"
+#include "util/json_read.h"
 #include "registry/inference/safetensors_io.h"
 
 namespace mv::inference {
@@ -260,11 +260,13 @@ Status WorkerError(const std::string& output) {
   std::string code;
   if (at != std::string::npos) {
     const size_t end = output.find('\n', at);
-    auto json = formats::safetensors::ParseJson(output.substr(at, end - at));
-    const auto* error = json.ok() ? json->Find("error") : nullptr;
-    const auto* kind = json.ok() ? json->Find("code") : nullptr;
-    if (error != nullptr) message = "TorchScript: " + error->string.substr(0, 2048);
-    if (kind != nullptr) code = kind->string;
+    auto line = util::ReadJson(output.substr(at, end - at));
+    if (line.ok() && line->is_object()) {
+      if (auto e = line->find("error"); e != line->end() && e->is_string()) {
+        message = "TorchScript: " + e->get<std::string>().substr(0, 2048);
+      }
+      if (auto k = line->find("code"); k != line->end() && k->is_string()) code = k->get<std::string>();
+    }
   }
   return code == "resource_exhausted" ? ResourceExhausted(message) : InvalidArgument(message);
 }

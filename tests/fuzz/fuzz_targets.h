@@ -20,7 +20,7 @@
 
 namespace mv::fuzz {
 
-// safetensors files and their *.safetensors.index.json shard maps (json_lite underneath).
+// safetensors files and their *.safetensors.index.json shard maps (util/json_read underneath).
 inline void FuzzSafetensors(const uint8_t* data, size_t size) {
   static const formats::safetensors::SafetensorsFormat kFile;
   static const formats::safetensors::SafetensorsIndexFormat kIndex;

@@ -8,8 +8,6 @@
 namespace mv::formats::cross {
 namespace {
 
-using safetensors::JsonValue;
-
 constexpr size_t kMaxMetadataKeys = 16;
 constexpr size_t kMaxValueChars = 200;
 
@@ -25,7 +23,7 @@ Summary IntList(const std::set<int64_t>& values) {
   return a;
 }
 
-Summary OnnxEnv(const JsonValue& s, Totals& totals) {
+Summary OnnxEnv(const Json& s, Totals& totals) {
   Summary out = Summary::MakeObject();
   out.Set("format", "onnx");
   if (auto ir = IntAt(s, "ir_version")) {
@@ -33,11 +31,12 @@ Summary OnnxEnv(const JsonValue& s, Totals& totals) {
     totals.ir_versions.insert(*ir);
   }
   Summary opsets = Summary::MakeObject();
-  if (const JsonValue* o = s.Find("opset_import"); o != nullptr) {
-    for (const auto& [domain, version] : o->object) {
-      if (!version.is_integer) continue;
-      opsets.Set(domain, version.integer);
-      totals.opsets[domain].insert(version.integer);
+  if (const Json* o = MemberOf(s, "opset_import"); o != nullptr && o->is_object()) {
+    for (const auto& [domain, version] : o->items()) {
+      const std::optional<int64_t> n = util::JsonInt64(version);
+      if (!n) continue;
+      opsets.Set(domain, *n);
+      totals.opsets[domain].insert(*n);
     }
   }
   const std::string name = StringAt(s, "producer_name"), version = StringAt(s, "producer_version");
@@ -49,14 +48,15 @@ Summary OnnxEnv(const JsonValue& s, Totals& totals) {
 }
 
 // safetensors __metadata__ (or an index's "metadata"): a few string keys, bounded.
-Summary MetadataEnv(const JsonValue& s, const char* format) {
+Summary MetadataEnv(const Json& s, const char* format) {
   Summary meta = Summary::MakeObject();
   size_t kept = 0;
-  if (const JsonValue* m = s.Find("metadata"); m != nullptr) {
-    for (const auto& [k, v] : m->object) {
+  if (const Json* m = MemberOf(s, "metadata"); m != nullptr && m->is_object()) {
+    for (const auto& [k, v] : m->items()) {
       if (kept == kMaxMetadataKeys) break;
-      if (v.type != JsonValue::Type::kString) continue;
-      meta.Set(k.substr(0, kMaxValueChars), v.string.substr(0, kMaxValueChars));
+      if (!v.is_string()) continue;
+      meta.Set(k.substr(0, kMaxValueChars),
+               v.get_ref<const std::string&>().substr(0, kMaxValueChars));
       ++kept;
     }
   }
@@ -64,7 +64,7 @@ Summary MetadataEnv(const JsonValue& s, const char* format) {
 }
 
 // What one artifact's file records about where it came from; nullopt for other kinds.
-std::optional<Summary> ArtifactEnv(const Artifact& a, const JsonValue& s, Totals& totals) {
+std::optional<Summary> ArtifactEnv(const Artifact& a, const Json& s, Totals& totals) {
   if (a.kind == "onnx") return OnnxEnv(s, totals);
   if (a.kind == "safetensors") return MetadataEnv(s, "safetensors");
   if (a.kind == "safetensors-index") return MetadataEnv(s, "safetensors-index");
@@ -88,7 +88,7 @@ Summary Detected(const Version& v, bool* any) {
   Totals totals;
   Summary artifacts = Summary::MakeObject();
   for (const Artifact& a : v.artifacts) {
-    std::optional<JsonValue> s = SummaryOf(a);
+    std::optional<Json> s = SummaryOf(a);
     if (!s) continue;
     std::optional<Summary> env = ArtifactEnv(a, *s, totals);
     if (!env) continue;
@@ -107,11 +107,11 @@ Summary Detected(const Version& v, bool* any) {
 }
 
 // meta.env as the uploader sent it, or nullopt when meta has none.
-std::optional<JsonValue> DeclaredEnv(const std::string& meta_json) {
-  Result<JsonValue> meta = safetensors::ParseJson(meta_json);
+std::optional<Json> DeclaredEnv(const std::string& meta_json) {
+  Result<Json> meta = util::ReadOrderedJson(meta_json);
   if (!meta.ok()) return std::nullopt;
-  const JsonValue* env = meta->Find("env");
-  if (env == nullptr || env->type == JsonValue::Type::kNull) return std::nullopt;
+  const Json* env = MemberOf(*meta, "env");
+  if (env == nullptr || env->is_null()) return std::nullopt;
   return *env;
 }
 
@@ -120,14 +120,14 @@ std::optional<JsonValue> DeclaredEnv(const std::string& meta_json) {
 std::optional<VersionReport> EnvironmentReport(const Version& v) {
   bool any = false;
   Summary detected = Detected(v, &any);
-  std::optional<JsonValue> env = DeclaredEnv(v.meta_json);
+  std::optional<Json> env = DeclaredEnv(v.meta_json);
   if (!any && !env) return std::nullopt;
   Summary report = Summary::MakeObject();
   if (env && ToSummary(*env).ToJson().size() > kMaxDeclaredEnvBytes) {
     report.Set("declared_omitted",
                "meta.env is larger than " + std::to_string(kMaxDeclaredEnvBytes) + " bytes");
-  } else if (env && env->type == JsonValue::Type::kObject) {
-    for (const auto& [k, value] : env->object) {
+  } else if (env && env->is_object()) {
+    for (const auto& [k, value] : env->items()) {
       if (k != "detected") report.Set(k, ToSummary(value));  // "detected" is ours
     }
   } else if (env) {

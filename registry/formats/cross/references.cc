@@ -11,8 +11,6 @@
 namespace mv::formats::cross {
 namespace {
 
-using safetensors::JsonValue;
-
 constexpr size_t kMaxListedReferences = 200;
 
 // One artifact pointing at another, with the furthest byte it needs (-1: unknown).
@@ -29,11 +27,11 @@ int64_t Number(const std::string& text) {
   return ec == std::errc() && end == text.data() + text.size() && v >= 0 ? v : -1;
 }
 
-void ExternalData(const Artifact& a, const JsonValue& s, RefMap& refs) {
-  const JsonValue* graph = s.Find("graph");
-  const JsonValue* list = graph != nullptr ? graph->Find("external_data") : nullptr;
-  if (list == nullptr) return;
-  for (const JsonValue& e : list->array) {
+void ExternalData(const Artifact& a, const Json& s, RefMap& refs) {
+  const Json* graph = MemberOf(s, "graph");
+  const Json* list = graph != nullptr ? MemberOf(*graph, "external_data") : nullptr;
+  if (list == nullptr || !list->is_array()) return;
+  for (const Json& e : *list) {
     Ref& r = refs[{a.name, StringAt(e, "location")}];
     r.via = "external-data";
     int64_t offset = Number(StringAt(e, "offset")), length = Number(StringAt(e, "length"));
@@ -43,10 +41,10 @@ void ExternalData(const Artifact& a, const JsonValue& s, RefMap& refs) {
   }
 }
 
-void WeightMap(const Artifact& a, const JsonValue& s, RefMap& refs) {
-  const JsonValue* files = s.Find("files");
-  if (files == nullptr) return;
-  for (const JsonValue& f : files->array) refs[{a.name, StringAt(f, "file")}].via = "weight-map";
+void WeightMap(const Artifact& a, const Json& s, RefMap& refs) {
+  const Json* files = MemberOf(s, "files");
+  if (files == nullptr || !files->is_array()) return;
+  for (const Json& f : *files) refs[{a.name, StringAt(f, "file")}].via = "weight-map";
 }
 
 class Checker {
@@ -82,7 +80,7 @@ std::optional<VersionReport> ReferencesReport(const Version& v) {
   RefMap refs;
   for (const Artifact& a : v.artifacts) {
     if (a.kind != "onnx" && a.kind != "safetensors-index") continue;
-    std::optional<JsonValue> s = SummaryOf(a);
+    std::optional<Json> s = SummaryOf(a);
     if (!s) continue;
     if (a.kind == "onnx") ExternalData(a, *s, refs);
     if (a.kind == "safetensors-index") WeightMap(a, *s, refs);

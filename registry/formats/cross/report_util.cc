@@ -1,15 +1,15 @@
 #include "registry/formats/cross/report_util.h"
 
+#include <utility>
+
 namespace mv::formats::cross {
 
-using safetensors::JsonValue;
-
-std::optional<JsonValue> SummaryOf(const Artifact& a) {
+std::optional<Json> SummaryOf(const Artifact& a) {
   if (!a.inspection || a.inspection->summary_json.empty()) return std::nullopt;
-  safetensors::JsonLimits limits;
+  util::JsonReadLimits limits;
   limits.max_values = int64_t{1} << 22;  // a torch summary lists up to 10,000 tensors
-  Result<JsonValue> doc = safetensors::ParseJson(a.inspection->summary_json, limits);
-  if (!doc.ok() || doc->type != JsonValue::Type::kObject) return std::nullopt;
+  Result<Json> doc = util::ReadOrderedJson(a.inspection->summary_json, limits);
+  if (!doc.ok() || !doc->is_object()) return std::nullopt;
   return std::move(doc).value();
 }
 
@@ -20,39 +20,40 @@ const Artifact* FindArtifact(const Version& v, const std::string& name) {
   return nullptr;
 }
 
-Summary ToSummary(const JsonValue& v) {
-  switch (v.type) {
-    case JsonValue::Type::kNull:
-      return Summary();
-    case JsonValue::Type::kBool:
-      return Summary(v.boolean);
-    case JsonValue::Type::kNumber:
-      return v.is_integer ? Summary(v.integer) : Summary(v.number);
-    case JsonValue::Type::kString:
-      return Summary(v.string);
-    case JsonValue::Type::kArray: {
-      Summary a = Summary::MakeArray();
-      for (const JsonValue& item : v.array) a.Push(ToSummary(item));
-      return a;
-    }
-    case JsonValue::Type::kObject: {
-      Summary o = Summary::MakeObject();
-      for (const auto& [k, item] : v.object) o.Set(k, ToSummary(item));
-      return o;
-    }
+Summary ToSummary(const Json& v) {
+  if (v.is_boolean()) return Summary(v.get<bool>());
+  if (v.is_number()) {
+    if (std::optional<int64_t> n = util::JsonInt64(v)) return Summary(*n);
+    return Summary(v.get<double>());
+  }
+  if (v.is_string()) return Summary(v.get<std::string>());
+  if (v.is_array()) {
+    Summary a = Summary::MakeArray();
+    for (const Json& item : v) a.Push(ToSummary(item));
+    return a;
+  }
+  if (v.is_object()) {
+    Summary o = Summary::MakeObject();
+    for (const auto& [k, item] : v.items()) o.Set(k, ToSummary(item));
+    return o;
   }
   return Summary();
 }
 
-std::string StringAt(const JsonValue& obj, const char* key) {
-  const JsonValue* v = obj.Find(key);
-  return v != nullptr && v->type == JsonValue::Type::kString ? v->string : "";
+const Json* MemberOf(const Json& obj, const char* key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
 }
 
-std::optional<int64_t> IntAt(const JsonValue& obj, const char* key) {
-  const JsonValue* v = obj.Find(key);
-  if (v == nullptr || v->type != JsonValue::Type::kNumber || !v->is_integer) return std::nullopt;
-  return v->integer;
+std::string StringAt(const Json& obj, const char* key) {
+  const Json* v = MemberOf(obj, key);
+  return v != nullptr && v->is_string() ? v->get<std::string>() : "";
+}
+
+std::optional<int64_t> IntAt(const Json& obj, const char* key) {
+  const Json* v = MemberOf(obj, key);
+  return v != nullptr ? util::JsonInt64(*v) : std::nullopt;
 }
 
 }  // namespace mv::formats::cross

@@ -5,13 +5,14 @@
 #include <map>
 
 #include "registry/formats/archive/blob_bytes.h"
-#include "registry/formats/safetensors/json_lite.h"
 #include "registry/formats/sniff.h"
+#include "util/json_read.h"
 
 namespace mv::formats::safetensors {
 namespace {
 
 using archive::ReadRange;
+using Json = nlohmann::ordered_json;
 using Level = Finding::Level;
 
 constexpr int kMaxFindingsPerCode = 20;
@@ -52,44 +53,53 @@ struct Totals {
   std::map<std::string, int64_t> bytes_by_dtype;
 };
 
-bool NonNegativeInt(const JsonValue& v) { return v.is_integer && v.integer >= 0; }
+// The value when it is a non-negative integer; -1 otherwise.
+int64_t NonNegativeInt(const Json& v) { return std::max<int64_t>(util::JsonInt64(v).value_or(-1), -1); }
 
 // Elements of `shape` (a JSON array of non-negative integers); -1 when malformed or the
 // product overflows.
-int64_t Elements(const JsonValue& shape, Summary& dims) {
-  if (shape.type != JsonValue::Type::kArray) return -1;
+int64_t Elements(const Json& shape, Summary& dims) {
+  if (!shape.is_array()) return -1;
   int64_t n = 1;
-  for (const JsonValue& d : shape.array) {
-    if (!NonNegativeInt(d)) return -1;
-    if (d.integer != 0 && n > std::numeric_limits<int64_t>::max() / d.integer) return -1;
-    n *= d.integer;
-    dims.Push(d.integer);
+  for (const Json& d : shape) {
+    const int64_t dim = NonNegativeInt(d);
+    if (dim < 0) return -1;
+    if (dim != 0 && n > std::numeric_limits<int64_t>::max() / dim) return -1;
+    n *= dim;
+    dims.Push(dim);
   }
   return n;
 }
 
+// The member `key` of an object, or null.
+const Json* Member(const Json& obj, const char* key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
+}
+
 // Checks one tensor entry; a valid span is appended to `spans`.
-void CheckTensor(const std::string& name, const JsonValue& t, int64_t data_size,
+void CheckTensor(const std::string& name, const Json& t, int64_t data_size,
                  std::vector<Span>& spans, Totals& totals, Summary& list, FindingSink& sink) {
-  const JsonValue* dtype = t.Find("dtype");
-  const JsonValue* shape = t.Find("shape");
-  const JsonValue* offsets = t.Find("data_offsets");
-  if (t.type != JsonValue::Type::kObject || dtype == nullptr || shape == nullptr ||
-      offsets == nullptr || dtype->type != JsonValue::Type::kString ||
-      offsets->type != JsonValue::Type::kArray || offsets->array.size() != 2 ||
-      !NonNegativeInt(offsets->array[0]) || !NonNegativeInt(offsets->array[1]) ||
-      offsets->array[0].integer > offsets->array[1].integer) {
+  const Json* dtype_json = Member(t, "dtype");
+  const Json* shape = Member(t, "shape");
+  const Json* offsets = Member(t, "data_offsets");
+  const bool two = offsets != nullptr && offsets->is_array() && offsets->size() == 2;
+  const int64_t begin = two ? NonNegativeInt((*offsets)[0]) : -1;
+  const int64_t end = two ? NonNegativeInt((*offsets)[1]) : -1;
+  if (dtype_json == nullptr || shape == nullptr || !dtype_json->is_string() || begin < 0 ||
+      end < 0 || begin > end) {
     sink.Add(Level::kError, "bad-tensor-entry",
              "tensor '" + name + "' lacks a valid dtype, shape or data_offsets");
     return;
   }
+  const std::string& dtype = dtype_json->get_ref<const std::string&>();
   Summary dims = Summary::MakeArray();
   int64_t elements = Elements(*shape, dims);
-  int64_t begin = offsets->array[0].integer, end = offsets->array[1].integer;
-  int64_t item = DtypeSize(dtype->string);
+  int64_t item = DtypeSize(dtype);
   if (item == 0) {
     sink.Add(Level::kError, "unknown-dtype",
-             "tensor '" + name + "' has dtype '" + dtype->string + "'");
+             "tensor '" + name + "' has dtype '" + dtype + "'");
   } else if (elements < 0 || elements > std::numeric_limits<int64_t>::max() / item) {
     sink.Add(Level::kError, "absurd-tensor-shape", "tensor '" + name + "' has a bad shape");
   } else if (elements * item != end - begin) {
@@ -98,7 +108,7 @@ void CheckTensor(const std::string& name, const JsonValue& t, int64_t data_size,
                  " bytes but data_offsets span " + std::to_string(end - begin));
   } else {
     totals.parameters += elements;
-    totals.bytes_by_dtype[dtype->string] += end - begin;
+    totals.bytes_by_dtype[dtype] += end - begin;
   }
   if (end > data_size) {
     sink.Add(Level::kError, "offset-out-of-range",
@@ -108,7 +118,7 @@ void CheckTensor(const std::string& name, const JsonValue& t, int64_t data_size,
     spans.push_back({name, begin, end});
   }
   Summary s = Summary::MakeObject();
-  s.Set("name", name).Set("dtype", dtype->string).Set("shape", std::move(dims));
+  s.Set("name", name).Set("dtype", dtype).Set("shape", std::move(dims));
   s.Set("data_offsets", Summary::Array{Summary(begin), Summary(end)});
   list.Push(std::move(s));
 }
@@ -140,24 +150,24 @@ void CheckLayout(std::vector<Span>& spans, int64_t data_size, FindingSink& sink)
   }
 }
 
-Summary MetadataSummary(const JsonValue& m, FindingSink& sink) {
+Summary MetadataSummary(const Json& m, FindingSink& sink) {
   Summary s = Summary::MakeObject();
-  if (m.type != JsonValue::Type::kObject) {
+  if (!m.is_object()) {
     sink.Add(Level::kWarning, "bad-metadata", "__metadata__ is not an object");
     return s;
   }
-  for (const auto& [k, v] : m.object) {
-    if (v.type != JsonValue::Type::kString) {
+  for (const auto& [k, v] : m.items()) {
+    if (!v.is_string()) {
       sink.Add(Level::kWarning, "bad-metadata", "__metadata__ value '" + k + "' not a string");
       continue;
     }
-    s.Set(k, v.string);
+    s.Set(k, v.get<std::string>());
   }
   return s;
 }
 
 // Fills `out` from a parsed header.
-void Describe(const JsonValue& header, int64_t data_size, const InspectLimits& limits,
+void Describe(const Json& header, int64_t data_size, const InspectLimits& limits,
               Inspection& out) {
   FindingSink sink(out);
   std::vector<Span> spans;
@@ -165,7 +175,7 @@ void Describe(const JsonValue& header, int64_t data_size, const InspectLimits& l
   Summary list = Summary::MakeArray();
   Summary metadata = Summary::MakeObject();
   int64_t count = 0;
-  for (const auto& [name, value] : header.object) {
+  for (const auto& [name, value] : header.items()) {
     if (name == "__metadata__") {
       metadata = MetadataSummary(value, sink);
     } else if (++count <= limits.max_items) {
@@ -231,11 +241,13 @@ Result<Inspection> SafetensorsFormat::Inspect(BlobReader& bytes, std::string_vie
     return out;
   }
   ASSIGN_OR_RETURN(std::string text, ReadRange(bytes, 8, static_cast<int64_t>(n)));
-  JsonLimits json_limits;
+  util::JsonReadLimits json_limits;
   json_limits.max_values = std::min<int64_t>(
-      limits.max_items * 8, limits.max_read_bytes / static_cast<int64_t>(sizeof(JsonValue)));
-  Result<JsonValue> header = ParseJson(text, json_limits);
-  if (!header.ok() || header->type != JsonValue::Type::kObject) {
+      limits.max_items * 8, limits.max_read_bytes / static_cast<int64_t>(sizeof(Json)));
+  json_limits.reject_duplicate_keys = true;
+  json_limits.what = "the header";
+  Result<Json> header = util::ReadOrderedJson(text, json_limits);
+  if (!header.ok() || !header->is_object()) {
     Malformed(out, "malformed-header",
               header.ok() ? "header is not a JSON object" : header.status().message());
     return out;

@@ -3,13 +3,14 @@
 
 #include "registry/formats/archive/archive_format.h"
 #include "registry/formats/archive/blob_bytes.h"
-#include "registry/formats/safetensors/json_lite.h"
 #include "registry/formats/safetensors/safetensors_format.h"
+#include "util/json_read.h"
 
 namespace mv::formats::safetensors {
 namespace {
 
 using Level = Finding::Level;
+using Json = nlohmann::ordered_json;
 
 void Malformed(Inspection& out, std::string message) {
   out.findings.push_back({Level::kError, "malformed-index", std::move(message)});
@@ -18,17 +19,18 @@ void Malformed(Inspection& out, std::string message) {
 }
 
 // Shard file -> tensors it holds, from weight_map; bad entries become findings.
-std::map<std::string, int64_t> Shards(const JsonValue& weight_map, Inspection& out) {
+std::map<std::string, int64_t> Shards(const Json& weight_map, Inspection& out) {
   std::map<std::string, int64_t> shards;
   int64_t bad = 0;
-  for (const auto& [tensor, file] : weight_map.object) {
-    if (file.type != JsonValue::Type::kString || file.string.empty()) {
+  for (const Json& entry : weight_map) {
+    if (!entry.is_string() || entry.get_ref<const std::string&>().empty()) {
       ++bad;
       continue;
     }
-    if (++shards[file.string] == 1 && archive::IsUnsafeEntryPath(file.string)) {
+    const std::string& file = entry.get_ref<const std::string&>();
+    if (++shards[file] == 1 && archive::IsUnsafeEntryPath(file)) {
       out.findings.push_back({Level::kError, "unsafe-path",
-                              "weight_map points outside the version: '" + file.string + "'"});
+                              "weight_map points outside the version: '" + file + "'"});
     }
   }
   if (bad > 0) {
@@ -54,16 +56,20 @@ Result<Inspection> SafetensorsIndexFormat::Inspect(BlobReader& bytes, std::strin
     return out;
   }
   ASSIGN_OR_RETURN(std::string text, archive::ReadRange(bytes, 0, bytes.size()));
-  JsonLimits json_limits;
+  util::JsonReadLimits json_limits;
   json_limits.max_values = std::min<int64_t>(
-      limits.max_items * 2, limits.max_read_bytes / static_cast<int64_t>(sizeof(JsonValue)));
-  Result<JsonValue> doc = ParseJson(text, json_limits);
+      limits.max_items * 2, limits.max_read_bytes / static_cast<int64_t>(sizeof(Json)));
+  json_limits.reject_duplicate_keys = true;
+  json_limits.what = "the index";
+  Result<Json> doc = util::ReadOrderedJson(text, json_limits);
   if (!doc.ok()) {
     Malformed(out, doc.status().message());
     return out;
   }
-  const JsonValue* weight_map = doc->Find("weight_map");
-  if (weight_map == nullptr || weight_map->type != JsonValue::Type::kObject) {
+  const Json* weight_map = doc->is_object() && doc->contains("weight_map")
+                               ? &(*doc)["weight_map"]
+                               : nullptr;
+  if (weight_map == nullptr || !weight_map->is_object()) {
     Malformed(out, "no weight_map object");
     return out;
   }
@@ -72,13 +78,13 @@ Result<Inspection> SafetensorsIndexFormat::Inspect(BlobReader& bytes, std::strin
     files.Push(Summary::MakeObject().Set("file", file).Set("tensor_count", n));
   }
   Summary metadata = Summary::MakeObject();
-  if (const JsonValue* m = doc->Find("metadata"); m != nullptr) {
-    for (const auto& [k, v] : m->object) {
-      if (v.type == JsonValue::Type::kString) metadata.Set(k, v.string);
-      if (v.is_integer) metadata.Set(k, v.integer);
+  if (auto m = doc->find("metadata"); m != doc->end() && m->is_object()) {
+    for (const auto& [k, v] : m->items()) {
+      if (v.is_string()) metadata.Set(k, v.get<std::string>());
+      if (auto n = util::JsonInt64(v)) metadata.Set(k, *n);
     }
   }
-  out.summary.Set("tensor_count", static_cast<int64_t>(weight_map->object.size()))
+  out.summary.Set("tensor_count", static_cast<int64_t>(weight_map->size()))
       .Set("files", std::move(files))
       .Set("metadata", std::move(metadata));
   return out;

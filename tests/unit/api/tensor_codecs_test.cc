@@ -41,12 +41,6 @@ std::string NumpyHeader(const std::string& dict) {
   return h + "\n";
 }
 
-std::string StHeader(const std::string& json) {
-  std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((json.size() >> (8 * i)) & 0xff);
-  return out + json;
-}
-
 ::testing::AssertionResult Refused(const Status& st, const std::string& part) {
   if (st.code() != Code::kInvalidArgument) return ::testing::AssertionFailure() << st.ToString();
   if (st.message().find(part) == std::string::npos) {
@@ -212,124 +206,6 @@ TEST(NpyTest, HostileSizesAreRefusedWithoutAllocating) {
       "npy"));
   EXPECT_TRUE(Refused(with("{'descr': '<f4', 'fortran_order': False, }", "abcd"), "shape"));
   EXPECT_TRUE(Refused(with("__import__('os').system('x')", "abcd"), "npy header"));
-}
-
-TEST(SafetensorsTest, EncodesExactBytes) {
-  std::vector<Tensor> ts = {Make("y", DType::kFloat32, {2}, Bytes(std::vector<float>{1, 2})),
-                            Make("a", DType::kInt64, {1, 1}, Bytes(std::vector<int64_t>{-1}))};
-  auto r = EncodeSafetensors(ts);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  // Keys sorted; data in the given order; header padded with spaces to a multiple of 8.
-  const std::string json = R"({"a":{"data_offsets":[8,16],"dtype":"I64","shape":[1,1]},)"
-                           R"("y":{"data_offsets":[0,8],"dtype":"F32","shape":[2]}})";
-  std::string padded = json + std::string((8 - json.size() % 8) % 8, ' ');
-  EXPECT_EQ(*r,
-            StHeader(padded) + Bytes(std::vector<float>{1, 2}) + Bytes(std::vector<int64_t>{-1}));
-  EXPECT_EQ(r->size() % 8, 0u);
-}
-
-TEST(SafetensorsTest, DecodesInHeaderOrderAndIgnoresMetadata) {
-  const std::string json =
-      R"({"__metadata__":{"format":"pt"},"w":{"dtype":"F16","shape":[2],"data_offsets":[4,8]},)"
-      R"("b":{"dtype":"BOOL","shape":[],"data_offsets":[8,9]},)"
-      R"("x":{"dtype":"BF16","shape":[1,2],"data_offsets":[0,4]}})";
-  auto r = DecodeSafetensors(StHeader(json) + Bytes(std::vector<uint16_t>{0x3f80, 0x4000}) +
-                             Bytes(std::vector<uint16_t>{0x3c00, 0xc000}) + "\x01");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_EQ(r->size(), 3u);
-  EXPECT_EQ((*r)[0].name, "w");
-  EXPECT_EQ((*r)[0].dtype, DType::kFloat16);
-  EXPECT_EQ(Values<uint16_t>((*r)[0]), (std::vector<uint16_t>{0x3c00, 0xc000}));
-  EXPECT_EQ((*r)[1].name, "b");
-  EXPECT_TRUE((*r)[1].shape.empty());
-  EXPECT_EQ((*r)[1].data, "\x01");
-  EXPECT_EQ((*r)[2].name, "x");
-  EXPECT_EQ((*r)[2].dtype, DType::kBFloat16);
-  EXPECT_EQ((*r)[2].shape, (std::vector<int64_t>{1, 2}));
-  EXPECT_EQ(Values<uint16_t>((*r)[2]), (std::vector<uint16_t>{0x3f80, 0x4000}));
-}
-
-TEST(SafetensorsTest, RoundTripsEveryDtype) {
-  std::vector<Tensor> ts;
-  for (DType d : {DType::kBool, DType::kInt8, DType::kInt16, DType::kInt32, DType::kInt64,
-                  DType::kUint8, DType::kUint16, DType::kUint32, DType::kUint64, DType::kFloat16,
-                  DType::kBFloat16, DType::kFloat32, DType::kFloat64}) {
-    ts.push_back(Make(DTypeName(d), d, {3}, std::string(3 * DTypeSize(d), '\x01')));
-  }
-  auto bytes = EncodeSafetensors(ts);
-  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
-  auto back = DecodeSafetensors(*bytes);
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
-  ASSERT_EQ(back->size(), ts.size());
-  for (const Tensor& t : *back) {
-    auto it = std::find_if(ts.begin(), ts.end(), [&](const Tensor& x) { return x.name == t.name; });
-    ASSERT_NE(it, ts.end());
-    EXPECT_EQ(t.dtype, it->dtype) << t.name;
-    EXPECT_EQ(t.shape, it->shape) << t.name;
-    EXPECT_EQ(t.data, it->data) << t.name;
-  }
-}
-
-TEST(SafetensorsTest, EncodeRefusesBytesAndRepeatedNames) {
-  Tensor s;
-  s.name = "s";
-  s.dtype = DType::kBytes;
-  s.shape = {1};
-  s.strings = {"a"};
-  EXPECT_TRUE(Refused(EncodeSafetensors({s}).status(), "BYTES"));
-  Tensor y = Make("y", DType::kFloat32, {1}, Bytes(std::vector<float>{1}));
-  EXPECT_TRUE(Refused(EncodeSafetensors({y, y}).status(), "repeated"));
-  EXPECT_TRUE(Refused(EncodeSafetensors({Make("y", DType::kFloat32, {2}, "abcd")}).status(),
-                      "does not match its shape"));
-}
-
-TEST(SafetensorsTest, HostileFilesAreRefused) {
-  auto one = [](const std::string& entry, const std::string& data) {
-    return DecodeSafetensors(StHeader(R"({"t":)" + entry + "}") + data).status();
-  };
-  EXPECT_TRUE(Refused(DecodeSafetensors("short").status(), "too short"));
-  EXPECT_TRUE(
-      Refused(DecodeSafetensors(std::string("\xff\xff\xff\xff\xff\xff\xff\xff{}", 10)).status(),
-              "past the end"));
-  EXPECT_TRUE(Refused(DecodeSafetensors(StHeader("{\"t\":")).status(), "safetensors header"));
-  EXPECT_TRUE(Refused(DecodeSafetensors(StHeader("[1]")).status(), "not a JSON object"));
-  EXPECT_TRUE(Refused(DecodeSafetensors(StHeader(R"({"t":{},"t":{}})")).status(), "header"));
-  EXPECT_TRUE(
-      Refused(one(R"({"dtype":"F8_E4M3","shape":[1],"data_offsets":[0,1]})", "a"), "'F8_E4M3'"));
-  EXPECT_TRUE(Refused(one(R"({"dtype":"F32","shape":[1]})", "abcd"), "data_offsets"));
-  EXPECT_TRUE(Refused(one(R"({"dtype":"F32","shape":[-1],"data_offsets":[0,4]})", "abcd"), ">= 0"));
-  EXPECT_TRUE(
-      Refused(one(R"({"dtype":"F32","shape":[2],"data_offsets":[0,4]})", "abcd"), "span 4 bytes"));
-  EXPECT_TRUE(Refused(one(R"({"dtype":"F32","shape":[1],"data_offsets":[0,8]})", "abcd"),
-                      "within the 4 data bytes"));
-  EXPECT_TRUE(
-      Refused(one(R"({"dtype":"F32","shape":[1],"data_offsets":[4,0]})", "abcd"), "data_offsets"));
-  // 2^80 elements declared against 4 bytes: refused, not allocated.
-  EXPECT_TRUE(Refused(
-      one(R"({"dtype":"F32","shape":[1099511627776,1099511627776],"data_offsets":[0,4]})", "abcd"),
-      "span 4 bytes"));
-  EXPECT_TRUE(Refused(one(R"({"dtype":"F32","shape":[1],"data_offsets":[0,4]})", "abcdXX"),
-                      "no tensor covers"));
-  const std::string two =
-      R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"U8","shape":[2],"data_offsets":[1,3]}})";
-  EXPECT_TRUE(Refused(DecodeSafetensors(StHeader(two) + "abc").status(), "overlap"));
-  const std::string hole =
-      R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"b":{"dtype":"U8","shape":[1],"data_offsets":[2,3]}})";
-  EXPECT_TRUE(Refused(DecodeSafetensors(StHeader(hole) + "abc").status(), "hole"));
-}
-
-TEST(SafetensorsTest, LimitsOnTensorsAndHeaderSize) {
-  const std::string two =
-      R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"b":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}})";
-  TensorCodecLimits limits;
-  limits.max_tensors = 1;
-  EXPECT_EQ(DecodeSafetensors(StHeader(two) + "ab", limits).status().code(),
-            Code::kResourceExhausted);
-  limits = {};
-  limits.max_header_bytes = 16;
-  EXPECT_EQ(DecodeSafetensors(StHeader(two) + "ab", limits).status().code(),
-            Code::kResourceExhausted);
-  EXPECT_TRUE(DecodeSafetensors(StHeader(two) + "ab").ok());
 }
 
 }  // namespace

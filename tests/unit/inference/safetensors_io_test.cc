@@ -1,5 +1,5 @@
-// The registry's safetensors codec: exact bytes out, every dtype round-trips, data order is
-// kept, and malformed or oversized files are refused with a reason.
+// The registry's one safetensors codec: exact bytes out, every dtype round-trips, header order
+// is kept, and malformed or oversized files are refused with a reason.
 #include "registry/inference/safetensors_io.h"
 
 #include <gtest/gtest.h>
@@ -147,6 +147,27 @@ TEST(SafetensorsIoTest, EncodeRefusesWhatSafetensorsCannotHold) {
                       Code::kInvalidArgument, "do not match"));
   EXPECT_STREQ(SafetensorsDTypeName(DType::kBFloat16), "BF16");
   EXPECT_EQ(SafetensorsDTypeName(DType::kBytes), nullptr);
+}
+
+TEST(SafetensorsIoTest, DecodesInHeaderOrderAndRefusesRepeatedNames) {
+  // Data laid out x, w, b; the header names w, b, x: the header's order is kept.
+  const std::string header =
+      R"({"__metadata__":{"format":"pt"},"w":{"dtype":"F16","shape":[2],"data_offsets":[4,8]},)"
+      R"("b":{"dtype":"BOOL","shape":[],"data_offsets":[8,9]},)"
+      R"("x":{"dtype":"BF16","shape":[1,2],"data_offsets":[0,4]}})";
+  auto out = DecodeSafetensors(File(header, "XXXXWWWW\1"));
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->size(), 3u);
+  EXPECT_EQ((*out)[0].name, "w");
+  EXPECT_EQ((*out)[0].data, "WWWW");
+  EXPECT_EQ((*out)[1].name, "b");
+  EXPECT_TRUE((*out)[1].shape.empty());
+  EXPECT_EQ((*out)[2].name, "x");
+  EXPECT_EQ((*out)[2].data, "XXXX");
+  const std::string twice = R"({"t":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},)"
+                            R"("t":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}})";
+  EXPECT_TRUE(Refused(DecodeSafetensors(File(twice, "a")).status(), Code::kInvalidArgument,
+                      "repeats the key \"t\""));
 }
 
 }  // namespace
