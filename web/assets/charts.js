@@ -63,7 +63,7 @@ export function timeline(model, intervals, title) {
 
 const NODE_W = 150;
 const NODE_H = 40;
-const COL_GAP = 60;
+const COL_GAP = 110;
 const ROW_GAP = 14;
 
 // Lays nodes out in columns (col: negative = upstream, 0 = this version, positive =

@@ -7,6 +7,8 @@ import { filterBox } from './models.js';
 import { uploadForm } from './upload.js';
 
 const PAGE = 100;
+// Rows drawn at once: sorting orders every loaded version, the table draws the first ones.
+const SHOWN = 200;
 
 function safetyOf(v) {
   const arts = v.artifacts || [];
@@ -41,6 +43,7 @@ class VersionsTable {
     this.nextToken = '';
     this.done = false;
     this.sort = { key: 'version', dir: -1 };
+    this.shown = SHOWN;
     this.parity = new Map();
     this.who = new Map();
     this.el = h('div', { 'aria-live': 'polite' });
@@ -63,7 +66,7 @@ class VersionsTable {
     if (versions.length === 0) return;
     const times = versions.map((v) => Date.parse(v.created_at));
     const since = new Date(Math.min(...times) - 1000).toISOString();
-    const until = new Date(Math.max(...times) + 60000).toISOString();
+    const until = new Date(Math.max(...times) + 1000).toISOString();
     for (const action of ['version.create', 'version.draft']) {
       const { items } = await allPages('/api/v1/audit', { model: this.model, action, since, until, limit: 1000 }, 'events', 5);
       for (const e of items) if (e.version && !this.who.has(e.version)) this.who.set(e.version, e.actor);
@@ -120,14 +123,19 @@ class VersionsTable {
   draw() {
     this.observer.disconnect();
     const rows = this.sorted();
-    const body = rows.map((v) => h('tr', { 'data-version': v.version },
+    const body = rows.slice(0, this.shown).map((v) => h('tr', { 'data-version': v.version },
       COLUMNS.map((c) => (c.key === 'parity' ? this.parityCell(v) : h('td', { class: c.cls }, c.cell(v))))));
-    const more = this.done ? null : h('div', { class: 'row' },
-      h('button', { type: 'button', onclick: () => this.run(() => this.loadPage()) }, 'Load ' + PAGE + ' more'),
-      h('button', { type: 'button', onclick: () => this.run(() => this.loadAll()) }, 'Load all'));
+    const hidden = rows.length - Math.min(rows.length, this.shown);
+    const more = h('div', { class: 'row' },
+      hidden ? h('button', { type: 'button', onclick: () => {
+        this.shown = rows.length;
+        this.draw();
+      } }, 'Show the other ' + hidden + ' loaded rows') : null,
+      this.done ? null : h('button', { type: 'button', onclick: () => this.run(() => this.loadPage()) }, 'Load ' + PAGE + ' more'),
+      this.done ? null : h('button', { type: 'button', onclick: () => this.run(() => this.loadAll()) }, 'Load all'));
     put(clear(this.el),
       h('p', { class: 'muted' }, this.rows.length + ' versions loaded' + (this.done ? '' : ' (more on the server)') +
-        '; sorting orders the loaded rows.'),
+        (hidden ? ', the first ' + this.shown + ' in this order shown' : '') + '; sorting orders every loaded version.'),
       h('div', { class: 'scroll' }, h('table', { 'aria-label': 'Versions of ' + this.model, id: 'versions' },
         h('thead', null, h('tr', null, COLUMNS.map((c) => this.headerCell(c)))),
         h('tbody', null, body))),
