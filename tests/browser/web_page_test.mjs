@@ -1,9 +1,9 @@
 // Browser test of the web page (ctest label `browser`): the real modelvault binary on port 0
 // with a temp data dir, Debian's chromium driven by playwright-core. Uploads through the form
-// (the progress bar reaches 100 %), reads inspection and parity, promotes, follows a lineage
-// edge, runs "try it", checks a filter error's position, a wrong token's 401, the layout on a
-// narrow window; saves screenshots of the three pages and prints a version page's cold-load
-// weight.
+// (the progress bar reaches 100 %), reads inspection and parity, promotes and rolls back,
+// follows a lineage edge, runs "try it", checks a filter error's position, a model with 1,000
+// versions, a refused promotion, a wrong token's 401, the layout on a narrow window; saves
+// screenshots of the three pages and prints a version page's cold-load weight.
 //
 // usage: node web_page_test.mjs MODELVAULT PARITY_FIXTURES_DIR SCREENSHOT_DIR
 import { spawn } from 'node:child_process';
@@ -162,6 +162,13 @@ test('upload, inspect, parity, promote, lineage, try it', async () => {
   await page.waitForURL('**/ui/models/mlp/versions/2');
   await ready(page, 'version');
 
+  // Promote version 2 once its parity passed (the gate), then roll back to version 1.
+  await page.waitForSelector('#parity[data-status="passed"]', { timeout: 120000 });
+  await page.click('button[data-stage-to="production"]');
+  await page.waitForSelector('#stage-badge[data-stage="production"]', { timeout: 30000 });
+  await page.click('button[data-rollback="1"]');
+  await page.waitForSelector('#stage-badge[data-stage="archived"]', { timeout: 30000 });
+
   // Follow the lineage edge to the parent.
   const parent = page.locator('svg.lineage a[data-node="mlp:1"]');
   await parent.waitFor({ timeout: 30000 });
@@ -182,7 +189,7 @@ test('upload, inspect, parity, promote, lineage, try it', async () => {
   await ready(page, 'model');
   assert.equal(await page.locator('#versions tbody tr').count(), 2);
   await page.waitForSelector('#versions td[data-parity="1"] .badge-ok', { timeout: 30000 });
-  assert.equal(await page.locator('svg.timeline a').count(), 1);
+  assert.equal(await page.locator('svg.timeline a').count(), 3, 'v1, v2, v1 again');
   await page.screenshot({ path: path.join(shots, 'model.png'), fullPage: true });
 
   // The Models page: production version shown; a filter error names its position.
@@ -283,6 +290,29 @@ test('a narrow window needs no sideways scrolling of the page', async () => {
   await page.context().close();
 });
 
+test('a refused promotion shows the server\'s error', async () => {
+  // A pickle whose reduce calls posix.system: stored quarantined, kept out of production.
+  const pickle = Buffer.from('\x80\x02cposix\nsystem\nq\x00X\x02\x00\x00\x00lsq\x01\x85q\x02Rq\x03.', 'latin1');
+  const auth = adminToken ? { Authorization: 'Bearer ' + adminToken } : {};
+  assert.equal((await fetch(base + '/api/v1/models', { method: 'POST', headers: auth, body: '{"name":"risky"}' })).status, 201);
+  const fd = new FormData();
+  fd.append('meta', JSON.stringify({ parity: { skip: 'a pickle, nothing to run' } }));
+  fd.append('evil.pkl', new Blob([pickle]), 'evil.pkl');
+  const up = await fetch(base + '/api/v1/models/risky/versions', { method: 'POST', headers: auth, body: fd });
+  assert.equal(up.status, 201, await up.text());
+  const page = await newPage({ token: adminToken });
+  await page.goto(base + '/ui/models/risky/versions/1');
+  await ready(page, 'version');
+  assert.match(await page.textContent('#artifacts'), /unsafe[\s\S]*quarantined/);
+  await page.click('button[data-stage-to="production"]');
+  await page.waitForSelector('.action-out .error');
+  const shown = await page.textContent('.action-out .error');
+  console.log('# refused promotion shows: ' + shown);
+  assert.match(shown, /^409 failed_precondition: /);
+  assert.equal(await page.getAttribute('#stage-badge', 'data-stage'), 'none');
+  await page.context().close();
+});
+
 test('a wrong token shows the server\'s 401 message', async (t) => {
   const res = await fetch(base + '/api/v1/models', { headers: { Authorization: 'Bearer mv-wrong-token' } });
   const page = await newPage();
@@ -296,7 +326,9 @@ test('a wrong token shows the server\'s 401 message', async (t) => {
     return;
   }
   const body = await res.json();
-  await page.waitForSelector('#alert:not([hidden])', { timeout: 10000 });
+  // Without a token the first render may already show a 401: wait for the wrong token's.
+  await page.waitForFunction((m) => document.getElementById('alert').textContent.includes(m),
+    body.error.message, { timeout: 10000 });
   const text = await page.textContent('#alert');
   assert.match(text, /^401 /);
   assert.ok(text.includes(body.error.message), 'the alert shows the server\'s message: ' + text);

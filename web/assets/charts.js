@@ -45,14 +45,14 @@ export function timeline(model, intervals, title) {
     class: 'chart timeline', viewBox: `0 0 ${width} ${height}`, width, height,
     role: 'group', 'aria-label': title,
   }, svg('title', null, title));
-  spans.forEach((s, i) => {
+  spans.forEach((s) => {
     const x0 = x(s.from);
     const w = Math.max(3, x(s.until) - x0);
     const label = `version ${s.version}: ${new Date(s.from).toISOString()} until ` +
       (s.open ? 'now' : new Date(s.until).toISOString());
     chart.append(svg('a', { href: uiVersionHref(model, s.version), 'aria-label': label },
       svg('title', null, label),
-      svg('rect', { x: x0, y: 8, width: w, height: 30, class: 'span span-' + (i % 4) + (s.open ? ' open' : '') }),
+      svg('rect', { x: x0, y: 8, width: w, height: 30, class: 'span span-' + (s.version % 4) + (s.open ? ' open' : '') }),
       w > 24 ? svg('text', { x: x0 + 4, y: 28, class: 'span-label' }, 'v' + s.version) : null));
   });
   chart.append(
