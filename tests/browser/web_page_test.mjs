@@ -281,6 +281,31 @@ test('a model with 1,000 versions opens with one page and pages through the rest
   await page.context().close();
 });
 
+test('every control has a name and the keyboard reaches the content first', async () => {
+  const page = await newPage({ token: adminToken });
+  for (const url of ['/ui/', '/ui/models/mlp', '/ui/models/mlp/versions/1']) {
+    await page.goto(base + url);
+    await page.waitForSelector('main[data-ready]');
+    await page.waitForLoadState('networkidle');
+    const unnamed = await page.evaluate(() => [...document.querySelectorAll('input, textarea, select, button, a, progress')]
+      .filter((el) => {
+        if (el.type === 'file') return false; // reached through its labelled drop zone
+        const named = (el.labels && el.labels.length) || el.getAttribute('aria-label') ||
+          (el.tagName !== 'INPUT' && el.tagName !== 'TEXTAREA' && el.textContent.trim());
+        return !named;
+      }).map((el) => el.outerHTML.slice(0, 80)));
+    assert.deepEqual(unnamed, [], url + ': controls without an accessible name');
+    const drawings = await page.evaluate(() => [...document.querySelectorAll('svg.chart')]
+      .filter((el) => !el.getAttribute('aria-label')).length);
+    assert.equal(drawings, 0, url + ': drawings without a text alternative');
+  }
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'skip');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+  await page.context().close();
+});
+
 test('a narrow window needs no sideways scrolling of the page', async () => {
   const page = await newPage({ viewport: { width: 360, height: 740 }, token: adminToken });
   await page.goto(base + '/ui/models/mlp/versions/1');
