@@ -122,7 +122,7 @@ test('the page and its assets carry the security headers', async () => {
   assert.equal(js.headers.get('content-encoding'), 'gzip');
 });
 
-test('upload, inspect, parity, promote, lineage, try it', async () => {
+test('upload, inspect, parity, promote, roll back, aliases, lineage, try it', async () => {
   const page = await newPage();
   await page.goto(base + '/ui/');
   if (adminToken) await typeToken(page, adminToken);
@@ -169,6 +169,11 @@ test('upload, inspect, parity, promote, lineage, try it', async () => {
   await page.click('button[data-rollback="1"]');
   await page.waitForSelector('#stage-badge[data-stage="archived"]', { timeout: 30000 });
 
+  // Point the alias "candidate" at version 2 (it moves to version 1 below).
+  await page.getByLabel('Point an alias here').fill('candidate');
+  await page.click('button:text("Set alias")');
+  await page.waitForSelector('ul.aliases :text("@candidate")', { timeout: 30000 });
+
   // Follow the lineage edge to the parent.
   const parent = page.locator('svg.lineage a[data-node="mlp:1"]');
   await parent.waitFor({ timeout: 30000 });
@@ -180,6 +185,9 @@ test('upload, inspect, parity, promote, lineage, try it', async () => {
   // Its own graph shows the child, the run, the dataset and the commit.
   await page.locator('svg.lineage [data-node="mlp:2"]').waitFor();
   assert.equal(await page.locator('svg.lineage [data-node^="run:"]').count(), 1);
+  await page.getByLabel('Point an alias here').fill('candidate');
+  await page.click('button:text("Set alias")');
+  await page.waitForSelector('ul.aliases :text("@candidate")', { timeout: 30000 });
   await page.waitForSelector('#parity[data-status="passed"]', { timeout: 60000 });
   await page.waitForSelector('[data-artifact="model.onnx"] svg.chart');
   await page.screenshot({ path: path.join(shots, 'version.png'), fullPage: true });
@@ -188,6 +196,8 @@ test('upload, inspect, parity, promote, lineage, try it', async () => {
   await page.goto(base + '/ui/models/mlp');
   await ready(page, 'model');
   assert.equal(await page.locator('#versions tbody tr').count(), 2);
+  assert.match(await page.textContent('#versions tr[data-version="1"]'), /@candidate/, 'the alias moved to v1');
+  assert.doesNotMatch(await page.textContent('#versions tr[data-version="2"]'), /@candidate/);
   await page.waitForSelector('#versions td[data-parity="1"] .badge-ok', { timeout: 30000 });
   assert.equal(await page.locator('svg.timeline a').count(), 3, 'v1, v2, v1 again');
   await page.screenshot({ path: path.join(shots, 'model.png'), fullPage: true });
