@@ -41,5 +41,7 @@ void RegisterOipRoutes(Router& router, Services& s);
 // .../versions/{v}/predict and .../stages/{stage}/predict (needs s.serving).
 void RegisterPredictRoutes(Router& router, Services& s);
 void RegisterParityRoutes(Router& router, Services& s);
+// /ui/...: the web page (web/), embedded in the binary; public, it holds no data.
+void RegisterUiRoutes(Router& router, Services& s);
 
 }  // namespace mv::api
