@@ -41,5 +41,7 @@ void RegisterOipRoutes(Router& router, Services& s);
 // .../versions/{v}/predict and .../stages/{stage}/predict (needs s.serving).
 void RegisterPredictRoutes(Router& router, Services& s);
 void RegisterParityRoutes(Router& router, Services& s);
+// MLflow's model-registry REST API, /api/2.0/mlflow/... and /ajax-api/2.0/mlflow/...
+void RegisterMlflowRoutes(Router& router, Services& s);
 
 }  // namespace mv::api
