@@ -149,12 +149,11 @@ std::string RewriteIdent(const std::string& word, bool for_versions) {
   return word;
 }
 
-// The end of the quoted text starting at `i` (past the closing quote).
+// The end of the quoted text starting at `i` (past the closing quote). A doubled quote
+// inside is two literals back to back, which copying them as they are keeps intact.
 size_t QuotedEnd(const std::string& s, size_t i) {
-  const char q = s[i];
-  size_t j = i + 1;
-  while (j < s.size() && s[j] != q) j += s[j] == '\\' && q != '`' ? 2 : 1;
-  return std::min(j + 1, s.size());
+  const size_t j = s.find(s[i], i + 1);
+  return j == std::string::npos ? s.size() : j + 1;
 }
 
 // `key` or 'key' or "key" as our single-quoted key.
