@@ -49,6 +49,28 @@ std::string OipErrorBody(const Status& status) {
   return Dump({{"error", ClientMessage(status)}, {"code", CodeName(status.code())}});
 }
 
+namespace {
+
+const char* MlflowErrorCode(Code code) {
+  switch (code) {
+    case Code::kInvalidArgument: return "INVALID_PARAMETER_VALUE";
+    case Code::kNotFound: return "RESOURCE_DOES_NOT_EXIST";
+    case Code::kAlreadyExists: return "RESOURCE_ALREADY_EXISTS";
+    case Code::kFailedPrecondition:
+    case Code::kAborted: return "INVALID_STATE";
+    case Code::kResourceExhausted:
+    case Code::kOutOfRange: return "RESOURCE_EXHAUSTED";
+    case Code::kUnavailable: return "TEMPORARILY_UNAVAILABLE";
+    default: return "INTERNAL_ERROR";
+  }
+}
+
+}  // namespace
+
+std::string MlflowErrorBody(const Status& status) {
+  return Dump({{"error_code", MlflowErrorCode(status.code())}, {"message", ClientMessage(status)}});
+}
+
 std::string UnsupportedMediaTypeBody(const std::string& message) {
   return Dump({{"error", {{"code", "unsupported_media_type"}, {"message", message}}}});
 }

@@ -17,6 +17,10 @@ std::string ErrorBody(const Status& status);
 // client raises InferenceServerException(msg=body["error"])). The status still comes from
 // HttpStatusFor and 5xx messages are generic, as for ErrorBody.
 std::string OipErrorBody(const Status& status);
+// MLflow's error body for the /api/2.0/mlflow routes, {"error_code":"...","message":"..."}
+// (RESOURCE_ALREADY_EXISTS, RESOURCE_DOES_NOT_EXIST, INVALID_PARAMETER_VALUE, INVALID_STATE,
+// ...), which MLflow's client turns into MlflowException. Status and 5xx messages as above.
+std::string MlflowErrorBody(const Status& status);
 // 415 Unsupported Media Type: a body in a media type the route does not take. The body has
 // the house shape with code "unsupported_media_type" (the fix is the client's, as for
 // InvalidArgument, but HTTP names this case more precisely than 400).

@@ -210,6 +210,7 @@ int Serve(const std::vector<std::string>& args) {
   mv::api::RegisterPredictRoutes(router, services);
   mv::api::RegisterParityRoutes(router, services);
   mv::api::RegisterUiRoutes(router, services);
+  mv::api::RegisterMlflowRoutes(router, services);
 
   mv::api::HttpOptions options;
   options.max_body_bytes = max_bytes;

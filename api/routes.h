@@ -43,5 +43,7 @@ void RegisterPredictRoutes(Router& router, Services& s);
 void RegisterParityRoutes(Router& router, Services& s);
 // /ui/...: the web page (web/), embedded in the binary; public, it holds no data.
 void RegisterUiRoutes(Router& router, Services& s);
+// MLflow's model-registry REST API, /api/2.0/mlflow/... and /ajax-api/2.0/mlflow/...
+void RegisterMlflowRoutes(Router& router, Services& s);
 
 }  // namespace mv::api

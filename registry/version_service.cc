@@ -216,6 +216,13 @@ Result<Version> VersionService::Delete(const std::string& model, int64_t number,
   return v;
 }
 
+Status VersionService::PutReport(const std::string& model, int64_t number,
+                                 const std::string& kind, const std::string& report_json) {
+  RETURN_IF_ERROR(ValidateName(model, "model name"));
+  RETURN_IF_ERROR(meta_.GetVersion(model, number).status());
+  return meta_.PutVersionReport(model, number, kind, "recorded", report_json, clock_.NowMs());
+}
+
 Result<Version> VersionService::Get(const std::string& model, int64_t number) {
   RETURN_IF_ERROR(ValidateName(model, "model name"));
   return meta_.GetVersionWithReports(model, number);

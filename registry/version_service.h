@@ -80,6 +80,12 @@ class VersionService {
   Result<Version> Delete(const std::string& model, int64_t number, const std::string& comment,
                          const Actor& who);
 
+  // Stores a report the API writes itself (kind, a JSON object), replacing one of the same
+  // kind, e.g. the MLflow routes' mutable description and tags of a sealed version.
+  // NotFound when the version is absent; InvalidArgument for a report that is not an object.
+  Status PutReport(const std::string& model, int64_t number, const std::string& kind,
+                   const std::string& report_json);
+
   // The version with its reports.
   Result<Version> Get(const std::string& model, int64_t number);
   // Versions of `model` (or of every model when empty), newest first, matching `filter`.

@@ -104,7 +104,7 @@ class FsBlobDirectTest : public ::testing::TestWithParam<bool> {
     }
     auto info = (*w)->Finish();
     ASSERT_TRUE(info.ok()) << info.status().ToString();
-    EXPECT_EQ(info->sha256, Sha256Hex(bytes));
+    EXPECT_EQ(info->sha256, util::Sha256Hex(bytes));
     EXPECT_EQ(info->size, static_cast<int64_t>(bytes.size()));
     auto tmp = (*w)->OpenFinished();
     ASSERT_TRUE(tmp.ok()) << tmp.status().ToString();
@@ -151,7 +151,7 @@ TEST_P(FsBlobDirectTest, LargePiecesAfterAPartlyFullBuffer) {
   ASSERT_TRUE((*w)->Append(rest).ok());
   auto info = (*w)->Finish();
   ASSERT_TRUE(info.ok()) << info.status().ToString();
-  EXPECT_EQ(info->sha256, Sha256Hex(bytes));
+  EXPECT_EQ(info->sha256, util::Sha256Hex(bytes));
   auto tmp = (*w)->OpenFinished();
   ASSERT_TRUE(tmp.ok());
   EXPECT_TRUE(ReadAll(**tmp) == bytes);

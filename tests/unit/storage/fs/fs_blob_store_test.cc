@@ -78,7 +78,7 @@ TEST_F(FsBlobStoreTest, RoundTrip) {
   ASSERT_TRUE((*w)->Append("world").ok());
   auto info = (*w)->Finish();
   ASSERT_TRUE(info.ok()) << info.status().ToString();
-  const std::string sha = Sha256Hex("hello world");
+  const std::string sha = util::Sha256Hex("hello world");
   EXPECT_EQ(info->sha256, sha);
   EXPECT_EQ(info->size, 11);
 
@@ -124,7 +124,7 @@ TEST_F(FsBlobStoreTest, LargeBlobAcrossManyAppends) {
   std::string big;
   for (int i = 0; i < 300'000; ++i) big.push_back(static_cast<char>((i * 131) % 251));
   const std::string sha = Put(big, 4093);
-  EXPECT_EQ(sha, Sha256Hex(big));
+  EXPECT_EQ(sha, util::Sha256Hex(big));
   auto r = store_->Open(sha);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ((*r)->size(), static_cast<int64_t>(big.size()));
@@ -156,7 +156,7 @@ TEST_F(FsBlobStoreTest, MultiMebibyteBlobMixingSmallAndLargeAppends) {
     }
     auto info = (*w)->Finish();
     ASSERT_TRUE(info.ok()) << info.status().ToString();
-    EXPECT_EQ(info->sha256, Sha256Hex(big)) << "chunk " << chunk;
+    EXPECT_EQ(info->sha256, util::Sha256Hex(big)) << "chunk " << chunk;
     EXPECT_EQ(info->size, static_cast<int64_t>(big.size()));
     ASSERT_TRUE((*w)->Publish().ok());
     EXPECT_EQ(ReadAll(info->sha256), big) << "chunk " << chunk;
@@ -165,7 +165,7 @@ TEST_F(FsBlobStoreTest, MultiMebibyteBlobMixingSmallAndLargeAppends) {
 
 TEST_F(FsBlobStoreTest, EmptyBlob) {
   const std::string sha = Put("");
-  EXPECT_EQ(sha, Sha256Hex(""));
+  EXPECT_EQ(sha, util::Sha256Hex(""));
   auto r = store_->Open(sha);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ((*r)->size(), 0);
@@ -201,7 +201,7 @@ TEST_F(FsBlobStoreTest, FinishAndPublishAreIdempotent) {
   ASSERT_TRUE(first.ok());
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(first->sha256, second->sha256);
-  EXPECT_EQ(first->sha256, Sha256Hex("abc"));
+  EXPECT_EQ(first->sha256, util::Sha256Hex("abc"));
   EXPECT_TRUE((*w)->Publish().ok());
   EXPECT_TRUE((*w)->Publish().ok());
   EXPECT_EQ(StoredFiles(), 1);
@@ -234,7 +234,7 @@ TEST_F(FsBlobStoreTest, UnpublishedWriterLeavesNothingBehind) {
   }
   EXPECT_EQ(TempFiles(), 0);
   EXPECT_EQ(StoredFiles(), 0);
-  auto gone = store_->Exists(Sha256Hex("finished, never published"));
+  auto gone = store_->Exists(util::Sha256Hex("finished, never published"));
   ASSERT_TRUE(gone.ok());
   EXPECT_FALSE(*gone);
 }
