@@ -113,9 +113,10 @@ class MetadataStore {
   virtual Result<Version> GetVersionWithReports(const std::string& model, int64_t number) = 0;
   // Live versions of one model or of all, filtered and keyset-paged.
   virtual Result<std::vector<VersionHit>> SearchVersions(const VersionSearch& q) = 0;
-  // The full inspection of a blob (version reads carry it without the summary).
-  // NotFound when the blob was never inspected.
-  virtual Result<InspectionRecord> GetInspection(const std::string& sha256) = 0;
+  // The full inspection of a blob stored under an artifact name (an inspection depends on
+  // both; version reads carry it without the summary). NotFound when never inspected so.
+  virtual Result<InspectionRecord> GetInspection(const std::string& sha256,
+                                                 const std::string& name) = 0;
   // The highest sealed live version number; NotFound when the model has none.
   virtual Result<int64_t> LatestVersion(const std::string& model) = 0;
   // Adds or replaces an artifact of a draft. FailedPrecondition when the version is sealed.
