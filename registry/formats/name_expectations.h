@@ -14,7 +14,9 @@ namespace mv::formats {
 // promises nothing). Case-insensitive.
 std::string_view ExpectedKinds(std::string_view name);
 
-// Adds a "name-mismatch" error to `in` when `name` promises kinds that `in.kind` is not.
+// Adds a "name-mismatch" error to `in` when `name` promises kinds that `in.kind` is not (a
+// warning for ".bin" names other than torch's pytorch_model*.bin: raw tensors such as ONNX
+// external data are called .bin too).
 void CheckNameExpectation(std::string_view name, Inspection& in);
 
 }  // namespace mv::formats

@@ -103,6 +103,9 @@ TEST(ContentSniffTest, AllowlistedGlobalsNeverCarryAnUnsafeVerdict) {
   Inspection in = InspectNamed(od, "x.pkl");
   EXPECT_EQ(in.safety, Safety::kSafe) << in.verdict;
   EXPECT_NE(in.verdict.find("allowlisted"), std::string::npos);
+  // pickle.dumps({1, 2}, protocol=0): sets are builtins, named __builtin__ before protocol 3.
+  in = InspectNamed("c__builtin__\nset\np0\n((lp1\nI1\naI2\natp2\nRp3\n.", "s.pkl");
+  EXPECT_EQ(in.safety, Safety::kSafe) << in.verdict;
   std::string evil = "\x80\x02" + test::PickleGlobal("os", "system") + ")R.";
   in = InspectNamed(evil, "x.pkl");
   EXPECT_EQ(in.safety, Safety::kUnsafe);
@@ -122,6 +125,11 @@ TEST(ContentSniffTest, APngNamedLikeTorchIsANameMismatchError) {
   EXPECT_EQ(in.kind, "other");
   EXPECT_TRUE(HasCode(in, "name-mismatch"));
   EXPECT_FALSE(test::HasErrors(InspectNamed(png, "logo.png")));
+  // Other .bin names hold raw tensors too (ONNX external data): a warning, not an error.
+  Inspection raw = InspectNamed(png, "weights.bin");
+  EXPECT_TRUE(HasCode(raw, "name-mismatch"));
+  EXPECT_FALSE(test::HasErrors(raw));
+  EXPECT_TRUE(test::HasErrors(InspectNamed(png, "sub/PyTorch_Model-00001-of-00002.bin")));
 }
 
 TEST(ContentSniffTest, ExpectationsFollowTheExtension) {
