@@ -56,11 +56,6 @@ bool LooksLikePickle(std::string_view head) {
   return (w.truncated || HasCode(w, "pickle-limit")) && w.ops >= kSniffMinOps;
 }
 
-bool LooksLikeLegacyTorch(std::string_view head) {
-  WalkResult w = WalkPickle(head.substr(0, 256), 0, AllowSet::kTorch, SniffLimits());
-  return IsTorchMagic(w.root);
-}
-
 bool IsTorchMagic(const Value* v) {
   // torch.serialization.MAGIC_NUMBER, 0x1950a86a20f9469cfc6c: LONG1 bytes from protocol 2
   // on, LONG text ("...L") before.

@@ -20,12 +20,9 @@ inline constexpr int64_t kSniffMinOps = 16;
 // reads at most kSniffWalkBytes. Thread-safe.
 bool LooksLikePickle(std::string_view head);
 
-// Whether the first pickle of `head` is torch.serialization's magic number (the start of a
-// legacy, non-zip torch.save file), in any protocol.
-bool LooksLikeLegacyTorch(std::string_view head);
-
 struct Value;
-// Whether a walked value is that magic number.
+// Whether a walked value is torch.serialization's magic number, in any protocol: the first
+// pickle of a legacy (non-zip) torch.save file.
 bool IsTorchMagic(const Value* v);
 
 }  // namespace mv::formats::pickle
