@@ -17,10 +17,17 @@ Status Downstream(Ctx& ctx, Services& s) {
     kind = k;
     ref = ctx.req.get_param_value(k);
   }
-  if (kind.empty()) return InvalidArgument("give one of dataset=, commit=, run=, parent=MODEL:VERSION");
+  if (kind.empty())
+    return InvalidArgument("give one of dataset=, commit=, run=, parent=MODEL:VERSION");
   ASSIGN_OR_RETURN(bool transitive, QueryBool(ctx, "transitive", false));
-  ASSIGN_OR_RETURN(auto nodes, s.lifecycle->Downstream(kind, ref, transitive));
-  // {"<kind>": ref, "versions": [...]}, written directly: up to 1000 nodes per answer.
+  ASSIGN_OR_RETURN(int64_t limit, QueryInt(ctx, "limit", 0));
+  if (limit < 0 || limit > 1000) return InvalidArgument("limit must be from 1 to 1000");
+  ASSIGN_OR_RETURN(Page<LineageNode> page,
+                   s.lifecycle->Downstream(kind, ref, transitive, static_cast<int>(limit),
+                                           QueryString(ctx, "page_token")));
+  // {"<kind>": ref, "versions": [...], "next_page_token": ...}, written directly: up to 1000
+  // nodes per page; the token is null on the last page.
+  const std::vector<LineageNode>& nodes = page.items;
   std::string body = "{";
   util::AppendJsonString(body, kind);
   body += ':';
@@ -31,7 +38,13 @@ Status Downstream(Ctx& ctx, Services& s) {
     if (i > 0) body += ',';
     AppendLineageNodeJson(body, nodes[i]);
   }
-  body += "]}";
+  body += "],\"next_page_token\":";
+  if (page.next_token.empty()) {
+    body += "null";
+  } else {
+    AppendJsonString(body, page.next_token);
+  }
+  body += '}';
   SendJsonText(ctx, 200, std::move(body));
   return Status::Ok();
 }
@@ -53,9 +66,13 @@ Status VersionGraph(Ctx& ctx, Services& s) {
   for (const LineageRef& r : g.refs) {
     refs.push_back({{"kind", r.kind}, {"ref", r.ref}, {"detail", r.detail}});
   }
-  SendJson(ctx, 200, {{"model", model}, {"version", number}, {"direction", dir},
-                      {"nodes", std::move(nodes)}, {"edges", std::move(edges)},
-                      {"refs", std::move(refs)}});
+  SendJson(ctx, 200,
+           {{"model", model},
+            {"version", number},
+            {"direction", dir},
+            {"nodes", std::move(nodes)},
+            {"edges", std::move(edges)},
+            {"refs", std::move(refs)}});
   return Status::Ok();
 }
 

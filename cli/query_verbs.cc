@@ -94,7 +94,17 @@ Status Lineage(Context& ctx) {
   const std::string key = LineageKey(ctx.flags);
   std::string path = "/api/v1/lineage?" + key + "=" + UrlEncode(ctx.flags.Get(key, ""));
   if (ctx.flags.Has("transitive")) path += "&transitive=true";
-  ASSIGN_OR_RETURN(json found, ctx.client.Get(path));
+  // Every page, so that CI sees all derived versions: answers are paged at 1000.
+  json found, versions = json::array();
+  std::string token;
+  do {
+    ASSIGN_OR_RETURN(
+        found, ctx.client.Get(token.empty() ? path : path + "&page_token=" + UrlEncode(token)));
+    for (const json& v : Array(found, "versions")) versions.push_back(v);
+    token = Text(found, "next_page_token");
+  } while (!token.empty());
+  found["versions"] = std::move(versions);
+  found.erase("next_page_token");
   if (ctx.json) {
     PrintJson(found);
   } else {

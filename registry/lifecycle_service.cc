@@ -172,14 +172,44 @@ Result<Page<AuditEvent>> LifecycleService::Audit(AuditQuery q, const std::string
   return page;
 }
 
-Result<std::vector<LineageNode>> LifecycleService::Downstream(const std::string& kind,
-                                                              const std::string& ref,
-                                                              bool transitive) {
+namespace {
+
+constexpr int kLineagePageSize = 1000;
+
+// "depth:row_id" of the last node of a page, hex-encoded like every page token.
+Status DecodeLineageToken(const std::string& token, LineageQuery& q) {
+  ASSIGN_OR_RETURN(std::string key, DecodePageToken(token));
+  size_t colon = key.find(':');
+  if (colon == std::string::npos) return InvalidArgument("invalid page_token");
+  auto depth = ParseVersionNumber(key.substr(0, colon));  // same shape: positive integers
+  auto id = ParseVersionNumber(key.substr(colon + 1));
+  if (!depth.ok() || !id.ok() || *depth > (int64_t{1} << 30)) {
+    return InvalidArgument("invalid page_token");
+  }
+  q.after_depth = static_cast<int>(*depth);
+  q.after_id = *id;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Page<LineageNode>> LifecycleService::Downstream(const std::string& kind,
+                                                       const std::string& ref, bool transitive,
+                                                       int limit, const std::string& page_token) {
   if (ref.empty() || ref.size() > 512) return InvalidArgument(kind + " must be 1 to 512 bytes");
   LineageQuery q;
   q.kind = kind;
   q.ref = ref;
   q.transitive = transitive;
+  int n = kLineagePageSize;
+  if (limit != 0) {
+    if (limit < 0 || limit > kLineagePageSize) {
+      return InvalidArgument("limit must be from 1 to " + std::to_string(kLineagePageSize));
+    }
+    n = limit;
+  }
+  if (!page_token.empty()) RETURN_IF_ERROR(DecodeLineageToken(page_token, q));
+  q.limit = n + 1;
   if (kind == "parent") {
     size_t colon = ref.rfind(':');
     if (colon == std::string::npos) return InvalidArgument("parent must be MODEL:VERSION");
@@ -189,7 +219,15 @@ Result<std::vector<LineageNode>> LifecycleService::Downstream(const std::string&
   } else if (kind != "dataset" && kind != "commit" && kind != "run") {
     return InvalidArgument("lineage queries take dataset, commit, run or parent");
   }
-  return store_.Downstream(q);
+  ASSIGN_OR_RETURN(std::vector<LineageNode> nodes, store_.Downstream(q));
+  Page<LineageNode> page;
+  if (static_cast<int>(nodes.size()) > n) {
+    nodes.resize(static_cast<size_t>(n));
+    page.next_token = EncodePageToken(std::to_string(nodes.back().depth) + ":" +
+                                      std::to_string(nodes.back().row_id));
+  }
+  page.items = std::move(nodes);
+  return page;
 }
 
 Result<LineageGraph> LifecycleService::Graph(const std::string& model, int64_t number,

@@ -72,9 +72,13 @@ class LifecycleService {
   // Audit events, oldest first, keyset-paged by an opaque token.
   Result<Page<AuditEvent>> Audit(AuditQuery q, const std::string& page_token);
 
-  // Versions downstream of a dataset digest, commit, run or "model:version" parent.
-  Result<std::vector<LineageNode>> Downstream(const std::string& kind, const std::string& ref,
-                                              bool transitive);
+  // Versions downstream of a dataset digest, commit, run or "model:version" parent (with
+  // `transitive`, also everything derived from those, at any depth), nearest first and
+  // keyset-paged: `limit` 0 means 1000; `page_token` is a previous page's next_token.
+  // InvalidArgument for a bad kind, ref, limit or token; NotFound for an unknown parent.
+  Result<Page<LineageNode>> Downstream(const std::string& kind, const std::string& ref,
+                                       bool transitive, int limit = 0,
+                                       const std::string& page_token = "");
   Result<LineageGraph> Graph(const std::string& model, int64_t number, const std::string& dir,
                              int depth);
 

@@ -40,8 +40,12 @@ struct LineageQuery {
   std::string kind;  // "dataset", "commit", "run" or "parent"
   std::string ref;   // digest, sha, run id; for "parent": the parent's model and version
   int64_t parent_version = 0;
-  bool transitive = false;  // "parent" only: descendants at any depth
+  bool transitive = false;  // also every descendant (through parent edges), at any depth
   int limit = 1000;
+  // Keyset paging: only nodes after (after_depth, after_id) in the answers' order, which is
+  // (depth, row_id) ascending.
+  int after_depth = 0;
+  int64_t after_id = 0;
 };
 
 // A version as it appears in lineage answers.
@@ -51,6 +55,7 @@ struct LineageNode {
   Stage stage = Stage::kNone;
   bool deleted = false;
   int depth = 0;  // distance from the query's start
+  int64_t row_id = 0;  // the store's key of the version: with depth, the paging key
 };
 
 struct LineageEdge {
@@ -113,9 +118,10 @@ class MetadataStore {
   virtual Result<Version> GetVersionWithReports(const std::string& model, int64_t number) = 0;
   // Live versions of one model or of all, filtered and keyset-paged.
   virtual Result<std::vector<VersionHit>> SearchVersions(const VersionSearch& q) = 0;
-  // The full inspection of a blob (version reads carry it without the summary).
-  // NotFound when the blob was never inspected.
-  virtual Result<InspectionRecord> GetInspection(const std::string& sha256) = 0;
+  // The full inspection of a blob stored under an artifact name (an inspection depends on
+  // both; version reads carry it without the summary). NotFound when never inspected so.
+  virtual Result<InspectionRecord> GetInspection(const std::string& sha256,
+                                                 const std::string& name) = 0;
   // The highest sealed live version number; NotFound when the model has none.
   virtual Result<int64_t> LatestVersion(const std::string& model) = 0;
   // Adds or replaces an artifact of a draft. FailedPrecondition when the version is sealed.
@@ -172,8 +178,9 @@ class MetadataStore {
   virtual Result<std::vector<AuditEvent>> ListAudit(const AuditQuery& q) = 0;
 
   // --- lineage ---
-  // Versions downstream of a dataset, commit, run or parent version. NotFound when the
-  // parent is not a sealed version.
+  // Live sealed versions downstream of a dataset, commit, run or parent version, at most
+  // q.limit of them, nearest first. Transitive walks have no depth bound (a visited set
+  // ends them). NotFound when the parent is not a sealed version.
   virtual Result<std::vector<LineageNode>> Downstream(const LineageQuery& q) = 0;
   // The graph of parents (up) or children (down) around a version, `depth` levels deep.
   virtual Result<LineageGraph> Graph(const std::string& model, int64_t number, bool up,

@@ -136,7 +136,7 @@ Version VersionService::CheckSealed(Version v) {
   Version full = v;  // the checks read full summaries; version reads carry none
   for (Artifact& a : full.artifacts) {
     if (!a.inspection) continue;
-    auto inspection = meta_.GetInspection(a.sha256);
+    auto inspection = meta_.GetInspection(a.sha256, a.name);
     if (inspection.ok()) a.inspection = std::move(inspection).value();
   }
   const int64_t now = clock_.NowMs();
@@ -268,7 +268,7 @@ Result<InspectionRecord> VersionService::Inspection(const std::string& model, in
   RETURN_IF_ERROR(ValidateName(name, "artifact name"));
   ASSIGN_OR_RETURN(Version v, meta_.GetVersion(model, number));
   for (const auto& a : v.artifacts) {
-    if (a.name == name) return meta_.GetInspection(a.sha256);
+    if (a.name == name) return meta_.GetInspection(a.sha256, a.name);
   }
   return NotFound("version " + std::to_string(number) + " of '" + model + "' has no artifact '" +
                   name + "'");

@@ -40,6 +40,7 @@ struct Inspection {
 struct InspectLimits {
   int64_t max_read_bytes = int64_t{256} << 20;  // bytes an inspector may hold in memory
   int64_t max_items = 1 << 20;                  // tensors, entries, nodes, pickle ops...
+  int max_archive_depth = 4;                    // archives inside archives looked into
 };
 
 class ArtifactFormat {
@@ -67,9 +68,11 @@ class FormatRegistry final : public ArtifactInspector {
   void set_limits(const InspectLimits& limits) { limits_ = limits; }
 
   void Register(std::unique_ptr<ArtifactFormat> format);
-  // The first inspector whose Sniff accepts the file, or nullptr (an opaque file).
+  // The first inspector whose Sniff accepts the bytes alone, else the first that accepts
+  // them with the name, or nullptr (an opaque file).
   const ArtifactFormat* Find(std::string_view head, int64_t size, std::string_view name) const;
-  // Inspects with the matching inspector; opaque files get kind "other", safety unknown.
+  // Inspects with the matching inspector (chosen by the bytes); opaque files get kind
+  // "other", safety unknown. A name promising another kind adds a name-mismatch error.
   Result<Inspection> Inspect(BlobReader& bytes, std::string_view name,
                              const InspectLimits& limits) const;
 

@@ -17,14 +17,17 @@ void RegisterBuiltinFormats(FormatRegistry& registry) {
   registry.Register(std::make_unique<npy::NpyFormat>());
   registry.Register(std::make_unique<npy::NpzFormat>());
   registry.Register(std::make_unique<onnx::OnnxFormat>());
-  // Torch zips before plain archives; pickles (sniffed by name too) after everything
-  // whose magic bytes are certain.
+  // Torch zips before plain archives; pickles (sniffed by a walk of their opcodes) after
+  // everything whose magic bytes are certain.
   registry.Register(std::make_unique<torch::TorchScriptFormat>());
   registry.Register(std::make_unique<torch::TorchZipFormat>());
   registry.Register(std::make_unique<pickle::PickleFormat>());
-  // Plain archives: their Sniff leaves torch and npz zips to the inspectors for those.
-  registry.Register(std::make_unique<archive::ArchiveFormat>(archive::BlobArchive::Format::kZip));
-  registry.Register(std::make_unique<archive::ArchiveFormat>(archive::BlobArchive::Format::kTar));
+  // Plain archives, after the torch and npz zips; their members are inspected by this same
+  // registry (recursively, within InspectLimits).
+  using archive::BlobArchive;
+  registry.Register(std::make_unique<archive::ArchiveFormat>(BlobArchive::Format::kZip, &registry));
+  registry.Register(std::make_unique<archive::ArchiveFormat>(BlobArchive::Format::k7z, &registry));
+  registry.Register(std::make_unique<archive::ArchiveFormat>(BlobArchive::Format::kTar, &registry));
 }
 
 }  // namespace mv::formats

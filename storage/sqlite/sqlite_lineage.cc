@@ -1,6 +1,5 @@
 // Lineage: parents, runs, datasets and commits written with a version, queried both ways.
 #include <map>
-#include <optional>
 #include <set>
 
 #include "storage/sqlite/sqlite_metadata_store.h"
@@ -19,8 +18,9 @@ Status Duplicate(Status s, const std::string& what) {
 
 // (name, number, stage, deleted) of a version row.
 Result<LineageNode> NodeOf(Connection& c, int64_t version_id) {
-  ASSIGN_OR_RETURN(Stmt s, c.Prepare("SELECT m.name, v.number, v.stage, v.deleted_at FROM "
-                                     "versions v JOIN models m ON m.id = v.model_id WHERE v.id = ?"));
+  ASSIGN_OR_RETURN(Stmt s,
+                   c.Prepare("SELECT m.name, v.number, v.stage, v.deleted_at FROM "
+                             "versions v JOIN models m ON m.id = v.model_id WHERE v.id = ?"));
   s.Bind(1, version_id);
   ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return Internal("lineage names a missing version row");
@@ -32,7 +32,9 @@ Result<LineageNode> NodeOf(Connection& c, int64_t version_id) {
   return n;
 }
 
-Result<int64_t> VersionRowId(Connection& c, const std::string& model, int64_t number) {
+}  // namespace
+
+Result<int64_t> SealedVersionRowId(Connection& c, const std::string& model, int64_t number) {
   ASSIGN_OR_RETURN(Stmt s, c.Prepare("SELECT v.id, v.state FROM versions v JOIN models m ON "
                                      "m.id = v.model_id WHERE m.name = ? AND v.number = ?"));
   s.Bind(1, model).Bind(2, number);
@@ -44,11 +46,9 @@ Result<int64_t> VersionRowId(Connection& c, const std::string& model, int64_t nu
   return s.Int(0);
 }
 
-}  // namespace
-
 Status InsertLineageAndAttrs(Connection& c, int64_t version_id, const VersionSpec& spec) {
   for (const ParentRef& p : spec.lineage.parents) {
-    ASSIGN_OR_RETURN(int64_t parent_id, VersionRowId(c, p.model, p.version));
+    ASSIGN_OR_RETURN(int64_t parent_id, SealedVersionRowId(c, p.model, p.version));
     ASSIGN_OR_RETURN(Stmt s, c.Prepare("INSERT INTO version_parents(child_id, parent_id, "
                                        "relation) VALUES (?, ?, ?)"));
     Status st = s.Bind(1, version_id).Bind(2, parent_id).Bind(3, p.relation).Run();
@@ -74,59 +74,6 @@ Status InsertLineageAndAttrs(Connection& c, int64_t version_id, const VersionSpe
   return Status::Ok();
 }
 
-Result<std::vector<LineageNode>> SqliteMetadataStore::Downstream(const LineageQuery& q) {
-  auto c = pool_->Acquire();
-  ReadTxn txn(*c);  // one snapshot for the parent lookup and the walk
-  RETURN_IF_ERROR(txn.Begin());
-  // Either way one statement answers with the names joined in: live sealed versions only,
-  // filtered before the limit so a page is never short.
-  std::optional<Stmt> s;
-  if (q.kind == "parent") {
-    auto found = VersionRowId(*c, q.ref, q.parent_version);
-    if (!found.ok() && found.status().code() == Code::kInvalidArgument) {
-      // At upload an unknown parent is bad input; asked about, it is simply not there.
-      return NotFound("model '" + q.ref + "' has no sealed version " +
-                      std::to_string(q.parent_version));
-    }
-    ASSIGN_OR_RETURN(int64_t parent, std::move(found));
-    ASSIGN_OR_RETURN(
-        Stmt st, c->Prepare("WITH RECURSIVE down(id, depth) AS ("
-                            " SELECT child_id, 1 FROM version_parents WHERE parent_id = ?1"
-                            " UNION"
-                            " SELECT p.child_id, d.depth + 1 FROM version_parents p"
-                            " JOIN down d ON p.parent_id = d.id WHERE ?2 AND d.depth < ?3),"
-                            " nearest(id, depth) AS (SELECT id, MIN(depth) FROM down GROUP BY id)"
-                            " SELECT m.name, v.number, v.stage, n.depth FROM nearest n"
-                            " JOIN versions v ON v.id = n.id JOIN models m ON m.id = v.model_id"
-                            " WHERE v.deleted_at IS NULL AND v.state = 'sealed'"
-                            " ORDER BY n.depth, n.id LIMIT ?4"));
-    st.Bind(1, parent).Bind(2, int64_t{q.transitive ? 1 : 0}).Bind(3, int64_t{kMaxDepth});
-    st.Bind(4, int64_t{q.limit});
-    s.emplace(std::move(st));
-  } else {
-    ASSIGN_OR_RETURN(Stmt st, c->Prepare("SELECT m.name, v.number, v.stage, 1 FROM lineage_refs r"
-                                         " JOIN versions v ON v.id = r.version_id"
-                                         " JOIN models m ON m.id = v.model_id"
-                                         " WHERE r.kind = ? AND r.ref = ?"
-                                         " AND v.deleted_at IS NULL AND v.state = 'sealed'"
-                                         " ORDER BY r.version_id LIMIT ?"));
-    st.Bind(1, q.kind).Bind(2, q.ref).Bind(3, int64_t{q.limit});
-    s.emplace(std::move(st));
-  }
-  std::vector<LineageNode> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) break;
-    LineageNode n;
-    n.model = s->Text(0);
-    n.version = s->Int(1);
-    n.stage = StageFromName(s->Text(2)).value_or(Stage::kNone);
-    n.depth = static_cast<int>(s->Int(3));
-    out.push_back(std::move(n));
-  }
-  return out;
-}
-
 Result<LineageGraph> SqliteMetadataStore::Graph(const std::string& model, int64_t number, bool up,
                                                 int depth) {
   auto c = pool_->Acquire();
@@ -135,25 +82,29 @@ Result<LineageGraph> SqliteMetadataStore::Graph(const std::string& model, int64_
   ASSIGN_OR_RETURN(auto start, LoadVersion(*c, model, number));
   const int64_t start_id = start.first;
   // Edges reachable within `depth` steps, walking child->parent (up) or parent->child (down).
-  ASSIGN_OR_RETURN(
-      Stmt s, c->Prepare(up ? "WITH RECURSIVE g(child, parent, relation, depth) AS ("
-                              " SELECT child_id, parent_id, relation, 1 FROM version_parents"
-                              " WHERE child_id = ?1 UNION"
-                              " SELECT p.child_id, p.parent_id, p.relation, g.depth + 1"
-                              " FROM version_parents p JOIN g ON p.child_id = g.parent"
-                              " WHERE g.depth < ?2)"
-                              " SELECT child, parent, relation, MIN(depth) FROM g"
-                              " GROUP BY child, parent LIMIT ?3"
-                            : "WITH RECURSIVE g(child, parent, relation, depth) AS ("
-                              " SELECT child_id, parent_id, relation, 1 FROM version_parents"
-                              " WHERE parent_id = ?1 UNION"
-                              " SELECT p.child_id, p.parent_id, p.relation, g.depth + 1"
-                              " FROM version_parents p JOIN g ON p.parent_id = g.child"
-                              " WHERE g.depth < ?2)"
-                              " SELECT child, parent, relation, MIN(depth) FROM g"
-                              " GROUP BY child, parent LIMIT ?3"));
+  ASSIGN_OR_RETURN(Stmt s,
+                   c->Prepare(up ? "WITH RECURSIVE g(child, parent, relation, depth) AS ("
+                                   " SELECT child_id, parent_id, relation, 1 FROM version_parents"
+                                   " WHERE child_id = ?1 UNION"
+                                   " SELECT p.child_id, p.parent_id, p.relation, g.depth + 1"
+                                   " FROM version_parents p JOIN g ON p.child_id = g.parent"
+                                   " WHERE g.depth < ?2)"
+                                   " SELECT child, parent, relation, MIN(depth) FROM g"
+                                   " GROUP BY child, parent LIMIT ?3"
+                                 : "WITH RECURSIVE g(child, parent, relation, depth) AS ("
+                                   " SELECT child_id, parent_id, relation, 1 FROM version_parents"
+                                   " WHERE parent_id = ?1 UNION"
+                                   " SELECT p.child_id, p.parent_id, p.relation, g.depth + 1"
+                                   " FROM version_parents p JOIN g ON p.parent_id = g.child"
+                                   " WHERE g.depth < ?2)"
+                                   " SELECT child, parent, relation, MIN(depth) FROM g"
+                                   " GROUP BY child, parent LIMIT ?3"));
   s.Bind(1, start_id).Bind(2, int64_t{std::min(depth, kMaxDepth)}).Bind(3, int64_t{kMaxGraphEdges});
-  struct RawEdge { int64_t child, parent; std::string relation; int depth; };
+  struct RawEdge {
+    int64_t child, parent;
+    std::string relation;
+    int depth;
+  };
   std::vector<RawEdge> raw;
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());

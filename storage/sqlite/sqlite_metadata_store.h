@@ -28,7 +28,8 @@ class SqliteMetadataStore final : public MetadataStore {
                                 const Actor& who, int64_t now_ms) override;
   Result<Version> GetVersion(const std::string& model, int64_t number) override;
   Result<Version> GetVersionWithReports(const std::string& model, int64_t number) override;
-  Result<InspectionRecord> GetInspection(const std::string& sha256) override;
+  Result<InspectionRecord> GetInspection(const std::string& sha256,
+                                         const std::string& name) override;
   Result<std::vector<VersionHit>> SearchVersions(const VersionSearch& q) override;
   Result<int64_t> LatestVersion(const std::string& model) override;
   Status PutDraftArtifact(const std::string& model, int64_t number, const Artifact& artifact,

@@ -37,5 +37,7 @@ Status AppendAudit(Connection& c, const Actor& who, int64_t now_ms, const std::s
 // Writes a new version's parents, runs/datasets/commits and attributes.
 // InvalidArgument when a parent version does not exist.
 Status InsertLineageAndAttrs(Connection& c, int64_t version_id, const VersionSpec& spec);
+// The row id of a sealed version; InvalidArgument when there is none (a bad parent).
+Result<int64_t> SealedVersionRowId(Connection& c, const std::string& model, int64_t number);
 
 }  // namespace mv::storage

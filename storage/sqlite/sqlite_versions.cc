@@ -7,13 +7,17 @@
 namespace mv::storage {
 namespace {
 
-Status InsertInspection(Connection& c, const std::string& sha256, const InspectionRecord& r,
-                        int64_t now_ms) {
-  ASSIGN_OR_RETURN(Stmt s, c.Prepare("INSERT OR IGNORE INTO inspections(sha256, kind, safety, "
-                                     "verdict, summary, findings, error_count, warning_count, "
-                                     "inspected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  s.Bind(1, sha256).Bind(2, r.kind).Bind(3, r.safety).Bind(4, r.verdict).Bind(5, r.summary_json);
-  s.Bind(6, r.findings_json).Bind(7, r.error_count).Bind(8, r.warning_count).Bind(9, now_ms);
+// Keyed by bytes and name, as the inspection is a function of both; the newest inspection
+// of a pair replaces an older one (an upgraded inspector may judge the same pair better).
+Status InsertInspection(Connection& c, const std::string& sha256, const std::string& name,
+                        const InspectionRecord& r, int64_t now_ms) {
+  ASSIGN_OR_RETURN(Stmt s, c.Prepare("INSERT OR REPLACE INTO inspections(sha256, name, kind, "
+                                     "safety, verdict, summary, findings, error_count, "
+                                     "warning_count, inspected_at) "
+                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  s.Bind(1, sha256).Bind(2, name).Bind(3, r.kind).Bind(4, r.safety).Bind(5, r.verdict);
+  s.Bind(6, r.summary_json).Bind(7, r.findings_json).Bind(8, r.error_count);
+  s.Bind(9, r.warning_count).Bind(10, now_ms);
   return s.Run();
 }
 
@@ -23,7 +27,9 @@ Status InsertArtifact(Connection& c, int64_t version_id, const Artifact& a) {
                                        "VALUES (?, ?, ?)"));
     RETURN_IF_ERROR(s.Bind(1, a.sha256).Bind(2, a.size).Bind(3, a.created_at_ms).Run());
   }
-  if (a.inspection) RETURN_IF_ERROR(InsertInspection(c, a.sha256, *a.inspection, a.created_at_ms));
+  if (a.inspection) {
+    RETURN_IF_ERROR(InsertInspection(c, a.sha256, a.name, *a.inspection, a.created_at_ms));
+  }
   ASSIGN_OR_RETURN(Stmt s, c.Prepare("INSERT OR REPLACE INTO artifacts(version_id, name, sha256, "
                                      "size, kind, created_at, safety, quarantined) "
                                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
@@ -101,7 +107,8 @@ Status LoadVersionDetails(Connection& c, int64_t version_id, Version& v) {
         Stmt s, c.Prepare("SELECT a.name, a.sha256, a.size, a.kind, a.created_at, a.safety, "
                           "a.quarantined, i.kind, i.safety, i.verdict, '', i.findings, "
                           "i.error_count, i.warning_count FROM artifacts a LEFT JOIN inspections "
-                          "i ON i.sha256 = a.sha256 WHERE a.version_id = ? ORDER BY a.name"));
+                          "i ON i.sha256 = a.sha256 AND i.name = a.name WHERE a.version_id = ? "
+                          "ORDER BY a.name"));
     s.Bind(1, version_id);
     while (true) {
       ASSIGN_OR_RETURN(bool row, s.Step());
@@ -188,14 +195,15 @@ Result<Version> SqliteMetadataStore::CreateVersion(const std::string& model,
   return std::move(loaded.second);
 }
 
-Result<InspectionRecord> SqliteMetadataStore::GetInspection(const std::string& sha256) {
+Result<InspectionRecord> SqliteMetadataStore::GetInspection(const std::string& sha256,
+                                                            const std::string& name) {
   auto c = pool_->Acquire();
   ASSIGN_OR_RETURN(Stmt s, c->Prepare("SELECT kind, safety, verdict, summary, findings, "
                                       "error_count, warning_count FROM inspections "
-                                      "WHERE sha256 = ?"));
-  s.Bind(1, sha256);
+                                      "WHERE sha256 = ? AND name = ?"));
+  s.Bind(1, sha256).Bind(2, name);
   ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return NotFound("no inspection recorded for blob " + sha256);
+  if (!row) return NotFound("no inspection recorded for blob " + sha256 + " as '" + name + "'");
   return InspectionRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3),
                           s.Text(4), s.Int(5),  s.Int(6)};
 }

@@ -75,10 +75,15 @@ class LineageTest : public ServerTest {
         2);
   }
 
+  // One answer; its next_page_token is checked to be null and left out, so that the
+  // expectations below read as the versions they are about.
   json Downstream(const QueryParams& params) {
     auto r = cli().Get(WithQuery("/api/v1/lineage", params));
     EXPECT_TRUE(HasStatus(r, 200));
-    return BodyJson(r);
+    json j = BodyJson(r);
+    EXPECT_TRUE(j.contains("next_page_token") && j["next_page_token"].is_null()) << j;
+    j.erase("next_page_token");
+    return j;
   }
   json Graph(const std::string& model, const std::string& ref, const QueryParams& params) {
     auto r = cli().Get(WithQuery(VersionsPath(model) + "/" + ref + "/lineage", params));
@@ -142,6 +147,52 @@ TEST_F(LineageTest, TransitiveFollowsLongChains) {
   for (int64_t v = 2; v <= 12; ++v) want.push_back(Node("chain", v, static_cast<int>(v - 1)));
   EXPECT_EQ(Downstream({{"parent", "chain:1"}, {"transitive", "true"}})["versions"], want);
   EXPECT_EQ(Downstream({{"parent", "chain:1"}})["versions"], json({Node("chain", 2, 1)}));
+}
+
+// "Everything derived from models trained on this dataset": three generations below the
+// version that used it, a diamond among them, walked transitively and read page by page.
+TEST_F(LineageTest, TransitiveDatasetQueryOverThreeGenerationsWithPaging) {
+  for (const char* m : {"g0", "g1", "g2"}) ASSERT_TRUE(HasStatus(CreateModel(cli(), m), 201));
+  ASSERT_EQ(NewVersion(cli(), "g0", {{"lineage", {{"dataset", "sha256:poison"}}}}), 1);
+  for (int v = 1; v <= 2; ++v) {
+    ASSERT_EQ(
+        NewVersion(cli(), "g1", {{"lineage", {{"parents", {Parent("g0", 1, "fine-tuned-from")}}}}}),
+        v);
+  }
+  ASSERT_EQ(
+      NewVersion(cli(), "g2", {{"lineage", {{"parents", {Parent("g1", 1, "quantized-from")}}}}}),
+      1);
+  ASSERT_EQ(NewVersion(
+                cli(), "g2",
+                {{"lineage", {{"parents", {Parent("g1", 1, "other"), Parent("g1", 2, "other")}}}}}),
+            2);
+  ASSERT_EQ(NewVersion(cli(), "g2", {{"lineage", {{"parents", {Parent("g2", 2, "other")}}}}}), 3);
+  const json want = {Node("g0", 1, 1), Node("g1", 1, 2), Node("g1", 2, 2),
+                     Node("g2", 1, 3), Node("g2", 2, 3), Node("g2", 3, 4)};
+  EXPECT_EQ(Downstream({{"dataset", "sha256:poison"}})["versions"], json({Node("g0", 1, 1)}));
+  EXPECT_EQ(Downstream({{"dataset", "sha256:poison"}, {"transitive", "true"}})["versions"], want);
+
+  json all = json::array();
+  std::string token;
+  int pages = 0;
+  do {
+    QueryParams q = {{"dataset", "sha256:poison"}, {"transitive", "true"}, {"limit", "2"}};
+    if (!token.empty()) q.emplace_back("page_token", token);
+    auto r = cli().Get(WithQuery("/api/v1/lineage", q));
+    ASSERT_TRUE(HasStatus(r, 200));
+    json page = BodyJson(r);
+    EXPECT_LE(page["versions"].size(), 2u);
+    for (const json& n : page["versions"]) all.push_back(n);
+    token = page["next_page_token"].is_string() ? page["next_page_token"].get<std::string>() : "";
+    ASSERT_LT(++pages, 10);
+  } while (!token.empty());
+  EXPECT_EQ(all, want);
+  EXPECT_EQ(pages, 3);
+  for (const char* q : {"limit=0x", "limit=1001", "limit=-1", "page_token=zz", "page_token=31"}) {
+    EXPECT_TRUE(IsJsonError(cli().Get(std::string("/api/v1/lineage?dataset=sha256:poison&") + q),
+                            400, "invalid_argument"))
+        << q;
+  }
 }
 
 TEST_F(LineageTest, BadDownstreamQueriesAre400AndUnknownParentsAre404) {

@@ -1,7 +1,7 @@
 #include "registry/formats/archive/archive_format.h"
 
+#include "registry/formats/archive/archive_members.h"
 #include "registry/formats/archive/blob_bytes.h"
-#include "registry/formats/sniff.h"
 
 namespace mv::formats::archive {
 namespace {
@@ -10,12 +10,20 @@ void Add(Inspection& out, Finding::Level level, std::string code, std::string me
   out.findings.push_back({level, std::move(code), std::move(message)});
 }
 
-bool LooksLikeTar(std::string_view head, std::string_view name) {
-  if (head.size() >= 262 && head.substr(257, 5) == "ustar") return true;
-  for (std::string_view ext : {".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar.zst"}) {
-    if (EndsWithNoCase(name, ext)) return true;
-  }
-  return false;
+bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// The container a kTar archive is, from its first bytes: "tar", a compression stream
+// (which may hold a tar or any one file), or "" for neither.
+std::string_view TarKind(std::string_view head) {
+  if (head.size() >= 262 && head.substr(257, 5) == "ustar") return "tar";
+  if (StartsWith(head, "\x1f\x8b")) return "gzip";
+  if (StartsWith(head, std::string_view("\xfd"
+                                        "7zXZ\0",
+                                        6)))
+    return "xz";
+  if (StartsWith(head, "BZh")) return "bzip2";
+  if (StartsWith(head, "\x28\xb5\x2f\xfd")) return "zstd";
+  return "";
 }
 
 struct Totals {
@@ -25,7 +33,7 @@ struct Totals {
 };
 
 // Records one entry: its findings, its line in the summary, the running totals.
-void AddEntry(const ArchiveEntry& e, Totals& t, Summary& listed, Inspection& out) {
+void AddEntry(const ArchiveEntry& e, Totals& t, Summary item, Summary& listed, Inspection& out) {
   if (IsUnsafeEntryPath(e.name)) {
     Add(out, Finding::Level::kError, "unsafe-path",
         "entry '" + e.name + "' would be written outside the extraction directory");
@@ -39,7 +47,6 @@ void AddEntry(const ArchiveEntry& e, Totals& t, Summary& listed, Inspection& out
     t.declared_bytes = t.overflow ? kMaxExpandedBytes : t.declared_bytes + e.size;
   }
   if (t.entries < kMaxListedEntries) {
-    Summary item = Summary::MakeObject();
     item.Set("name", e.name).Set("type", e.type);
     item.Set("size", e.size >= 0 ? Summary(e.size) : Summary());
     if (!e.link_target.empty()) item.Set("link_target", e.link_target);
@@ -59,6 +66,13 @@ void AddSizeFindings(const Totals& t, int64_t file_size, Inspection& out) {
   }
 }
 
+bool HasError(const Inspection& in) {
+  for (const Finding& f : in.findings) {
+    if (f.level == Finding::Level::kError) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool IsUnsafeEntryPath(std::string_view name) {
@@ -76,24 +90,64 @@ bool IsUnsafeEntryPath(std::string_view name) {
 }
 
 std::string_view ArchiveFormat::kind() const {
-  return format_ == BlobArchive::Format::kZip ? "zip" : "tar";
+  switch (format_) {
+    case BlobArchive::Format::kZip:
+      return "zip";
+    case BlobArchive::Format::k7z:
+      return "7z";
+    case BlobArchive::Format::kTar:
+      return "tar";
+  }
+  return "tar";
 }
 
-bool ArchiveFormat::Sniff(std::string_view head, int64_t size, std::string_view name) const {
-  if (format_ == BlobArchive::Format::kZip) return SniffKind(head, size) == "zip";
-  return LooksLikeTar(head, name);
+bool ArchiveFormat::Sniff(std::string_view head, int64_t, std::string_view) const {
+  switch (format_) {
+    // Registered after the torch and npz inspectors: any zip they leave is a plain one.
+    case BlobArchive::Format::kZip:
+      return StartsWith(head, "PK\x03\x04");
+    case BlobArchive::Format::k7z:
+      return StartsWith(head, std::string_view("7z\xbc\xaf\x27\x1c", 6));
+    case BlobArchive::Format::kTar:
+      return !TarKind(head).empty();
+  }
+  return false;
+}
+
+void ArchiveFormat::SetVerdict(const MemberInspector* members, Inspection& out) const {
+  if (members == nullptr) {
+    out.safety = Safety::kUnknown;
+    out.verdict = "an archive: entries listed, their contents not inspected";
+    return;
+  }
+  out.safety = members->worst();
+  out.verdict = "an archive of " + std::to_string(members->inspected()) + " inspected members; " +
+                (out.safety == Safety::kUnsafe    ? "loading a member would run code"
+                 : out.safety == Safety::kUnknown ? "some members could not be judged"
+                                                  : "every member is safe");
+  if (HasError(out)) out.safety = Worse(out.safety, Safety::kUnknown);
 }
 
 Result<Inspection> ArchiveFormat::Inspect(BlobReader& bytes, std::string_view,
                                           const InspectLimits& limits) const {
   Inspection out;
   out.kind = std::string(kind());
+  if (format_ == BlobArchive::Format::kTar) {
+    std::string head;
+    ASSIGN_OR_RETURN(head, ReadRange(bytes, 0, 512));
+    std::string_view k = TarKind(head);
+    if (!k.empty()) out.kind = std::string(k);
+  }
   out.safety = Safety::kUnknown;
-  out.verdict = "an archive: entries listed, their contents not inspected";
+  std::unique_ptr<MemberInspector> members;
+  if (members_ != nullptr) {
+    members = std::make_unique<MemberInspector>(*members_, limits, bytes.size());
+  }
   Result<std::unique_ptr<BlobArchive>> ar = BlobArchive::Open(bytes, format_);
   if (!ar.ok()) {
     if (ar.status().code() != Code::kDataLoss) return ar.status();
     Add(out, Finding::Level::kError, "malformed-archive", ar.status().message());
+    out.verdict = "not a readable archive: nothing in it could be checked";
     return out;
   }
   Totals totals;
@@ -112,9 +166,14 @@ Result<Inspection> ArchiveFormat::Inspect(BlobReader& bytes, std::string_view,
       break;
     }
     if (!*more) break;
-    AddEntry(entry, totals, listed, out);
+    Summary item = Summary::MakeObject();
+    if (members != nullptr && entry.type == "file") {
+      RETURN_IF_ERROR(members->Inspect(**ar, entry, item, out));
+    }
+    AddEntry(entry, totals, std::move(item), listed, out);
   }
   AddSizeFindings(totals, bytes.size(), out);
+  SetVerdict(members.get(), out);
   out.summary.Set("entry_count", totals.entries)
       .Set("declared_uncompressed_bytes", totals.declared_bytes)
       .Set("entries", std::move(listed))

@@ -83,9 +83,16 @@ Result<std::unique_ptr<BlobArchive>> BlobArchive::Open(BlobReader& bytes, Format
     if (archive_read_support_format_zip_seekable(a) != ARCHIVE_OK) {
       return Internal("libarchive lacks zip support");
     }
+  } else if (format == Format::k7z) {
+    if (archive_read_support_format_7zip(a) != ARCHIVE_OK) {
+      return Internal("libarchive lacks 7-Zip support");
+    }
   } else {
     archive_read_support_format_tar(a);
     archive_read_support_format_gnutar(a);
+    // Callers open kTar only for a tar header or compression magic; raw reads a compressed
+    // stream that holds no tar (its bid is below tar's).
+    archive_read_support_format_raw(a);
     // Only filters built into libarchive: ARCHIVE_WARN means it would spawn a program.
     archive_read_support_filter_gzip(a);
     archive_read_support_filter_bzip2(a);
@@ -117,14 +124,20 @@ Result<bool> BlobArchive::Next(ArchiveEntry& entry) {
 
 Result<std::string> BlobArchive::ReadData(size_t max) {
   std::string out;
+  RETURN_IF_ERROR(ReadDataInto(max, &out));
+  return out;
+}
+
+Status BlobArchive::ReadDataInto(size_t max, std::string* out) {
   char buf[16 * 1024];
-  while (out.size() < max) {
-    la_ssize_t n = archive_read_data(a_, buf, std::min(sizeof(buf), max - out.size()));
+  size_t start = out->size();
+  while (out->size() - start < max) {
+    la_ssize_t n = archive_read_data(a_, buf, std::min(sizeof(buf), max - (out->size() - start)));
     if (n < 0) return Failure("cannot read entry");
     if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
+    out->append(buf, static_cast<size_t>(n));
   }
-  return out;
+  return Status::Ok();
 }
 
 }  // namespace mv::formats::archive

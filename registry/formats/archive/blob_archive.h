@@ -28,7 +28,9 @@ class BlobArchive {
  public:
   enum class Format {
     kZip,  // read through the central directory (seekable): declared sizes are known
-    kTar,  // plain or gzip/bzip2/xz/zstd compressed (libarchive's built-in filters only)
+    kTar,  // plain or gzip/bzip2/xz/zstd compressed (libarchive's built-in filters only);
+           // a compressed stream that is no tar reads as one member named "data"
+    k7z,   // 7-Zip
   };
 
   ~BlobArchive();
@@ -47,6 +49,8 @@ class BlobArchive {
   // Reads up to `max` more bytes of the current entry's data (fewer at its end). Errors as
   // for Next.
   Result<std::string> ReadData(size_t max);
+  // As ReadData, but what was read before an error stays in `out` (appended).
+  Status ReadDataInto(size_t max, std::string* out);
 
  private:
   explicit BlobArchive(BlobReader& bytes);

@@ -7,6 +7,10 @@ namespace mv::formats::pickle {
 namespace {
 
 constexpr std::string_view kAllowed[] = {
+    // Protocols 0-2 name Python 3's builtins "__builtin__" (the unpickler maps it back).
+    "__builtin__.bytearray",
+    "__builtin__.frozenset",
+    "__builtin__.set",
     "builtins.bytearray",
     "builtins.frozenset",
     "builtins.set",

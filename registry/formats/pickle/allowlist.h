@@ -23,7 +23,8 @@ enum class AllowSet {
 //     cdouble, uint8, int8/16/32/64, short, int, long, bool, qint8, quint8, qint32, quint4x2
 //   the qschemes torch.per_tensor_affine, per_channel_affine, per_tensor_symmetric,
 //     per_channel_symmetric, per_channel_affine_float_qparams
-//   builtins.set, builtins.frozenset, builtins.bytearray
+//   builtins.set, builtins.frozenset, builtins.bytearray (also as __builtin__.*, the name
+//     protocols 0-2 use)
 // Everything else is refused, notably: torch.storage._load_from_bytes (it calls torch.load),
 // _codecs.encode, builtins.getattr/eval/exec/__import__, sparse and subclass rebuilds that
 // this walker does not interpret, and any module of the caller's own code.

@@ -1,8 +1,10 @@
 #include "registry/formats/pickle/pickle_format.h"
 
 #include <algorithm>
+#include <map>
 
 #include "registry/formats/archive/blob_bytes.h"
+#include "registry/formats/pickle/pickle_sniff.h"
 #include "registry/formats/pickle/pickle_walker.h"
 #include "registry/formats/torch/tensor_collector.h"
 #include "registry/formats/torch/torch_summary.h"
@@ -15,12 +17,6 @@ namespace {
 constexpr int kLegacyPickles = 5;
 constexpr int kLegacyObject = 3;
 constexpr int kMaxPickles = 64;  // pickles concatenated in one file that are scanned
-// torch.serialization.MAGIC_NUMBER, 0x1950a86a20f9469cfc6c, as LONG1 bytes.
-constexpr std::string_view kTorchMagic("\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19", 10);
-
-bool IsTorchMagic(const Value* v) {
-  return v != nullptr && v->kind == Value::Kind::kBigInt && v->s == kTorchMagic;
-}
 
 struct Scan {
   std::vector<WalkResult> walks;
@@ -35,8 +31,11 @@ Scan WalkAll(std::string_view data, const WalkLimits& limits) {
     const WalkResult& w = scan.walks.back();
     if (scan.walks.size() == 1) scan.legacy_torch = IsTorchMagic(w.root);
     offset = w.end;
-    bool more = static_cast<size_t>(offset) < data.size() &&
-                static_cast<uint8_t>(data[static_cast<size_t>(offset)]) == 0x80;
+    // A legacy file's five pickles may use any protocol; other concatenated pickles are
+    // followed only while the next one announces itself with PROTO.
+    bool more =
+        static_cast<size_t>(offset) < data.size() &&
+        (scan.legacy_torch || static_cast<uint8_t>(data[static_cast<size_t>(offset)]) == 0x80);
     if (w.failed || !more ||
         (scan.legacy_torch && static_cast<int>(scan.walks.size()) == kLegacyPickles)) {
       break;
@@ -45,15 +44,59 @@ Scan WalkAll(std::string_view data, const WalkLimits& limits) {
   return scan;
 }
 
+// After a legacy file's pickles come its storages, each an 8-byte element count and the
+// elements. Fewer bytes than the tensors reach means torch.load would fail.
+void CheckLegacyStorages(const torch::TensorScan& tensors, int64_t remaining,
+                         std::vector<Finding>* findings) {
+  std::map<std::string, int64_t> extent;
+  for (const torch::TensorRecord& t : tensors.tensors) {
+    int64_t& e = extent[t.storage];
+    e = std::max(e, t.extent_bytes);
+  }
+  int64_t needed = 0;
+  for (const auto& [key, bytes] : extent) needed += 8 + bytes;
+  if (remaining < needed) {
+    findings->push_back({Finding::Level::kError, "storage-too-small",
+                         "the tensors reach " + std::to_string(needed) +
+                             " bytes of storage after the pickles; the file holds " +
+                             std::to_string(remaining)});
+  }
+}
+
+// Safe verdicts name the loader they assume: the one the file's format implies.
+void SetVerdict(const Scan& scan, const std::vector<GlobalRef>& globals, int64_t tensors,
+                bool complete, Inspection* ins) {
+  bool unsafe = !complete || std::any_of(scan.walks.begin(), scan.walks.end(),
+                                         [](const WalkResult& w) { return w.Unsafe(); });
+  if (unsafe) {
+    ins->safety = Safety::kUnsafe;
+    ins->findings.push_back({Finding::Level::kWarning, "pickle-runs-code",
+                             "a plain pickle can import and call anything when loaded"});
+    std::string refused = torch::RefusedGlobals(globals);
+    ins->verdict = "loading runs code: unpickling imports and calls what the file names" +
+                   (refused.empty() ? std::string("; the pickle could not be fully checked "
+                                                  "(malformed or over a limit)")
+                                    : "; it imports " + refused + ", outside the allowlist");
+    return;
+  }
+  ins->safety = Safety::kSafe;
+  if (scan.legacy_torch) {
+    ins->verdict = "a legacy (non-zip) torch.save file: torch.load(weights_only=True) reads " +
+                   std::to_string(tensors) + " tensors; every global is allowlisted, no code runs";
+  } else if (globals.empty()) {
+    ins->verdict =
+        "a data-only pickle: unpickling builds plain values and imports nothing, no code runs";
+  } else {
+    ins->verdict =
+        "torch.load(weights_only=True) reads it: every global it imports is allowlisted, no "
+        "code runs (other unpicklers would import the same allowlisted names)";
+  }
+}
+
 }  // namespace
 
-bool PickleFormat::Sniff(std::string_view head, int64_t, std::string_view name) const {
-  if (head.size() >= 2 && static_cast<uint8_t>(head[0]) == 0x80 &&
-      static_cast<uint8_t>(head[1]) >= 2 && static_cast<uint8_t>(head[1]) <= 5) {
-    return true;
-  }
-  return archive::EndsWithNoCase(name, ".pkl") || archive::EndsWithNoCase(name, ".pickle") ||
-         archive::EndsWithNoCase(name, ".joblib");
+bool PickleFormat::Sniff(std::string_view head, int64_t, std::string_view) const {
+  return LooksLikePickle(head);
 }
 
 Result<Inspection> PickleFormat::Inspect(BlobReader& bytes, std::string_view,
@@ -64,7 +107,6 @@ Result<Inspection> PickleFormat::Inspect(BlobReader& bytes, std::string_view,
 
   Inspection ins;
   ins.kind = "pickle";
-  ins.safety = Safety::kUnsafe;
   std::vector<GlobalRef> globals;
   for (const WalkResult& w : scan.walks) {
     globals.insert(globals.end(), w.globals.begin(), w.globals.end());
@@ -78,18 +120,26 @@ Result<Inspection> PickleFormat::Inspect(BlobReader& bytes, std::string_view,
     ins.findings.push_back({Finding::Level::kWarning, "pickle-partially-scanned",
                             "only the first " + std::to_string(n) + " bytes were scanned"});
   }
+  int64_t tensors = 0;
   if (scan.legacy_torch && static_cast<int>(scan.walks.size()) > kLegacyObject) {
-    torch::TensorScan tensors =
+    torch::TensorScan found =
         torch::CollectTensors(scan.walks[kLegacyObject].root, torch::kMaxListedTensors);
-    torch::AddTensors(tensors, &ins.summary);
-    torch::Append(&ins.findings, tensors.findings);
+    torch::AddTensors(found, &ins.summary);
+    torch::Append(&ins.findings, found.findings);
+    tensors = static_cast<int64_t>(found.count);
+    if (static_cast<int>(scan.walks.size()) == kLegacyPickles) {
+      CheckLegacyStorages(found, bytes.size() - scan.walks.back().end, &ins.findings);
+    }
   }
-  std::string refused = torch::RefusedGlobals(globals);
-  ins.findings.push_back({Finding::Level::kWarning, "pickle-runs-code",
-                          "a plain pickle can import and call anything when loaded"});
-  ins.verdict = "loading runs code: unpickling imports and calls what the file names" +
-                (refused.empty() ? std::string(" (here only allowlisted globals)")
-                                 : "; it imports " + refused);
+  // Loaders read the first pickle only (a legacy torch file: its first five); when those
+  // were walked to their STOP, bytes past the read bound are never unpickled.
+  bool complete = !scan.legacy_torch || static_cast<int>(scan.walks.size()) == kLegacyPickles;
+  if (!complete) {
+    ins.findings.push_back({Finding::Level::kError, "legacy-torch-truncated",
+                            "a legacy torch file holds 5 pickles; " +
+                                std::to_string(scan.walks.size()) + " were found"});
+  }
+  SetVerdict(scan, globals, tensors, complete, &ins);
   return ins;
 }
 

@@ -37,6 +37,7 @@ void WalkerMachine::Run() {
   while (!done_) {
     op_offset_ = pos_;
     if (pos_ >= data_.size()) {
+      out_->truncated = true;
       Malformed("ends without STOP");
       break;
     }
@@ -49,12 +50,14 @@ void WalkerMachine::Run() {
       break;
     }
     if (!(this->*handler)(op)) break;
+    ++out_->ops;
   }
   out_->end = static_cast<int64_t>(pos_);
 }
 
 bool WalkerMachine::Take(uint64_t n, std::string_view* out) {
   if (n > data_.size() - pos_) {
+    out_->truncated = true;
     return Malformed("needs " + std::to_string(n) + " bytes, " +
                      std::to_string(data_.size() - pos_) + " remain");
   }
@@ -73,7 +76,10 @@ bool WalkerMachine::ReadUint(int width, uint64_t* v) {
 
 bool WalkerMachine::ReadLine(std::string_view* line) {
   size_t nl = data_.find('\n', pos_);
-  if (nl == std::string_view::npos) return Malformed("text argument without a newline");
+  if (nl == std::string_view::npos) {
+    out_->truncated = true;
+    return Malformed("text argument without a newline");
+  }
   *line = data_.substr(pos_, nl - pos_);
   pos_ = nl + 1;
   return true;

@@ -38,6 +38,8 @@ struct WalkResult {
   int protocol = 0;                // from PROTO; 0 without one
   int64_t end = 0;                 // offset just past STOP (or where the walk stopped)
   bool failed = false;             // malformed, truncated or over a limit (see findings)
+  bool truncated = false;          // failed because the bytes ran out (a cut-off head)
+  int64_t ops = 0;                 // opcodes run to completion
   std::vector<GlobalRef> globals;  // in stream order
   std::vector<Finding> findings;   // unsafe-global, unsafe-call, malformed-pickle, pickle-limit
   // Owns every Value. Behind a pointer so that moving a WalkResult (into a vector, say)

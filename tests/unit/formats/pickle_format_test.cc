@@ -19,8 +19,10 @@ using test::TorchFixture;
 TEST(PickleFormatTest, Sniff) {
   PickleFormat f;
   EXPECT_TRUE(f.Sniff("\x80\x04\x95"s, 3, "x"));
-  EXPECT_TRUE(f.Sniff("(dp0\n", 5, "model.PKL"));
-  EXPECT_TRUE(f.Sniff("}", 1, "clf.joblib"));
+  EXPECT_TRUE(f.Sniff("(dp0\nVa\np1\n(lp2\nI1\naI2\nas.", 27, "x"));  // protocol 0
+  // A name alone makes no pickle: these few opcodes end without STOP.
+  EXPECT_FALSE(f.Sniff("(dp0\n", 5, "model.PKL"));
+  EXPECT_FALSE(f.Sniff("}", 1, "clf.joblib"));
   EXPECT_FALSE(f.Sniff("\x80\x06"s, 2, "x.bin"));
   EXPECT_FALSE(f.Sniff("PK\x03\x04"s, 4, "x.bin"));
 }
@@ -40,9 +42,11 @@ TEST(PickleFormatTest, JoblibStyleObjectIsUnsafeAndNamesItsGlobal) {
   EXPECT_EQ(s["globals"][0]["allowed"], false);
 }
 
-TEST(PickleFormatTest, LegacyTorchSaveIsUnsafeButListsItsTensors) {
+// Every global is allowlisted: torch.load(weights_only=True) reads it without running code.
+TEST(PickleFormatTest, LegacyTorchSaveIsSafeAndListsItsTensors) {
   Inspection in = test::InspectBytes(PickleFormat(), TorchFixture("legacy.pt"));
-  EXPECT_EQ(in.safety, Safety::kUnsafe);
+  EXPECT_EQ(in.safety, Safety::kSafe) << in.verdict;
+  EXPECT_TRUE(in.findings.empty());
   EXPECT_FALSE(HasCode(in.findings, "unsafe-global"));
   EXPECT_FALSE(HasCode(in.findings, "malformed-pickle"));
   nlohmann::json s = SummaryJson(in);
@@ -68,8 +72,9 @@ TEST(PickleFormatTest, EveryGlobalOfEveryPickleIsListed) {
 TEST(PickleFormatTest, EveryPrefixOfALegacyFileIsHandled) {
   std::string legacy = TorchFixture("legacy.pt");
   for (size_t n = 0; n < legacy.size(); ++n) {
+    // Cut inside a pickle: unsafe (unverifiable); cut in the storages: an error finding.
     Inspection in = test::InspectBytes(PickleFormat(), legacy.substr(0, n));
-    EXPECT_EQ(in.safety, Safety::kUnsafe) << n;
+    EXPECT_TRUE(in.safety == Safety::kUnsafe || test::HasErrors(in)) << n;
   }
 }
 

@@ -143,15 +143,33 @@ TEST_F(LifecycleAuditTest, DownstreamAndGraphValidateAndAnswer) {
 
   auto d = service_->Downstream("dataset", "sha256:d1", false);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
-  ASSERT_EQ(d->size(), 2u);
-  EXPECT_EQ((*d)[0].model, "base");
-  EXPECT_EQ((*d)[1].model, "ft");
+  ASSERT_EQ(d->items.size(), 2u);
+  EXPECT_EQ(d->items[0].model, "base");
+  EXPECT_EQ(d->items[1].model, "ft");
+  EXPECT_TRUE(d->next_token.empty());
   auto p = service_->Downstream("parent", "base:1", true);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
-  ASSERT_EQ(p->size(), 1u);
-  EXPECT_EQ((*p)[0].model, "ft");
-  EXPECT_EQ((*p)[0].version, 1);
-  EXPECT_EQ((*p)[0].depth, 1);
+  ASSERT_EQ(p->items.size(), 1u);
+  EXPECT_EQ(p->items[0].model, "ft");
+  EXPECT_EQ(p->items[0].version, 1);
+  EXPECT_EQ(p->items[0].depth, 1);
+
+  // Transitive for a dataset too, and paged: one node per page, then a last page.
+  auto first = service_->Downstream("dataset", "sha256:d1", true, 1);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->items.size(), 1u);
+  ASSERT_FALSE(first->next_token.empty());
+  auto second = service_->Downstream("dataset", "sha256:d1", true, 1, first->next_token);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_EQ(second->items.size(), 1u);
+  EXPECT_NE(second->items[0].model, first->items[0].model);
+  for (const char* bad : {"zz", "3a", "31"}) {  // not hex, ":", not "depth:id"
+    EXPECT_EQ(service_->Downstream("dataset", "sha256:d1", true, 1, bad).status().code(),
+              Code::kInvalidArgument)
+        << bad;
+  }
+  EXPECT_EQ(service_->Downstream("dataset", "sha256:d1", true, 1001).status().code(),
+            Code::kInvalidArgument);
 
   for (const auto& [kind, ref] :
        std::vector<std::pair<std::string, std::string>>{{"paper", "x"},
