@@ -125,6 +125,26 @@ void TuneMalloc() {
 #endif
 }
 
+// The HTTP server's workers, limits and TLS from the serve flags (api/serve_flags.cc).
+mv::api::HttpOptions HttpOptionsFrom(const mv::util::Flags& flags) {
+  mv::api::HttpOptions o;
+  o.max_body_bytes = flags.GetBytes("max-upload-bytes");
+  o.log_requests = !flags.Has("quiet");
+  o.tls_cert = flags.Get("tls-cert");
+  o.tls_key = flags.Get("tls-key");
+  mv::api::ConnPoolOptions& c = o.connections;
+  // Parked long polls each block a worker: the pool has room for all of them besides.
+  c.workers = static_cast<int>(flags.GetInt("http-threads") + flags.GetInt("parity-max-waiters"));
+  c.idle_timeout_ms = flags.GetDurationMs("idle-timeout");
+  c.max_connections = static_cast<int>(flags.GetInt("max-connections"));
+  c.max_connections_per_address = static_cast<int>(flags.GetInt("max-connections-per-address"));
+  c.stream.header_timeout_ms = flags.GetDurationMs("header-timeout");
+  c.stream.write_timeout_ms = flags.GetDurationMs("write-timeout");
+  c.stream.min_body_rate = flags.GetBytes("min-body-rate");
+  c.stream.body_rate_window_ms = std::max<int64_t>(1, flags.GetDurationMs("body-rate-window"));
+  return o;
+}
+
 int Serve(const std::vector<std::string>& args) {
   // SIGTERM/SIGINT are taken by one watcher thread; every other thread blocks them. Block
   // them before any thread exists (ONNX Runtime starts its own): a thread created earlier
@@ -210,10 +230,7 @@ int Serve(const std::vector<std::string>& args) {
   mv::api::RegisterPredictRoutes(router, services);
   mv::api::RegisterParityRoutes(router, services);
 
-  mv::api::HttpOptions options;
-  options.max_body_bytes = max_bytes;
-  options.threads = static_cast<int>(threads);
-  options.log_requests = !flags->Has("quiet");
+  mv::api::HttpOptions options = HttpOptionsFrom(*flags);
   mv::api::HttpServer server(router, options);
   auto bound = server.Bind(host, static_cast<int>(flags->GetInt("port")));
   if (!bound.ok()) return Fail(bound.status());
@@ -233,7 +250,8 @@ int Serve(const std::vector<std::string>& args) {
   if (flags->Has("port-file") && !WritePortFile(flags->Get("port-file"), *bound)) {
     std::fprintf(stderr, "modelvault: cannot write the port file\n");
   }
-  std::printf("listening on http://%s:%d\n", host.c_str(), *bound);
+  std::printf("listening on %s://%s:%d\n", options.tls_cert.empty() ? "http" : "https",
+              host.c_str(), *bound);
   std::fflush(stdout);
   mv::Status st = server.Serve();
   ::kill(::getpid(), SIGTERM);  // wakes the watcher if the server stopped on its own
