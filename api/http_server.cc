@@ -48,17 +48,17 @@ struct HttplibAccess : httplib::Server {
   }
 };
 
-std::unique_ptr<httplib::Server> MakeServer(const HttpOptions& o, SSL_CTX*& tls) {
+std::unique_ptr<httplib::Server> MakeServer(const HttpOptions& o) {
   if (o.tls_cert.empty() && o.tls_key.empty()) return std::make_unique<httplib::Server>();
-  auto ssl = std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
-  tls = ssl->is_valid() ? ssl->ssl_context() : nullptr;
-  return ssl;
+  return std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
 }
 
 }  // namespace
 
 HttpServer::HttpServer(const Router& router, HttpOptions options)
-    : router_(router), options_(options), server_(MakeServer(options_, tls_)) {
+    : router_(router), options_(options), server_(MakeServer(options_)) {
+  auto* ssl = dynamic_cast<httplib::SSLServer*>(server_.get());
+  if (ssl != nullptr && ssl->is_valid()) tls_ = ssl->ssl_context();
   httplib::Server& s = *server_;
   s.set_payload_max_length(static_cast<size_t>(options_.max_body_bytes));
   // Only advertised in Keep-Alive headers: ConnPool enforces the idle timeout.

@@ -209,6 +209,7 @@ int Serve(const std::vector<std::string>& args) {
       mv::inference::TorchLimits{});
   mv::inference::ParityServiceOptions parity_options;
   parity_options.workers = static_cast<int>(flags->GetInt("parity-workers"));
+  parity_options.max_waiters = static_cast<int>(flags->GetInt("parity-max-waiters"));
   mv::inference::ParityService parity(**meta, versions, **engine, TorchRunnerFn(torch), clock,
                                       parity_options);
   versions.OnSealed([&parity](const mv::Version& v) { (void)parity.Schedule(v.model, v.number); });
@@ -218,6 +219,10 @@ int Serve(const std::vector<std::string>& args) {
   services.serving = &serving;
   services.parity = &parity;
   services.server_version = kVersion;
+  services.max_multipart_parts = static_cast<size_t>(flags->GetInt("max-multipart-parts"));
+  mv::api::MemoryBudget inference_budget(
+      static_cast<uint64_t>(flags->GetBytes("inference-memory")));
+  services.inference_budget = &inference_budget;
 
   mv::api::Router router;
   mv::api::RegisterHealthRoutes(router, services);
@@ -240,6 +245,7 @@ int Serve(const std::vector<std::string>& args) {
     sigwait(&stop_signals, &sig);
     std::fprintf(stderr, "modelvault: signal %d, shutting down\n", sig);
     server.Stop();
+    parity.ReleaseWaiters();  // parked long polls answer now, within the grace
     if (!server.WaitServed(std::chrono::milliseconds(grace))) {
       int cut = server.CutConnections();
       std::fprintf(stderr, "modelvault: shutdown grace of %lld ms over, cut %d connections\n",
