@@ -168,7 +168,9 @@ int Serve(const std::vector<std::string>& args) {
   }
   if (!flags->Has("default-malloc")) TuneMalloc();
   const int64_t max_bytes = flags->GetBytes("max-upload-bytes");
-  const int64_t threads = flags->GetInt("http-threads");
+  // Every HTTP worker may hold a SQLite connection: the request workers and the long-poll
+  // ones (HttpOptionsFrom).
+  const int64_t threads = flags->GetInt("http-threads") + flags->GetInt("parity-max-waiters");
   const int64_t grace = flags->GetDurationMs("shutdown-grace");
   auto policy = ParsePicklePolicy(flags->Get("pickle-policy"));
   if (!policy.ok()) return Fail(policy.status(), 2);
