@@ -95,7 +95,8 @@ struct ConnPool::Conn {
 };
 
 ConnPool::ConnPool(ConnPoolOptions options, SSL_CTX* tls, RequestRunner runner)
-    : options_(std::move(options)), tls_(tls), runner_(std::move(runner)) {
+    : options_(std::move(options)), tls_(tls), runner_(std::move(runner)),
+      free_slots_(std::max(1, options_.run_slots)) {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
 }
 
@@ -131,7 +132,11 @@ void ConnPool::Run(int listen_fd) {
     listen_fd_ = -1;  // the caller may close it once Run returns
     closed_cv_.wait(lock, [this] { return conns_.empty(); });
   }
-  workers_exit_ = true;
+  {
+    std::lock_guard<std::mutex> lock(slots_mu_);
+    workers_exit_ = true;
+  }
+  slots_cv_.notify_all();
   for (std::thread& t : threads_) t.join();
   threads_.clear();
   for (auto& [fd, when] : lingering_) ::close(fd);
@@ -211,12 +216,53 @@ void ConnPool::Reject(int fd) {
   ::close(fd);
 }
 
+// Slots: free_slots_ may go below zero while requests that came back from a wait finish
+// their work; the workers that wait for events then give theirs up (YieldIfOver) until the
+// count is back. So a request never waits for a slot in the middle, and the common path (a
+// request whose bytes are there) costs one uncontended lock, no thread hand-over.
+void ConnPool::Acquire() {
+  std::lock_guard<std::mutex> lock(slots_mu_);
+  --free_slots_;
+}
+
+void ConnPool::Release() {
+  {
+    std::lock_guard<std::mutex> lock(slots_mu_);
+    ++free_slots_;
+  }
+  slots_cv_.notify_one();
+}
+
+bool ConnPool::TakeSlot(std::unique_lock<std::mutex>& lock) {
+  slots_cv_.wait(lock, [this] { return free_slots_ > 0 || workers_exit_; });
+  if (workers_exit_) return false;
+  --free_slots_;
+  return true;
+}
+
+bool ConnPool::YieldIfOver() {
+  std::unique_lock<std::mutex> lock(slots_mu_);
+  if (free_slots_ >= 0) return true;
+  ++free_slots_;
+  return TakeSlot(lock);
+}
+
+// Only workers holding a run slot wait for events: the others sleep on the slots' condition
+// variable, not runnable, until a request's wait for its client frees one.
 void ConnPool::WorkerLoop() {
+  SetCurrentRunSlots(this);
+  {
+    std::unique_lock<std::mutex> lock(slots_mu_);
+    if (!TakeSlot(lock)) return;
+  }
   while (!workers_exit_) {
     epoll_event ev{};
     const int n = ::epoll_wait(epoll_fd_, &ev, 1, 200);
     if (n == 1) OnReady(static_cast<Conn*>(ev.data.ptr));
+    if (!YieldIfOver()) return;
   }
+  Release();
+  SetCurrentRunSlots(nullptr);
 }
 
 void ConnPool::OnReady(Conn* c) {

@@ -5,7 +5,10 @@
 // readable; the worker that takes it reads without blocking until the buffer holds a whole
 // request head, and only then runs the request (httplib's parser and our handlers). A
 // connection whose head is incomplete, or that idles between requests, goes back to the set:
-// it costs a descriptor and a buffer, never a worker. A watchdog thread cuts the parked
+// it costs a descriptor and a buffer, never a worker. Only a worker holding one of
+// `run_slots` slots waits for events, and a wait for the client gives the slot back, so about
+// as many requests compute at once as there are cores however many clients are connected,
+// while the other workers can sit in long waits. A watchdog thread cuts the parked
 // connections whose head deadline or idle timeout has passed. Workers enforce the body rate
 // and the write timeout themselves while they run a request.
 #pragma once
@@ -30,6 +33,8 @@ namespace mv::api {
 
 struct ConnPoolOptions {
   int workers = 48;
+  // Requests computing at once (RunSlots); waits for the client or a long poll do not count.
+  int run_slots = 2;
   StreamLimits stream;
   int64_t idle_timeout_ms = 5000;  // a kept-alive connection between requests
   int max_connections = 1024;
@@ -46,7 +51,7 @@ struct ConnPoolOptions {
 using RequestRunner =
     std::function<bool(ConnStream& stream, bool close_connection, bool& connection_closed)>;
 
-class ConnPool {
+class ConnPool : private RunSlots {
  public:
   // `tls` (may be null: plain HTTP) must outlive the pool.
   ConnPool(ConnPoolOptions options, SSL_CTX* tls, RequestRunner runner);
@@ -65,6 +70,13 @@ class ConnPool {
 
  private:
   struct Conn;
+  void Acquire() override;
+  void Release() override;
+  // With slots_mu_ held: waits for a free slot and takes it; false once the pool exits.
+  bool TakeSlot(std::unique_lock<std::mutex>& lock);
+  // Gives the slot up and waits for another while more are in use than allowed; false once
+  // the pool exits.
+  bool YieldIfOver();
   void WorkerLoop();
   void WatchdogLoop();
   void Admit(int fd);
@@ -82,6 +94,9 @@ class ConnPool {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> workers_exit_{false};
   std::vector<std::thread> threads_;
+  std::mutex slots_mu_;
+  std::condition_variable slots_cv_;
+  int free_slots_;
 
   std::mutex mu_;  // guards the members below
   std::condition_variable closed_cv_;

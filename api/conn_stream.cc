@@ -22,6 +22,7 @@ constexpr size_t kInitialBuffer = size_t{16} << 10;
 constexpr size_t kCoalesceBytes = size_t{16} << 10;
 
 thread_local ConnStream* current_stream = nullptr;
+thread_local RunSlots* current_slots = nullptr;
 
 void Describe(int fd, bool peer, std::string& ip, int& port) {
   sockaddr_storage a{};
@@ -58,6 +59,14 @@ std::string PeerAddressOf(int fd) {
 
 ConnStream* CurrentConnStream() { return current_stream; }
 void SetCurrentConnStream(ConnStream* stream) { current_stream = stream; }
+void SetCurrentRunSlots(RunSlots* slots) { current_slots = slots; }
+
+BlockingWait::BlockingWait() : slots_(current_slots) {
+  if (slots_ != nullptr) slots_->Release();
+}
+BlockingWait::~BlockingWait() {
+  if (slots_ != nullptr) slots_->Acquire();
+}
 
 ConnStream::ConnStream(int fd, SSL* ssl, const StreamLimits& limits)
     : fd_(fd), ssl_(ssl), limits_(limits), handshake_done_(ssl == nullptr),
@@ -145,6 +154,7 @@ ConnStream::Io ConnStream::Handshake() {
 bool ConnStream::WaitFor(Io want, int64_t timeout_ms) const {
   pollfd p{fd_, static_cast<short>(want == Io::kWantWrite ? POLLOUT : POLLIN), 0};
   const int timeout = static_cast<int>(std::clamp<int64_t>(timeout_ms, 0, INT_MAX));
+  BlockingWait no_cpu_needed;
   for (;;) {
     const int r = ::poll(&p, 1, timeout);
     if (r < 0 && errno == EINTR) continue;

@@ -129,4 +129,28 @@ class ConnStream : public httplib::Stream {
 ConnStream* CurrentConnStream();
 void SetCurrentConnStream(ConnStream* stream);
 
+// A thread that serves requests holds one of a bounded number of run slots (ConnPool), so
+// that only about as many requests compute at once as the machine has cores. A wait that may
+// be long and needs no CPU (for the client's bytes, for a parity report) gives its slot back
+// for its duration. Implemented by ConnPool; the calling thread's, null outside a pool.
+class RunSlots {
+ public:
+  virtual ~RunSlots() = default;
+  virtual void Acquire() = 0;
+  virtual void Release() = 0;
+};
+void SetCurrentRunSlots(RunSlots* slots);
+
+// Gives the calling thread's run slot back for this object's lifetime. No-op without one.
+class BlockingWait {
+ public:
+  BlockingWait();
+  ~BlockingWait();
+  BlockingWait(const BlockingWait&) = delete;
+  BlockingWait& operator=(const BlockingWait&) = delete;
+
+ private:
+  RunSlots* slots_;
+};
+
 }  // namespace mv::api

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -135,6 +136,9 @@ mv::api::HttpOptions HttpOptionsFrom(const mv::util::Flags& flags) {
   mv::api::ConnPoolOptions& c = o.connections;
   // Parked long polls each block a worker: the pool has room for all of them besides.
   c.workers = static_cast<int>(flags.GetInt("http-threads") + flags.GetInt("parity-max-waiters"));
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int running = static_cast<int>(flags.GetInt("running-requests"));
+  c.run_slots = std::min(c.workers, running > 0 ? running : std::max(2, cores));
   c.idle_timeout_ms = flags.GetDurationMs("idle-timeout");
   c.max_connections = static_cast<int>(flags.GetInt("max-connections"));
   c.max_connections_per_address = static_cast<int>(flags.GetInt("max-connections-per-address"));

@@ -2,6 +2,7 @@
 // in the background (registry/inference/parity_service.h).
 #include <chrono>
 
+#include "api/conn_stream.h"
 #include "api/http_io.h"
 #include "api/routes.h"
 #include "registry/inference/parity_service.h"
@@ -72,6 +73,7 @@ Status GetParity(Ctx& ctx, Services& s) {
       SendJson(ctx, 200, ReportJson(v, *r));
       return Status::Ok();
     }
+    BlockingWait no_cpu_needed;  // the worker's run slot serves other requests meanwhile
     slot.get()->WaitForReport(seen, deadline);
   }
 }

@@ -16,6 +16,10 @@ const util::FlagSpecs& ServeFlagSpecs() {
     {"http-threads", FlagType::kInt, "16",
      "HTTP workers running requests; the pool has --parity-max-waiters more, so parked long "
      "polls never take these (idle and slow connections take none)", "N", 1, 1024},
+    {"running-requests", FlagType::kInt, "0",
+     "requests computing at once; waits for a slow client or a long poll do not count, so "
+     "the rest of the workers can wait while this many keep the cores busy; 0 = the number "
+     "of cores, at least 2", "N", 0, 1024},
     {"header-timeout", FlagType::kDuration, "10s",
      "a request head (and TLS handshake) must arrive whole within this time of its first byte "
      "(of the connect, for a new connection); else the connection is closed"},
