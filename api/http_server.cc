@@ -1,10 +1,8 @@
 #include "api/http_server.h"
 
-#include <dirent.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -12,7 +10,15 @@
 #include <random>
 #include <thread>
 
+#include "api/body_stream.h"
 #include "api/errors.h"
+
+// The TLS server and Request::ssl exist only with this macro, and httplib's own library was
+// built with it: every target gets it from the cpp-httplib pkg-config flags (see
+// CMakeLists.txt), so that all code sees one layout of httplib's classes.
+#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
+#error "CPPHTTPLIB_OPENSSL_SUPPORT must come from cpp-httplib's pkg-config flags"
+#endif
 
 namespace mv::api {
 namespace {
@@ -20,7 +26,7 @@ namespace {
 bool HasRequestBody(const httplib::Request& req) {
   std::string length = req.get_header_value("Content-Length");
   if (!length.empty() && length != "0") return true;
-  return req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
+  return IsChunked(req);
 }
 
 std::string RequestIdPrefix() {
@@ -45,34 +51,46 @@ void PreferGzip(httplib::Request& req) {
   if (gzip) req.headers.emplace("Accept-Encoding", "gzip");
 }
 
+// The connections are ours (ConnPool); httplib parses and routes each request. Its request
+// parser and its listening socket are protected members of httplib::Server, reached here.
+struct HttplibAccess : httplib::Server {
+  static bool Process(httplib::Server& s, httplib::Stream& strm, bool close, bool& closed) {
+    auto process = &HttplibAccess::process_request;
+    return (s.*process)(strm, close, closed, nullptr);
+  }
+  static std::atomic<socket_t>& ListenSocket(httplib::Server& s) {
+    return s.*(&HttplibAccess::svr_sock_);
+  }
+};
+
+std::unique_ptr<httplib::Server> MakeServer(const HttpOptions& o) {
+  if (o.tls_cert.empty() && o.tls_key.empty()) return std::make_unique<httplib::Server>();
+  return std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
+}
+
 }  // namespace
 
 HttpServer::HttpServer(const Router& router, HttpOptions options)
-    : router_(router), options_(options), server_(std::make_unique<httplib::Server>()) {
+    : router_(router), options_(options), server_(MakeServer(options_)) {
+  auto* ssl = dynamic_cast<httplib::SSLServer*>(server_.get());
+  if (ssl != nullptr && ssl->is_valid()) tls_ = ssl->ssl_context();
   httplib::Server& s = *server_;
-  const int threads = options_.threads;
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   s.set_payload_max_length(static_cast<size_t>(options_.max_body_bytes));
-  s.set_read_timeout(options_.read_timeout_s, 0);
-  s.set_write_timeout(options_.write_timeout_s, 0);
-  s.set_keep_alive_max_count(1000);
-  s.set_keep_alive_timeout(5);
-  // httplib writes a response's head and body separately; with Nagle's algorithm on, the
-  // body waits for the ACK of the head, which the client delays (40 ms on Linux) on every
-  // small answer over a kept-alive connection.
-  s.set_tcp_nodelay(true);
-  // The library listens with a backlog of 5 (compiled into Debian's libcpp-httplib): a burst
-  // of concurrent connects overflows it and the kernel resets some of them (failed SYN
-  // cookies). Remember the listening socket so that Bind() can widen the backlog.
-  s.set_socket_options([this](socket_t sock) {
-    httplib::default_socket_options(sock);
-    listen_fd_ = sock;
-  });
+  // Only advertised in Keep-Alive headers: ConnPool enforces the idle timeout.
+  s.set_keep_alive_timeout(std::max<int64_t>(1, options_.connections.idle_timeout_ms / 1000));
+  s.set_keep_alive_max_count(static_cast<size_t>(options_.connections.max_requests_per_connection));
+  InstallHandlers();
+}
+
+void HttpServer::InstallHandlers() {
+  httplib::Server& s = *server_;
   // Ranges are served by the artifact route itself; httplib's own slicing would also cut
-  // error bodies and does not answer 416 for ranges past the end.
+  // error bodies and does not answer 416 for ranges past the end. Routing starts here, so
+  // the connection's reads from now on are the body's (held to the minimum body rate).
   s.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
     const_cast<httplib::Request&>(req).ranges.clear();
     PreferGzip(const_cast<httplib::Request&>(req));
+    if (ConnStream* stream = CurrentConnStream()) stream->EnterBody();
     return httplib::Server::HandlerResponse::Unhandled;
   });
   auto plain = [this](const httplib::Request& req, httplib::Response& res) {
@@ -107,6 +125,10 @@ HttpServer::HttpServer(const Router& router, HttpOptions options)
           Handle(ctx);
           return httplib::Server::HandlerResponse::Handled;
         }
+        // A head httplib could not parse: where its body ends is unknown, so the connection
+        // cannot be reused.
+        ConnStream* stream = CurrentConnStream();
+        if (stream != nullptr && !stream->InBody()) stream->RequestClose();
         res.set_content(ErrorBodyForHttpStatus(res.status), "application/json");
         return httplib::Server::HandlerResponse::Handled;
       }));
@@ -151,46 +173,58 @@ void HttpServer::Handle(Ctx& ctx) const {
     }
     ctx.res.set_content(ErrorBody(st), "application/json");
   }
-  // A body the handler never read would be parsed as the next request: close instead.
-  if (ctx.reader != nullptr && !ctx.body_read && HasRequestBody(ctx.req)) {
+  // A body the handler never read would be parsed as the next request. The connection
+  // drops a small one with a known length (ConnPool); otherwise it closes after this answer.
+  if (!ctx.body_read && HasRequestBody(ctx.req) &&
+      (IsChunked(ctx.req) || DeclaredLength(ctx.req) > options_.connections.drain_max_bytes)) {
     ctx.res.set_header("Connection", "close");
+    if (ConnStream* stream = CurrentConnStream()) stream->RequestClose();
   }
 }
 
 Result<int> HttpServer::Bind(const std::string& host, int port) {
+  if (tls_ == nullptr && !(options_.tls_cert.empty() && options_.tls_key.empty())) {
+    return InvalidArgument("cannot load the TLS certificate " + options_.tls_cert +
+                           " with the key " + options_.tls_key +
+                           " (both PEM files, the key unencrypted)");
+  }
   int bound = port == 0 ? server_->bind_to_any_port(host.c_str())
                         : (server_->bind_to_port(host.c_str(), port) ? port : -1);
-  if (bound <= 0) {
+  const int fd = static_cast<int>(HttplibAccess::ListenSocket(*server_).load());
+  if (bound <= 0 || fd < 0) {
     return Unavailable("cannot listen on " + host + ":" + std::to_string(port));
   }
+  // httplib listens with a backlog of 5: a burst of concurrent connects would overflow it.
   // listen() again on a listening socket only changes its backlog.
-  if (listen_fd_ < 0 || ::listen(listen_fd_, SOMAXCONN) != 0) {
-    return Unavailable("cannot widen the listen backlog on " + host + ":" +
-                       std::to_string(bound));
+  if (::listen(fd, SOMAXCONN) != 0) {
+    return Unavailable("cannot widen the listen backlog on " + host + ":" + std::to_string(bound));
   }
-  bound_port_ = bound;
+  listen_fd_ = fd;
+  pool_ = std::make_unique<ConnPool>(
+      options_.connections, tls_, [this](ConnStream& strm, bool close, bool& closed) {
+        return HttplibAccess::Process(*server_, strm, close, closed);
+      });
   return bound;
 }
 
 Status HttpServer::Serve() {
-  bool ok = server_->listen_after_bind();
+  if (pool_ == nullptr) return FailedPrecondition("Serve() before a successful Bind()");
+  // httplib's response writers stop early once its listening socket reads as closed: it stays
+  // set while Serve() runs, so in-flight downloads finish within the shutdown grace.
+  if (!stop_requested_) pool_->Run(listen_fd_);
+  HttplibAccess::ListenSocket(*server_) = INVALID_SOCKET;
+  ::close(listen_fd_);
   {
     std::lock_guard<std::mutex> lock(done_mu_);
     serving_done_ = true;
   }
   done_cv_.notify_all();
-  if (!ok && !stop_requested_) return Internal("the HTTP server stopped with an error");
   return Status::Ok();
 }
 
 void HttpServer::Stop() {
   stop_requested_ = true;
-  // httplib ignores stop() until its accept loop runs: wait for it (a signal can arrive
-  // between Bind and Serve), but never forever.
-  for (int i = 0; i < 5000 && !server_->is_running() && !serving_done_; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  server_->stop();
+  if (pool_ != nullptr) pool_->Stop();
 }
 
 bool HttpServer::WaitServed(std::chrono::milliseconds timeout) {
@@ -198,33 +232,6 @@ bool HttpServer::WaitServed(std::chrono::milliseconds timeout) {
   return done_cv_.wait_for(lock, timeout, [this] { return serving_done_.load(); });
 }
 
-// httplib keeps its connections to itself; the process's descriptors tell them apart: the
-// connected TCP sockets whose local port is the one this server bound.
-int HttpServer::CutConnections() {
-  int cut = 0;
-  DIR* d = ::opendir("/proc/self/fd");
-  if (d == nullptr) return 0;
-  while (dirent* e = ::readdir(d)) {
-    char* end = nullptr;
-    long fd = std::strtol(e->d_name, &end, 10);
-    if (end == e->d_name || *end != '\0' || fd == ::dirfd(d) || fd == listen_fd_) continue;
-    struct stat st;
-    if (::fstat(static_cast<int>(fd), &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
-    sockaddr_storage local{}, peer{};
-    socklen_t local_len = sizeof(local), peer_len = sizeof(peer);
-    if (::getsockname(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&local), &local_len) != 0 ||
-        ::getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) {
-      continue;
-    }
-    int port = local.ss_family == AF_INET
-                   ? ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port)
-               : local.ss_family == AF_INET6
-                   ? ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port)
-                   : -1;
-    if (port == bound_port_ && ::shutdown(static_cast<int>(fd), SHUT_RDWR) == 0) ++cut;
-  }
-  ::closedir(d);
-  return cut;
-}
+int HttpServer::CutConnections() { return pool_ == nullptr ? 0 : pool_->CutAll(); }
 
 }  // namespace mv::api

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 
+#include "api/conn_pool.h"
 #include "api/router.h"
 
 namespace httplib {
@@ -20,10 +21,10 @@ namespace mv::api {
 
 struct HttpOptions {
   int64_t max_body_bytes = int64_t{64} << 30;
-  int threads = 16;
-  int read_timeout_s = 60;
-  int write_timeout_s = 60;
   bool log_requests = true;
+  // Both set: serve HTTPS with this PEM certificate (chain) and private key.
+  std::string tls_cert, tls_key;
+  ConnPoolOptions connections;  // workers, timeouts, connection caps
 };
 
 class HttpServer {
@@ -31,7 +32,8 @@ class HttpServer {
   HttpServer(const Router& router, HttpOptions options);
   ~HttpServer();
 
-  // Binds host:port (0 picks a free port). Returns the bound port; Unavailable on failure.
+  // Binds host:port (0 picks a free port). Returns the bound port; Unavailable on failure,
+  // InvalidArgument when the TLS certificate or key cannot be loaded.
   Result<int> Bind(const std::string& host, int port);
   // Serves until Stop(); in-flight requests finish before it returns.
   Status Serve();
@@ -41,7 +43,7 @@ class HttpServer {
   void Stop();
   // Waits up to `timeout` for Serve() to return; true when it has. Thread-safe.
   bool WaitServed(std::chrono::milliseconds timeout);
-  // Shuts down (SHUT_RDWR) every client connection still open on the bound port, so that
+  // Shuts down (SHUT_RDWR) every client connection still open, so that
   // requests still running when a shutdown's grace period ends fail now: their reads and
   // writes error out, uploads discard their temp files. Returns how many were cut.
   // Thread-safe; meant for after Stop().
@@ -49,17 +51,19 @@ class HttpServer {
 
  private:
   void Handle(Ctx& ctx) const;
+  void InstallHandlers();
 
   const Router& router_;
   HttpOptions options_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<httplib::Server> server_;  // an httplib::SSLServer under TLS
+  SSL_CTX* tls_ = nullptr;                   // owned by server_
+  std::unique_ptr<ConnPool> pool_;
   mutable std::atomic<uint64_t> next_request_id_{1};
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> serving_done_{false};
   std::mutex done_mu_;
   std::condition_variable done_cv_;
-  int listen_fd_ = -1;  // the socket Bind() listens on, once bound
-  int bound_port_ = 0;
+  std::atomic<int> listen_fd_{-1};  // the socket Bind() listens on, once bound
 };
 
 }  // namespace mv::api

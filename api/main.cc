@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -125,6 +126,29 @@ void TuneMalloc() {
 #endif
 }
 
+// The HTTP server's workers, limits and TLS from the serve flags (api/serve_flags.cc).
+mv::api::HttpOptions HttpOptionsFrom(const mv::util::Flags& flags) {
+  mv::api::HttpOptions o;
+  o.max_body_bytes = flags.GetBytes("max-upload-bytes");
+  o.log_requests = !flags.Has("quiet");
+  o.tls_cert = flags.Get("tls-cert");
+  o.tls_key = flags.Get("tls-key");
+  mv::api::ConnPoolOptions& c = o.connections;
+  // Parked long polls each block a worker: the pool has room for all of them besides.
+  c.workers = static_cast<int>(flags.GetInt("http-threads") + flags.GetInt("parity-max-waiters"));
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int running = static_cast<int>(flags.GetInt("running-requests"));
+  c.run_slots = std::min(c.workers, running > 0 ? running : std::max(2, cores));
+  c.idle_timeout_ms = flags.GetDurationMs("idle-timeout");
+  c.max_connections = static_cast<int>(flags.GetInt("max-connections"));
+  c.max_connections_per_address = static_cast<int>(flags.GetInt("max-connections-per-address"));
+  c.stream.header_timeout_ms = flags.GetDurationMs("header-timeout");
+  c.stream.write_timeout_ms = flags.GetDurationMs("write-timeout");
+  c.stream.min_body_rate = flags.GetBytes("min-body-rate");
+  c.stream.body_rate_window_ms = std::max<int64_t>(1, flags.GetDurationMs("body-rate-window"));
+  return o;
+}
+
 int Serve(const std::vector<std::string>& args) {
   // SIGTERM/SIGINT are taken by one watcher thread; every other thread blocks them. Block
   // them before any thread exists (ONNX Runtime starts its own): a thread created earlier
@@ -148,7 +172,9 @@ int Serve(const std::vector<std::string>& args) {
   }
   if (!flags->Has("default-malloc")) TuneMalloc();
   const int64_t max_bytes = flags->GetBytes("max-upload-bytes");
-  const int64_t threads = flags->GetInt("http-threads");
+  // Every HTTP worker may hold a SQLite connection: the request workers and the long-poll
+  // ones (HttpOptionsFrom).
+  const int64_t threads = flags->GetInt("http-threads") + flags->GetInt("parity-max-waiters");
   const int64_t grace = flags->GetDurationMs("shutdown-grace");
   auto policy = ParsePicklePolicy(flags->Get("pickle-policy"));
   if (!policy.ok()) return Fail(policy.status(), 2);
@@ -189,6 +215,7 @@ int Serve(const std::vector<std::string>& args) {
       mv::inference::TorchLimits{});
   mv::inference::ParityServiceOptions parity_options;
   parity_options.workers = static_cast<int>(flags->GetInt("parity-workers"));
+  parity_options.max_waiters = static_cast<int>(flags->GetInt("parity-max-waiters"));
   mv::inference::ParityService parity(**meta, versions, **engine, TorchRunnerFn(torch), clock,
                                       parity_options);
   versions.OnSealed([&parity](const mv::Version& v) { (void)parity.Schedule(v.model, v.number); });
@@ -198,6 +225,10 @@ int Serve(const std::vector<std::string>& args) {
   services.serving = &serving;
   services.parity = &parity;
   services.server_version = kVersion;
+  services.max_multipart_parts = static_cast<size_t>(flags->GetInt("max-multipart-parts"));
+  mv::api::MemoryBudget inference_budget(
+      static_cast<uint64_t>(flags->GetBytes("inference-memory")));
+  services.inference_budget = &inference_budget;
 
   mv::api::Router router;
   mv::api::RegisterHealthRoutes(router, services);
@@ -212,10 +243,7 @@ int Serve(const std::vector<std::string>& args) {
   mv::api::RegisterUiRoutes(router, services);
   mv::api::RegisterMlflowRoutes(router, services);
 
-  mv::api::HttpOptions options;
-  options.max_body_bytes = max_bytes;
-  options.threads = static_cast<int>(threads);
-  options.log_requests = !flags->Has("quiet");
+  mv::api::HttpOptions options = HttpOptionsFrom(*flags);
   mv::api::HttpServer server(router, options);
   auto bound = server.Bind(host, static_cast<int>(flags->GetInt("port")));
   if (!bound.ok()) return Fail(bound.status());
@@ -225,6 +253,7 @@ int Serve(const std::vector<std::string>& args) {
     sigwait(&stop_signals, &sig);
     std::fprintf(stderr, "modelvault: signal %d, shutting down\n", sig);
     server.Stop();
+    parity.ReleaseWaiters();  // parked long polls answer now, within the grace
     if (!server.WaitServed(std::chrono::milliseconds(grace))) {
       int cut = server.CutConnections();
       std::fprintf(stderr, "modelvault: shutdown grace of %lld ms over, cut %d connections\n",
@@ -235,7 +264,8 @@ int Serve(const std::vector<std::string>& args) {
   if (flags->Has("port-file") && !WritePortFile(flags->Get("port-file"), *bound)) {
     std::fprintf(stderr, "modelvault: cannot write the port file\n");
   }
-  std::printf("listening on http://%s:%d\n", host.c_str(), *bound);
+  std::printf("listening on %s://%s:%d\n", options.tls_cert.empty() ? "http" : "https",
+              host.c_str(), *bound);
   std::fflush(stdout);
   mv::Status st = server.Serve();
   ::kill(::getpid(), SIGTERM);  // wakes the watcher if the server stopped on its own

@@ -79,9 +79,10 @@ Status Ready(Ctx& ctx, ServingService& serving) {
   return Status::Ok();
 }
 
-Status Infer(Ctx& ctx, ServingService& serving) {
+Status Infer(Ctx& ctx, ServingService& serving, MemoryBudget* budget) {
   ASSIGN_OR_RETURN(ServedVersion v, Resolve(ctx, serving));
-  ASSIGN_OR_RETURN(std::string body, ReadBody(ctx, kMaxInferBodyBytes));
+  BudgetLease lease(budget);  // held until the answer: the tensors take the body's place
+  ASSIGN_OR_RETURN(std::string body, ReadBudgetedBody(ctx, kMaxInferBodyBytes, lease));
   ASSIGN_OR_RETURN(
       std::optional<size_t> json_length,
       oip::ParseHeaderLength(ctx.req.get_header_value(oip::kHeaderLengthHeader), body.size()));
@@ -127,7 +128,9 @@ void RegisterOipRoutes(Router& router, Services& s) {
   for (const std::string base : {"/v2/models/{m}", "/v2/models/{m}/versions/{v}"}) {
     router.Add("GET", base, Oip([&serving](Ctx& ctx) { return Metadata(ctx, serving); }));
     router.Add("GET", base + "/ready", Oip([&serving](Ctx& ctx) { return Ready(ctx, serving); }));
-    router.Add("POST", base + "/infer", Oip([&serving](Ctx& ctx) { return Infer(ctx, serving); }));
+    router.Add("POST", base + "/infer", Oip([&serving, budget = s.inference_budget](Ctx& ctx) {
+    return Infer(ctx, serving, budget);
+  }));
   }
 }
 

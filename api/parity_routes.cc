@@ -1,8 +1,8 @@
 // Parity: the report of a version's checks, and re-running them. The checks themselves run
 // in the background (registry/inference/parity_service.h).
 #include <chrono>
-#include <thread>
 
+#include "api/conn_stream.h"
 #include "api/http_io.h"
 #include "api/routes.h"
 #include "registry/inference/parity_service.h"
@@ -32,8 +32,25 @@ const VersionReport* FindParity(const Version& v) {
   return nullptr;
 }
 
+// Holds a long-poll slot of the parity service for one request.
+class WaitSlot {
+ public:
+  explicit WaitSlot(inference::ParityService* p) : p_(p != nullptr && p->TryEnterWait() ? p : nullptr) {}
+  ~WaitSlot() {
+    if (p_ != nullptr) p_->LeaveWait();
+  }
+  WaitSlot(const WaitSlot&) = delete;
+  WaitSlot& operator=(const WaitSlot&) = delete;
+  inference::ParityService* get() const { return p_; }
+
+ private:
+  inference::ParityService* p_;
+};
+
 // GET .../parity[?wait=SECONDS]: with wait, answers once the checks are no longer pending
-// (or the time is up), so a CI script needs no polling loop of its own.
+// (or the time is up), so a CI script needs no polling loop of its own. The poll sleeps on
+// the parity service's condition variable; beyond --parity-max-waiters parked polls it
+// answers at once with the current status (the client polls again).
 Status GetParity(Ctx& ctx, Services& s) {
   const std::string& model = ctx.Param("m");
   ASSIGN_OR_RETURN(int64_t number, s.versions->Resolve(model, ctx.Param("v")));
@@ -42,18 +59,22 @@ Status GetParity(Ctx& ctx, Services& s) {
     return InvalidArgument("wait must be between 0 and " + std::to_string(kMaxWaitSeconds));
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait);
+  WaitSlot slot(wait > 0 ? s.parity : nullptr);
   while (true) {
+    const uint64_t seen = slot.get() != nullptr ? slot.get()->ReportsStored() : 0;
     ASSIGN_OR_RETURN(Version v, s.versions->Get(model, number));
     const VersionReport* r = FindParity(v);
     if (!r) {
       return NotFound("parity of " + model + " version " + std::to_string(number) +
                       " has not been checked; POST to this URL runs it");
     }
-    if (r->status != "pending" || std::chrono::steady_clock::now() >= deadline) {
+    if (r->status != "pending" || slot.get() == nullptr ||
+        std::chrono::steady_clock::now() >= deadline) {
       SendJson(ctx, 200, ReportJson(v, *r));
       return Status::Ok();
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    BlockingWait no_cpu_needed;  // the worker's run slot serves other requests meanwhile
+    slot.get()->WaitForReport(seen, deadline);
   }
 }
 

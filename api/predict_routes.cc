@@ -83,7 +83,7 @@ Status PredictSafetensors(Ctx& ctx, ServingService& serving, const ServedVersion
   return Status::Ok();
 }
 
-Status Predict(Ctx& ctx, ServingService& serving, const std::string& ref) {
+Status Predict(Ctx& ctx, ServingService& serving, MemoryBudget* budget, const std::string& ref) {
   const std::string media = MediaType(ctx.req.get_header_value("Content-Type"));
   if (media != kNpy && media != kSafetensors) {
     // Answered before the body is read; the server closes the connection after it.
@@ -96,7 +96,8 @@ Status Predict(Ctx& ctx, ServingService& serving, const std::string& ref) {
     return Status::Ok();
   }
   ASSIGN_OR_RETURN(ServedVersion v, serving.Resolve(ctx.Param("m"), ref));
-  ASSIGN_OR_RETURN(std::string body, ReadBody(ctx, kMaxPredictBodyBytes));
+  BudgetLease lease(budget);
+  ASSIGN_OR_RETURN(std::string body, ReadBudgetedBody(ctx, kMaxPredictBodyBytes, lease));
   return media == kNpy ? PredictNpy(ctx, serving, v, body)
                        : PredictSafetensors(ctx, serving, v, body);
 }
@@ -105,16 +106,18 @@ Status Predict(Ctx& ctx, ServingService& serving, const std::string& ref) {
 
 void RegisterPredictRoutes(Router& router, Services& s) {
   ServingService& serving = *s.serving;
-  router.Add("POST", "/api/v1/models/{m}/versions/{v}/predict",
-             [&serving](Ctx& ctx) { return Predict(ctx, serving, ctx.Param("v")); });
-  router.Add("POST", "/api/v1/models/{m}/stages/{stage}/predict", [&serving](Ctx& ctx) {
+  MemoryBudget* budget = s.inference_budget;
+  router.Add("POST", "/api/v1/models/{m}/versions/{v}/predict", [&serving, budget](Ctx& ctx) {
+    return Predict(ctx, serving, budget, ctx.Param("v"));
+  });
+  router.Add("POST", "/api/v1/models/{m}/stages/{stage}/predict", [&serving, budget](Ctx& ctx) {
     const std::string& stage = ctx.Param("stage");
     const auto parsed = StageFromName(stage);
     if (!parsed || *parsed == Stage::kNone) {
       return InvalidArgument("unknown stage '" + stage.substr(0, 64) +
                              "': expected staging, production or archived");
     }
-    return Predict(ctx, serving, stage);
+    return Predict(ctx, serving, budget, stage);
   });
 }
 

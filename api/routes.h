@@ -3,6 +3,7 @@
 
 #include <functional>
 
+#include "api/memory_budget.h"
 #include "api/router.h"
 #include "registry/lifecycle_service.h"
 #include "registry/model_service.h"
@@ -28,6 +29,10 @@ struct Services {
   const char* server_version = "";
   // The background parity checks (GET/POST .../parity); null when the server has no engine.
   inference::ParityService* parity = nullptr;
+  // Parts one multipart upload may have (--max-multipart-parts).
+  size_t max_multipart_parts = 64;
+  // The memory in-flight inference request bodies may hold together; null: unbounded.
+  MemoryBudget* inference_budget = nullptr;
 };
 
 void RegisterHealthRoutes(Router& router, Services& s);

@@ -13,7 +13,42 @@ const util::FlagSpecs& ServeFlagSpecs() {
     {"port", FlagType::kInt, "8080", "port; 0 picks a free one", "N", 0, 65535},
     {"port-file", FlagType::kString, "", "write the bound port to FILE once listening", "FILE"},
     {"max-upload-bytes", FlagType::kBytes, "64G", "largest request body and artifact"},
-    {"http-threads", FlagType::kInt, "16", "HTTP worker threads", "N", 1, 1024},
+    {"http-threads", FlagType::kInt, "16",
+     "HTTP workers running requests; the pool has --parity-max-waiters more, so parked long "
+     "polls never take these (idle and slow connections take none)", "N", 1, 1024},
+    {"running-requests", FlagType::kInt, "0",
+     "requests computing at once; waits for a slow client or a long poll do not count, so "
+     "the rest of the workers can wait while this many keep the cores busy; 0 = the number "
+     "of cores, at least 2", "N", 0, 1024},
+    {"header-timeout", FlagType::kDuration, "10s",
+     "a request head (and TLS handshake) must arrive whole within this time of its first byte "
+     "(of the connect, for a new connection); else the connection is closed"},
+    {"idle-timeout", FlagType::kDuration, "5s",
+     "a kept-alive connection idle this long between requests is closed"},
+    {"min-body-rate", FlagType::kBytes, "16K",
+     "request bodies must arrive at least this many bytes per second, measured over "
+     "--body-rate-window of waiting for the client; slower clients are cut"},
+    {"body-rate-window", FlagType::kDuration, "10s", "the window of --min-body-rate"},
+    {"write-timeout", FlagType::kDuration, "60s",
+     "a client that reads none of a response for this long is cut"},
+    {"max-connections", FlagType::kInt, "2048",
+     "open client connections in total; beyond it a new one gets 503 with Retry-After", "N",
+     1, 1000000},
+    {"max-connections-per-address", FlagType::kInt, "256",
+     "open connections from one client address; beyond it a new one gets 503 with "
+     "Retry-After", "N", 1, 1000000},
+    {"tls-cert", FlagType::kString, "",
+     "serve HTTPS with this PEM certificate (chain); needs --tls-key", "FILE"},
+    {"tls-key", FlagType::kString, "", "the PEM private key of --tls-cert", "FILE"},
+    {"parity-max-waiters", FlagType::kInt, "32",
+     "GET .../parity?wait= polls parked at once; beyond it a poll answers at once with the "
+     "current status", "N", 0, 4096},
+    {"max-multipart-parts", FlagType::kInt, "64",
+     "parts in one multipart upload; beyond it the upload answers 413 and keeps nothing", "N",
+     1, 100000},
+    {"inference-memory", FlagType::kBytes, "1G",
+     "request bodies all in-flight predict and /v2 infer calls may hold together; beyond it "
+     "a call answers 503 with Retry-After"},
     {"pickle-policy", FlagType::kString, "quarantine",
      "artifacts whose loading runs code (pickles, unsafe torch files): reject, quarantine "
      "(kept, flagged, never promoted) or allow", "P"},

@@ -38,7 +38,7 @@ Status ReaderFailure(Ctx& ctx) {
 
 }  // namespace
 
-Result<MultipartUpload> ReadMultipart(Ctx& ctx, VersionService& versions) {
+Result<MultipartUpload> ReadMultipart(Ctx& ctx, VersionService& versions, size_t max_parts) {
   if (!ctx.req.is_multipart_form_data()) {
     return InvalidArgument(
         "expected multipart/form-data: a 'meta' JSON part and one part per file, e.g. "
@@ -50,25 +50,40 @@ Result<MultipartUpload> ReadMultipart(Ctx& ctx, VersionService& versions) {
   bool in_meta = false;
   ArtifactUpload* current = nullptr;
   const size_t max_meta = versions.limits().max_meta_bytes;
-  const size_t max_parts = versions.limits().max_artifacts;
+  const size_t max_artifacts = versions.limits().max_artifacts;
+  size_t parts = 0;
   // The first failure drops what was received (temp files go at once) and drains the rest.
   auto fail = [&](Status st) {
     failure = std::move(st);
     out.artifacts.clear();
     current = nullptr;
   };
+  // A part is finished (hashed, synced, its buffers and hashing thread released) as soon as
+  // it ends, so an upload holds the resources of one part at a time.
+  auto finish_current = [&] {
+    if (current == nullptr) return;
+    Status st = current->Finish();
+    current = nullptr;
+    if (!st.ok()) fail(std::move(st));
+  };
   ctx.body_read = true;
   bool ok = (*ctx.reader)(
       [&](const httplib::MultipartFormData& part) {
         if (!failure.ok()) return true;
-        current = nullptr;
+        finish_current();
+        if (!failure.ok()) return true;
+        if (++parts > max_parts) {
+          fail(ResourceExhausted("more than " + std::to_string(max_parts) +
+                                 " parts in one upload (--max-multipart-parts)"));
+          return true;
+        }
         in_meta = part.name == "meta";
         if (in_meta) {
           if (!out.meta_text.empty()) fail(InvalidArgument("more than one 'meta' part"));
           return true;
         }
-        if (out.artifacts.size() >= max_parts) {
-          fail(ResourceExhausted("more than " + std::to_string(max_parts) +
+        if (out.artifacts.size() >= max_artifacts) {
+          fail(ResourceExhausted("more than " + std::to_string(max_artifacts) +
                                  " artifacts in one version"));
           return true;
         }
@@ -99,6 +114,7 @@ Result<MultipartUpload> ReadMultipart(Ctx& ctx, VersionService& versions) {
         fail(std::move(st));
         return drain.Take(n);
       });
+  if (ok && failure.ok()) finish_current();
   MarkUnread(ctx, ok);
   if (!failure.ok()) return failure;
   if (!ok) return ReaderFailure(ctx);

@@ -18,8 +18,10 @@ struct MultipartUpload {
 
 // Reads a multipart/form-data body. A part named "meta" is the JSON meta (at most the
 // service's meta limit); every other part is an artifact named by the part's field name,
-// or by its filename when the field is the generic "file"/"files".
-Result<MultipartUpload> ReadMultipart(Ctx& ctx, VersionService& versions);
+// or by its filename when the field is the generic "file"/"files". Each artifact is finished
+// (ArtifactUpload::Finish) as soon as its part ends. ResourceExhausted (413), keeping
+// nothing, beyond `max_parts` parts (the meta part included).
+Result<MultipartUpload> ReadMultipart(Ctx& ctx, VersionService& versions, size_t max_parts);
 
 // Streams the raw body into `upload`.
 Status ReadRawBody(Ctx& ctx, ArtifactUpload& upload);

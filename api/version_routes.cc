@@ -32,7 +32,7 @@ Status ApplyChecksums(const json& meta, MultipartUpload& up) {
   return Status::Ok();
 }
 
-Status CreateVersion(Ctx& ctx, VersionService& versions) {
+Status CreateVersion(Ctx& ctx, VersionService& versions, size_t max_parts) {
   const std::string& model = ctx.Param("m");
   // Refuse before reading a possibly huge body.
   RETURN_IF_ERROR(versions.CheckModelExists(model));
@@ -43,7 +43,7 @@ Status CreateVersion(Ctx& ctx, VersionService& versions) {
     ASSIGN_OR_RETURN(VersionSpec spec, SpecFromMeta(meta));
     ASSIGN_OR_RETURN(created, versions.CreateDraft(model, spec, ctx.Who()));
   } else {
-    ASSIGN_OR_RETURN(MultipartUpload up, ReadMultipart(ctx, versions));
+    ASSIGN_OR_RETURN(MultipartUpload up, ReadMultipart(ctx, versions, max_parts));
     ASSIGN_OR_RETURN(json meta, ParseJsonObject(up.meta_text, "'meta'"));
     ASSIGN_OR_RETURN(VersionSpec spec, SpecFromMeta(meta));
     RETURN_IF_ERROR(ApplyChecksums(meta, up));
@@ -80,7 +80,7 @@ Status ListVersions(Ctx& ctx, VersionService& versions, const std::string& model
 void RegisterVersionRoutes(Router& router, Services& s) {
   VersionService& v = *s.versions;
   router.Add("POST", "/api/v1/models/{m}/versions",
-             [&v](Ctx& ctx) { return CreateVersion(ctx, v); });
+             [&v, &s](Ctx& ctx) { return CreateVersion(ctx, v, s.max_multipart_parts); });
   router.Add("GET", "/api/v1/models/{m}/versions",
              [&v](Ctx& ctx) { return ListVersions(ctx, v, ctx.Param("m")); });
   router.Add("GET", "/api/v1/versions", [&v](Ctx& ctx) { return ListVersions(ctx, v, ""); });

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <utility>
 #include <vector>
 
@@ -36,6 +37,11 @@ ApiClient::ApiClient(const ServerUrl& server)
   // Committing or promoting may inspect large files server-side: allow slow answers.
   http_->set_read_timeout(600);
   http_->set_write_timeout(600);
+  // https:// servers are verified against the system's CAs, or this PEM file (a private CA
+  // or a self-signed server certificate).
+  if (const char* ca = std::getenv("MODELVAULT_CACERT"); ca != nullptr && *ca != '\0') {
+    http_->set_ca_cert_path(ca);
+  }
 }
 
 ApiClient::~ApiClient() = default;

@@ -77,6 +77,16 @@ void PipelinedSha256::Update(std::string_view data) {
 
 std::string PipelinedSha256::HexDigest() {
   Wait(submitted_);
+  // Nothing more comes: the thread goes now, not with the owner (a multipart upload keeps
+  // its finished parts until the version is created).
+  if (worker_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    worker_.join();
+  }
   return hash_.HexDigest();
 }
 

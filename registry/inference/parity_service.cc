@@ -149,7 +149,43 @@ void ParityService::WorkerLoop() {
 
 Status ParityService::Store(const std::string& model, int64_t number, const std::string& status,
                             const std::string& json) {
-  return meta_.PutVersionReport(model, number, kReport, status, json, clock_.NowMs());
+  Status st = meta_.PutVersionReport(model, number, kReport, status, json, clock_.NowMs());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stored_;
+  }
+  stored_cv_.notify_all();
+  return st;
+}
+
+bool ParityService::TryEnterWait() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (waiters_ >= options_.max_waiters || waiters_released_) return false;
+  ++waiters_;
+  return true;
+}
+
+void ParityService::LeaveWait() {
+  std::lock_guard<std::mutex> lock(mu_);
+  --waiters_;
+}
+
+uint64_t ParityService::ReportsStored() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stored_;
+}
+
+void ParityService::WaitForReport(uint64_t seen, std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  stored_cv_.wait_until(lock, deadline, [&] { return stored_ != seen || waiters_released_; });
+}
+
+void ParityService::ReleaseWaiters() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    waiters_released_ = true;
+  }
+  stored_cv_.notify_all();
 }
 
 Status ParityService::RunNow(const std::string& model, int64_t number) {

@@ -3,6 +3,7 @@
 // failed, error; "skipped" for a version without an ONNX artifact).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -34,6 +35,7 @@ struct ParityServiceOptions {
   ParityConfig defaults;
   int64_t max_model_bytes = int64_t{2} << 30;  // ONNX and TorchScript artifacts read whole
   size_t max_queue = 10000;
+  int max_waiters = 32;  // long polls (WaitForReport) parked at once
 };
 
 class ParityService {
@@ -63,6 +65,17 @@ class ParityService {
   // Blocks until the queue is empty and no check runs (tests, shutdown).
   void WaitIdle();
 
+  // Long polls on a version's report. A poller takes a slot (false once max_waiters are
+  // taken: the poll should answer at once), notes ReportsStored(), reads the report, and if
+  // it is still pending calls WaitForReport, which returns once any report is stored after
+  // `seen`, at `deadline`, or after ReleaseWaiters(). All thread-safe; no SQLite polling.
+  bool TryEnterWait();
+  void LeaveWait();
+  uint64_t ReportsStored();
+  void WaitForReport(uint64_t seen, std::chrono::steady_clock::time_point deadline);
+  // Wakes every waiter and makes later waits return at once (server shutdown).
+  void ReleaseWaiters();
+
  private:
   void WorkerLoop();
   Status Store(const std::string& model, int64_t number, const std::string& status,
@@ -82,6 +95,10 @@ class ParityService {
   std::set<std::pair<std::string, int64_t>> queued_;
   int running_ = 0;
   bool stopping_ = false;
+  std::condition_variable stored_cv_;
+  uint64_t stored_ = 0;  // reports stored since start
+  int waiters_ = 0;
+  bool waiters_released_ = false;
   std::vector<std::thread> threads_;
 };
 

@@ -25,6 +25,11 @@ class AlignedBuffer {
   // Appends up to capacity() - size() bytes of `data`; returns how many it took.
   size_t Append(std::string_view data);
   void Clear() { size_ = 0; }
+  // Frees the memory; the next Append allocates it again.
+  void Release() {
+    data_.reset();
+    size_ = 0;
+  }
 
   const char* data() const { return data_.get(); }
   size_t size() const { return size_; }

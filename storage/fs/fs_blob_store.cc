@@ -67,6 +67,7 @@ class FsBlobWriter final : public BlobWriter {
       ::close(fd_);
       fd_ = -1;
       info_ = BlobInfo{hash_.HexDigest(), size_};
+      for (AlignedBuffer& b : bufs_) b.Release();  // a finished part holds no buffers
       finished_ = true;
     }
     return info_;

@@ -93,7 +93,8 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
 
   api::HttpOptions options;
   options.max_body_bytes = config.max_body_bytes;
-  options.threads = config.threads;
+  options.connections.workers = config.threads;
+  options.connections.run_slots = config.threads;
   options.log_requests = false;
   t->http_ = std::make_unique<api::HttpServer>(t->router_, options);
   auto port = t->http_->Bind("127.0.0.1", 0);
