@@ -248,6 +248,8 @@ std::string SignalName(int sig) {
       return "SIGFPE";
     case SIGKILL:
       return "SIGKILL";
+    case SIGSYS:
+      return "SIGSYS: a system call the sandbox refuses";
     default:
       return "signal " + std::to_string(sig);
   }
@@ -263,9 +265,12 @@ Status WorkerError(const std::string& output) {
     auto json = formats::safetensors::ParseJson(output.substr(at, end - at));
     const auto* error = json.ok() ? json->Find("error") : nullptr;
     const auto* kind = json.ok() ? json->Find("code") : nullptr;
-    if (error != nullptr) message = "TorchScript: " + error->string.substr(0, 2048);
     if (kind != nullptr) code = kind->string;
+    // Not the module's fault: this machine cannot confine it, so it was not run at all.
+    const char* prefix = code == "sandbox_unavailable" ? "TorchScript not run: " : "TorchScript: ";
+    if (error != nullptr) message = prefix + error->string.substr(0, 2048);
   }
+  if (code == "sandbox_unavailable") return FailedPrecondition(message);
   return code == "resource_exhausted" ? ResourceExhausted(message) : InvalidArgument(message);
 }
 
