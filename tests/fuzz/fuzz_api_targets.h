@@ -49,8 +49,10 @@ inline void FuzzFilter(const uint8_t* data, size_t size) {
 inline void FuzzRange(const uint8_t* data, size_t size) {
   auto [size_text, rest] = SplitFirstLine(data, size);
   int64_t resource = 0;
-  for (char c : size_text.substr(0, 18)) resource = resource * 10 + (c >= '0' && c <= '9' ? c - '0' : 0);
-  auto [range, digests] = SplitFirstLine(reinterpret_cast<const uint8_t*>(rest.data()), rest.size());
+  for (char c : size_text.substr(0, 18))
+    resource = resource * 10 + (c >= '0' && c <= '9' ? c - '0' : 0);
+  auto [range, digests] =
+      SplitFirstLine(reinterpret_cast<const uint8_t*>(rest.data()), rest.size());
   auto r = api::ParseRange(range, resource);
   if (r.ok() && r->has_value()) {
     const api::ByteRange b = **r;
