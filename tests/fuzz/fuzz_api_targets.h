@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/http_io.h"
 #include "api/json_codec.h"
 #include "api/meta_codec.h"
 #include "api/oip_codec.h"
@@ -41,7 +42,7 @@ inline void CheckFilterNode(const search::Node& n, int depth) {
 
 inline void FuzzFilter(const uint8_t* data, size_t size) {
   auto node = search::ParseFilter(std::string_view(reinterpret_cast<const char*>(data), size));
-  if (node.ok()) CheckFilterNode(**node, 0);
+  if (node.ok() && *node != nullptr) CheckFilterNode(**node, 0);  // nullptr: empty filter
 }
 
 // Range against a resource size taken from the first line, then the digest headers:

@@ -9,6 +9,8 @@
 // 4 KiB meta, 64 KiB per artifact) so that the fuzzer reaches them.
 #include <stdlib.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,6 +71,10 @@ Stack& TheStack() {
     limits.max_meta_bytes = 4096;
     limits.max_artifact_bytes = 64 << 10;
     st->versions = std::make_unique<mv::VersionService>(*st->meta, *st->blobs, st->clock, limits);
+    std::atexit([] {  // libFuzzer ends with exit(): the temp dir goes with the process
+      std::error_code ec;
+      std::filesystem::remove_all(TheStack().dir, ec);
+    });
     return st;
   }();
   return *s;
