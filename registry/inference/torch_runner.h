@@ -1,5 +1,5 @@
 // TorchRunner: runs a TorchScript module on CPU in a separate process,
-// `modelvault-torch-worker` (api/torch_worker/), the only binary that links libtorch. An
+// `modelvault-torch-worker` (torch_worker/), the only binary that links libtorch. An
 // uploaded .pt is an untrusted program for the TorchScript interpreter: a crash, a hang or
 // an allocation storm in the worker must not touch the server, so every run gets a fresh
 // process in its own process group with CPU, memory, file-size and wall-clock limits, and
