@@ -140,6 +140,74 @@ TEST(SandboxLayersTest, ThisMachineHasEveryLayer) {
   EXPECT_NE(report.find("seccomp"), std::string::npos) << report;
 }
 
+// Each of the first two layers alone: namespaces leave nothing to name and no route out;
+// Landlock refuses every file opened after it, and TCP connects (ABI >= 4).
+TEST(SandboxLayersTest, NamespacesAloneLeaveAnEmptyRootAndNoNetwork) {
+  const std::string report = InChild([] {
+    const Status s = EnterNamespaces();
+    if (!s.ok()) return "EnterNamespaces (skipped where the kernel refuses): " + s.ToString();
+    struct stat st {};
+    std::string r = Refused("stat /etc/passwd", ::stat("/etc/passwd", &st), ENOENT);
+    r += Refused("open /etc/passwd", ::open("/etc/passwd", O_RDONLY), ENOENT);
+    r += Refused("mkdir in the read-only root", ::mkdir("/x", 0700), EROFS);
+    const int sock = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(80);
+    addr.sin_addr.s_addr = htonl(0x01010101);  // 1.1.1.1
+    r += Refused("connect out", ::connect(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr),
+                 ENETUNREACH);
+    return r;
+  });
+  if (report.rfind("EnterNamespaces (skipped", 0) == 0) GTEST_SKIP() << report;
+  EXPECT_EQ(report, "");
+}
+
+TEST(SandboxLayersTest, LandlockAloneRefusesFilesAndTcp) {
+  const std::string report = InChild([] {
+    const int fd = PreopenedFile();
+    auto abi = EnterLandlock();
+    if (!abi.ok())
+      return "EnterLandlock (skipped where the kernel lacks it): " + abi.status().ToString();
+    std::string r = Refused("open /etc/passwd", ::open("/etc/passwd", O_RDONLY), EACCES);
+    r += Refused("creat in /tmp", ::creat("/tmp/mv-sandbox-landlock-probe", 0600), EACCES);
+    char c = 0;
+    r += Expect(::pread(fd, &c, 1, 0) == 1 && c == 'm', "reading the pre-opened file");
+    if (*abi >= 4) {
+      const int sock = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(9);
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      r += Refused("connect", ::connect(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr),
+                   EACCES);
+    }
+    return r;
+  });
+  if (report.rfind("EnterLandlock (skipped", 0) == 0) GTEST_SKIP() << report;
+  EXPECT_EQ(report, "");
+}
+
+// A kernel without unprivileged user namespaces (an outer filter refuses unshare): Landlock
+// and seccomp still hide the files and the network, and the sandbox says what is missing.
+TEST(SandboxLayersTest, WithoutNamespacesLandlockAndSeccompStillConfine) {
+  const std::string report = InChild([] {
+    scmp_filter_ctx outer = seccomp_init(SCMP_ACT_ALLOW);
+    seccomp_rule_add(outer, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 0);
+    if (seccomp_load(outer) != 0) return std::string("cannot load the outer filter");
+    seccomp_release(outer);
+    const int fd = PreopenedFile();
+    auto layers = EnterSandbox();
+    if (!layers.ok()) return "EnterSandbox: " + layers.status().ToString();
+    std::string r = Expect(!layers->namespaces && layers->landlock_abi > 0 && layers->seccomp,
+                           "layers: " + layers->Describe());
+    r += Expect(layers->Describe().find("missing: namespaces (unshare") != std::string::npos,
+                "Describe: " + layers->Describe());
+    return r + ProbeFilter(fd);
+  });
+  EXPECT_EQ(report, "");
+}
+
 // A kernel without user namespaces and without Landlock, imitated with an outer filter:
 // the sandbox refuses rather than confine only partly.
 TEST(SandboxLayersTest, WithoutNamespacesAndLandlockTheSandboxIsUnavailable) {
