@@ -11,7 +11,8 @@ PORT ?= 8080
 SANITIZE ?= 1
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= fuzz_safetensors fuzz_npy fuzz_onnx fuzz_zip fuzz_pickle fuzz_torch_zip
+FUZZ_TARGETS ?= fuzz_safetensors fuzz_npy fuzz_onnx fuzz_zip fuzz_pickle fuzz_torch_zip \
+                fuzz_filter fuzz_range fuzz_oip fuzz_json fuzz_multipart
 
 SHELL := /bin/bash
 

@@ -9,9 +9,13 @@
 // Inputs are matched to the method's arguments by name ("x" or "input.x"), or by position
 // when no name matches. Outputs (a tensor, or tuples/lists/dicts of them, flattened) are
 // written as output_0, output_1, ... or the --output-names. Exit 0 on success; otherwise
-// one line {"error":"...","code":"invalid_argument|resource_exhausted|internal"} on stderr
-// and exit 2. The limits are applied here too, as a second line of defence behind the
-// launcher's.
+// one line {"error":"...","code":"invalid_argument|resource_exhausted|sandbox_refused|
+// sandbox_unavailable|internal"} on stderr and exit 2. The limits are applied here too, as a
+// second line of defence behind the launcher's.
+//
+// The worker opens its three files and then confines itself (torch_worker/sandbox.h) before
+// libtorch reads the module: no file can be opened by name afterwards, no socket made. When
+// the kernel lacks what the sandbox needs the worker refuses to run the module at all.
 #include <ATen/Parallel.h>
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -25,8 +29,10 @@
 #include <string>
 #include <vector>
 
-#include "torch_worker/tensor_bridge.h"
 #include "registry/inference/safetensors_io.h"
+#include "torch_worker/sandbox.h"
+#include "torch_worker/tensor_bridge.h"
+#include "torch_worker/worker_files.h"
 #include "util/json_escape.h"
 
 namespace mv::torch_worker {
@@ -117,38 +123,6 @@ void ApplyLimits(const Options& o) {
   Lower(RLIMIT_CORE, 0, 0);
 }
 
-std::string ReadFile(const std::string& path, int64_t max_bytes) {
-  FILE* f = std::fopen(path.c_str(), "rbe");
-  if (f == nullptr) throw WorkerError("cannot open " + path);
-  std::string out;
-  char buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
-    if (static_cast<int64_t>(out.size() + n) > max_bytes) {
-      std::fclose(f);
-      throw WorkerError(path + " is larger than " + std::to_string(max_bytes) + " bytes");
-    }
-    out.append(buf, n);
-  }
-  std::fclose(f);
-  return out;
-}
-
-void WriteFile(const std::string& path, const std::string& bytes) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw WorkerError("cannot create " + path, "internal");
-  size_t at = 0;
-  while (at < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + at, bytes.size() - at);
-    if (n <= 0) {
-      ::close(fd);
-      throw WorkerError("cannot write " + path, "internal");
-    }
-    at += static_cast<size_t>(n);
-  }
-  if (::close(fd) != 0) throw WorkerError("cannot write " + path, "internal");
-}
-
 std::vector<Tensor> Outputs(const Options& o, const c10::IValue& result) {
   const std::vector<at::Tensor> flat = FlattenOutputs(result, kMaxOutputs);
   if (!o.output_names.empty() && o.output_names.size() != flat.size()) {
@@ -170,13 +144,21 @@ std::vector<Tensor> Outputs(const Options& o, const c10::IValue& result) {
   return out;
 }
 
-void Run(const Options& o) {
+// What libtorch reads from the machine lazily, read before the sandbox hides the machine:
+// making the intra-op thread pool reads the CPU topology (cpuinfo: /proc/cpuinfo,
+// /sys/devices/system/cpu). With one thread it starts none: the sandbox needs a
+// single-threaded process; Run sizes the pool afterwards.
+void PrepareLibtorch() {
   at::set_num_interop_threads(1);
+  at::set_num_threads(1);
+}
+
+void Run(const Options& o, const WorkerFiles& files) {
   at::set_num_threads(static_cast<int>(o.threads));
-  auto inputs = inference::DecodeSafetensors(ReadFile(o.inputs, kMaxInputBytes));
+  auto inputs = inference::DecodeSafetensors(ReadAll(files.inputs.get(), kMaxInputBytes, "inputs"));
   if (!inputs.ok()) throw WorkerError("inputs: " + inputs.status().message());
   torch::NoGradGuard no_grad;
-  torch::jit::Module module = torch::jit::load(o.model, torch::kCPU);
+  torch::jit::Module module = torch::jit::load(FdReadAdapter(files.model.get()), torch::kCPU);
   module.eval();
   const c10::optional<torch::jit::Method> method = module.find_method(o.method);
   if (!method) throw WorkerError("the module has no method \"" + o.method.substr(0, 64) + "\"");
@@ -185,7 +167,7 @@ void Run(const Options& o) {
   const c10::IValue result = (*method)(std::move(args));
   auto encoded = inference::EncodeSafetensors(Outputs(o, result));
   if (!encoded.ok()) throw WorkerError("outputs: " + encoded.status().message());
-  WriteFile(o.outputs, *encoded);
+  WriteAll(files.outputs.get(), *encoded, "outputs");
 }
 
 int Fail(const std::string& message, const std::string& code) {
@@ -212,8 +194,15 @@ bool IsOutOfMemory(const std::string& message) {
 }
 
 // An allocation that failed under the memory limit is the limit's doing, not the module's.
+// A failure that follows a call the sandbox refused is the sandbox's doing: say so.
 int FailWith(const std::string& what) {
   const std::string message = Concise(what);
+  const std::string refused = LastRefusal();
+  if (!refused.empty()) {
+    return Fail("the sandbox refused " + refused + " (the module tried to reach " +
+                    RefusalMeaning(refused) + "): " + message,
+                "sandbox_refused");
+  }
   if (IsOutOfMemory(message)) {
     return Fail("out of memory under the worker's memory limit (" + message + ")",
                 "resource_exhausted");
@@ -228,11 +217,15 @@ int main(int argc, char** argv) {
   using namespace mv::torch_worker;
   try {
     const Options o = ParseArgs(argc, argv);
+    const WorkerFiles files = OpenWorkerFiles(o.model, o.inputs, o.outputs);
     ApplyLimits(o);
-    Run(o);
+    PrepareLibtorch();
+    const auto sandbox = EnterSandbox();
+    if (!sandbox.ok()) return Fail(sandbox.status().message(), "sandbox_unavailable");
+    Run(o, files);
     return 0;
   } catch (const WorkerError& e) {
-    return Fail(e.what(), e.code());
+    return e.code() == "invalid_argument" ? FailWith(e.what()) : Fail(e.what(), e.code());
   } catch (const c10::Error& e) {
     return FailWith(e.what_without_backtrace());
   } catch (const std::bad_alloc&) {

@@ -248,6 +248,8 @@ std::string SignalName(int sig) {
       return "SIGFPE";
     case SIGKILL:
       return "SIGKILL";
+    case SIGSYS:
+      return "SIGSYS: a system call the sandbox refuses";
     default:
       return "signal " + std::to_string(sig);
   }
@@ -262,12 +264,18 @@ Status WorkerError(const std::string& output) {
     const size_t end = output.find('\n', at);
     auto line = util::ReadJson(output.substr(at, end - at));
     if (line.ok() && line->is_object()) {
-      if (auto e = line->find("error"); e != line->end() && e->is_string()) {
-        message = "TorchScript: " + e->get<std::string>().substr(0, 2048);
+      if (auto k = line->find("code"); k != line->end() && k->is_string()) {
+        code = k->get<std::string>();
       }
-      if (auto k = line->find("code"); k != line->end() && k->is_string()) code = k->get<std::string>();
+      // Not the module's fault: this machine cannot confine it, so it was not run at all.
+      const char* prefix =
+          code == "sandbox_unavailable" ? "TorchScript not run: " : "TorchScript: ";
+      if (auto e = line->find("error"); e != line->end() && e->is_string()) {
+        message = prefix + e->get<std::string>().substr(0, 2048);
+      }
     }
   }
+  if (code == "sandbox_unavailable") return FailedPrecondition(message);
   return code == "resource_exhausted" ? ResourceExhausted(message) : InvalidArgument(message);
 }
 

@@ -1,9 +1,11 @@
 // TorchRunner: runs a TorchScript module on CPU in a separate process,
-// `modelvault-torch-worker` (api/torch_worker/), the only binary that links libtorch. An
+// `modelvault-torch-worker` (torch_worker/), the only binary that links libtorch. An
 // uploaded .pt is an untrusted program for the TorchScript interpreter: a crash, a hang or
 // an allocation storm in the worker must not touch the server, so every run gets a fresh
 // process in its own process group with CPU, memory, file-size and wall-clock limits, and
 // talks to it only through files in a private temp dir (safetensors in, safetensors out).
+// The worker sandboxes itself (torch_worker/sandbox.h: namespaces, Landlock, seccomp) before
+// it loads the module, and refuses to run it where the kernel cannot confine it.
 //
 // Worker protocol: `modelvault-torch-worker --model FILE --inputs IN --outputs OUT
 // [--method NAME] [--threads N] [--cpu-seconds N] [--memory-bytes N] [--max-output-bytes N]`;
@@ -42,10 +44,12 @@ class TorchRunner {
   // Runs `method` of the TorchScript file whose bytes are `torchscript` on `inputs` (matched
   // to the method's arguments by name, "input.<name>" accepted, or by position when no name
   // matches); returns its outputs in order, named output_0, output_1, ... Errors:
-  // InvalidArgument when the worker refuses the file or the inputs (its message included),
+  // InvalidArgument when the worker refuses the file or the inputs (its message included;
+  // "the sandbox refused ..." when the module reached for a file or the network),
   // ResourceExhausted when the run hits the CPU, memory or output limit, Unavailable when it
-  // runs past the wall limit or the worker is missing, Internal when the worker crashes or
-  // answers something unreadable. The temp dir is removed in every case. Thread-safe:
+  // runs past the wall limit or the worker is missing, FailedPrecondition ("sandbox
+  // unavailable: ...") when this kernel cannot confine the worker (the module is not run),
+  // Internal when the worker crashes or answers something unreadable. The temp dir is removed in every case. Thread-safe:
   // concurrent runs use separate processes and dirs.
   Result<std::vector<Tensor>> Run(const std::string& torchscript, const std::vector<Tensor>& inputs,
                                   const std::string& method = "forward") const;

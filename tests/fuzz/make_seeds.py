@@ -206,6 +206,67 @@ def zip_members(suffixes, member_suffix):
             continue
 
 
+def filter_seeds():
+    """The search filter language (registry/search/filter.h), as the docs show it."""
+    texts = ["name = 'resnet18'", "stage = 'production' AND tags.team = 'vision'",
+             "metrics.acc >= 0.9 OR NOT (params.lr < 1e-3)", "model LIKE 'res%'",
+             "version IN (1, 2, 3)", "alias NOT IN ('champion')", "created_at > '2024-01-01'",
+             "((name != 'a'))", "tags.`odd key` = 'x'", "description NOT LIKE '%tmp%'"]
+    return {"filter_%d" % i: t.encode() for i, t in enumerate(texts)}
+
+
+def range_seeds():
+    """size\nRange\nContent-Digest\nX-Checksum-Sha256 (tests/fuzz/fuzz_api_targets.h)."""
+    hexd = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    b64 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+    cases = ["1000\nbytes=0-99\n\n", "1000\nbytes=-10\nsha-256=:%s:\n" % b64,
+             "1000\nbytes=900-\n\n%s" % hexd, "10\nbytes=20-30\n\nsha256:%s" % hexd,
+             "0\nbytes=0-0\nsha-512=:AAAA:, sha-256=:%s:\n%s" % (b64, hexd),
+             "5\nbytes=1-2,3-4\n\n"]
+    return {"range_%d" % i: c.encode() for i, c in enumerate(cases)}
+
+
+def oip_seeds():
+    """Inference-Header-Content-Length\nbody: JSON and binary infer requests."""
+    plain = json.dumps({"inputs": [{"name": "x", "shape": [1, 4], "datatype": "FP32",
+                                    "data": [0.5, -1, 2, 0]}]})
+    nested = json.dumps({"id": "r1", "inputs": [
+        {"name": "a", "shape": [2, 2], "datatype": "INT64", "data": [[1, 2], [3, 4]]},
+        {"name": "b", "shape": [2], "datatype": "BOOL", "data": [True, False]},
+        {"name": "s", "shape": [1], "datatype": "BYTES", "data": ["hi"]}],
+        "outputs": [{"name": "y", "parameters": {"binary_data": True}}]})
+    head = json.dumps({"inputs": [{"name": "x", "shape": [1, 2], "datatype": "FP16",
+                                   "parameters": {"binary_data_size": 4}}],
+                       "parameters": {"binary_data_output": True}}).encode()
+    binary = str(len(head)).encode() + b"\n" + head + struct.pack("<2e", 1.5, -2.0)
+    return {"oip_plain": b"\n" + plain.encode(), "oip_nested": b"\n" + nested.encode(),
+            "oip_binary": binary}
+
+
+def json_seeds():
+    """Version meta objects as the README and docs/http-api.md show them."""
+    metas = [{"description": "first export", "lineage": {"run": "r-42", "commit": "9f1c2e7"}},
+             {"tags": {"team": "vision"}, "params": {"lr": 0.001}, "metrics": {"acc": 0.91}},
+             {"lineage": {"parents": [{"model": "resnet18", "version": 3,
+                                       "relation": "fine-tuned-from"}],
+                          "datasets": [{"name": "imagenet", "digest": "sha256:" + "ab" * 32}],
+                          "commit": {"repo": "git@x:y.git", "sha": "9f1c2e7"},
+                          "run": {"id": "r-1", "url": "https://ci/1"}}},
+             {"checksums": {"model.onnx": "sha256:" + "00" * 32}, "env": {"torch": "1.13"},
+              "parity": {"atol": 1e-2, "rtol": 1e-2}}]
+    return {"meta_%d" % i: json.dumps(m).encode() for i, m in enumerate(metas)}
+
+
+def multipart_seeds():
+    """Parts separated by \\x01, each "name\\tfilename\\n" and data (fuzz_multipart.cc)."""
+    meta = json.dumps({"description": "d", "lineage": {"run": "r"}}).encode()
+    return {"parts_meta_and_file": b"meta\t\n" + meta + b"\x01model.onnx\tmodel.onnx\n" +
+            b"\x08\x07" * 40,
+            "parts_generic": b"file\tweights.pt\nPK\x03\x04\x01files\tx.npy\n\x93NUMPY",
+            "parts_many": b"\x01".join(b"a%d\t\nxx" % i for i in range(6)),
+            "parts_bad_names": b"../etc\t\nx\x01\tnofield\ny\x01meta\t\n{}\x01meta\t\n{}"}
+
+
 def main():
     out = pathlib.Path(sys.argv[1])
     targets = {
@@ -216,6 +277,11 @@ def main():
         "fuzz_pickle": dict(pickle_seeds(), **dict(fixture_files(".pkl", ".pickle")),
                             **dict(zip_members([".pt"], ".pkl"))),
         "fuzz_torch_zip": dict(torch_zip_seeds(), **dict(fixture_files(".pt"))),
+        "fuzz_filter": filter_seeds(),
+        "fuzz_range": range_seeds(),
+        "fuzz_oip": oip_seeds(),
+        "fuzz_json": json_seeds(),
+        "fuzz_multipart": multipart_seeds(),
     }
     # Legacy (non-zip) torch files are pickles.
     for name, data in fixture_files(".pt"):

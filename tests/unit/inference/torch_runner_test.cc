@@ -262,6 +262,22 @@ TEST_F(TorchWorkerTest, OutputsAboveTheLimitAreRefused) {
       << out.status().ToString();
 }
 
+TEST_F(TorchWorkerTest, FileReadOutsideTheInputsIsRefusedByTheSandbox) {
+  // forward calls torch.from_file("/etc/passwd"): unconfined it would return "roo" as floats.
+  auto out = Real().RunFile(Parity("worker/read_passwd.pt"),
+                            {Floats("x", {2, 4}, {1, 2, 3, 4, 5, 6, 7, 8})});
+  EXPECT_TRUE(Has(out.status(), Code::kInvalidArgument,
+                  "the sandbox refused openat (the module tried to reach a file outside its "
+                  "inputs)"))
+      << out.status().ToString();
+  EXPECT_EQ(out.status().message().find("root:"), std::string::npos);
+  // The refusal ends that run only: the next one, with threads, works.
+  TorchLimits limits;
+  limits.threads = 2;
+  auto fine = Real(limits).RunFile(Parity("mlp/traced.pt"), {Floats("x", {1, 4}, {1, 2, 3, 4})});
+  EXPECT_TRUE(fine.ok()) << fine.status().ToString();
+}
+
 // --- a fake worker that misbehaves -------------------------------------------------------
 
 TEST_F(TorchRunnerTest, CrashesAreInternalErrors) {
