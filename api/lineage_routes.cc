@@ -2,6 +2,7 @@
 #include "api/http_io.h"
 #include "api/json_codec.h"
 #include "api/routes.h"
+#include "util/json_escape.h"
 
 namespace mv::api {
 namespace {
@@ -21,9 +22,9 @@ Status Downstream(Ctx& ctx, Services& s) {
   ASSIGN_OR_RETURN(auto nodes, s.lifecycle->Downstream(kind, ref, transitive));
   // {"<kind>": ref, "versions": [...]}, written directly: up to 1000 nodes per answer.
   std::string body = "{";
-  AppendJsonString(body, kind);
+  util::AppendJsonString(body, kind);
   body += ':';
-  AppendJsonString(body, ref);
+  util::AppendJsonString(body, ref);
   body += ",\"versions\":[";
   body.reserve(body.size() + nodes.size() * 128);
   for (size_t i = 0; i < nodes.size(); ++i) {
@@ -61,8 +62,9 @@ Status VersionGraph(Ctx& ctx, Services& s) {
 }  // namespace
 
 void RegisterLineageRoutes(Router& router, Services& s) {
-  router.Add("GET", "/api/v1/lineage", [&s](Ctx& ctx) { return Downstream(ctx, s); });
-  router.Add("GET", "/api/v1/models/{m}/versions/{v}/lineage",
+  router.Add("GET", "/api/v1/lineage", Access::kRead,
+             [&s](Ctx& ctx) { return Downstream(ctx, s); });
+  router.Add("GET", "/api/v1/models/{m}/versions/{v}/lineage", Access::kRead,
              [&s](Ctx& ctx) { return VersionGraph(ctx, s); });
 }
 

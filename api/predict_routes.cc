@@ -99,17 +99,18 @@ Status Predict(Ctx& ctx, ServingService& serving, const std::string& ref) {
 
 void RegisterPredictRoutes(Router& router, Services& s) {
   ServingService& serving = *s.serving;
-  router.Add("POST", "/api/v1/models/{m}/versions/{v}/predict",
+  router.Add("POST", "/api/v1/models/{m}/versions/{v}/predict", Access::kRead,
              [&serving](Ctx& ctx) { return Predict(ctx, serving, ctx.Param("v")); });
-  router.Add("POST", "/api/v1/models/{m}/stages/{stage}/predict", [&serving](Ctx& ctx) {
-    const std::string& stage = ctx.Param("stage");
-    const auto parsed = StageFromName(stage);
-    if (!parsed || *parsed == Stage::kNone) {
-      return InvalidArgument("unknown stage '" + stage.substr(0, 64) +
-                             "': expected staging, production or archived");
-    }
-    return Predict(ctx, serving, stage);
-  });
+  router.Add("POST", "/api/v1/models/{m}/stages/{stage}/predict", Access::kRead,
+             [&serving](Ctx& ctx) {
+               const std::string& stage = ctx.Param("stage");
+               const auto parsed = StageFromName(stage);
+               if (!parsed || *parsed == Stage::kNone) {
+                 return InvalidArgument("unknown stage '" + stage.substr(0, 64) +
+                                        "': expected staging, production or archived");
+               }
+               return Predict(ctx, serving, stage);
+             });
 }
 
 }  // namespace mv::api

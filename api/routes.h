@@ -4,9 +4,11 @@
 #include <functional>
 
 #include "api/router.h"
+#include "registry/audit_chain.h"
 #include "registry/lifecycle_service.h"
 #include "registry/model_service.h"
 #include "registry/serving_service.h"
+#include "registry/token_service.h"
 #include "registry/version_service.h"
 
 namespace mv::inference {
@@ -28,6 +30,10 @@ struct Services {
   const char* server_version = "";
   // The background parity checks (GET/POST .../parity); null when the server has no engine.
   inference::ParityService* parity = nullptr;
+  // API tokens (/api/v1/tokens) and the audit chain (/api/v1/audit/verify); null when the
+  // server runs with --auth off (the token routes then answer 404) or without a log reader.
+  TokenService* tokens = nullptr;
+  AuditChainReader* audit_chain = nullptr;
 };
 
 void RegisterHealthRoutes(Router& router, Services& s);
@@ -41,5 +47,7 @@ void RegisterOipRoutes(Router& router, Services& s);
 // .../versions/{v}/predict and .../stages/{stage}/predict (needs s.serving).
 void RegisterPredictRoutes(Router& router, Services& s);
 void RegisterParityRoutes(Router& router, Services& s);
+// /api/v1/tokens (admin) and GET /api/v1/audit/verify (admin).
+void RegisterTokenRoutes(Router& router, Services& s);
 
 }  // namespace mv::api
