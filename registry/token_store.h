@@ -41,9 +41,11 @@ class TokenStore {
  public:
   virtual ~TokenStore() = default;
 
-  // Stores a new token and audits "token.create" by `who` in the same transaction.
-  // AlreadyExists when the name is taken (revoked tokens keep their name).
-  virtual Status CreateToken(const Token& token, const Actor& who) = 0;
+  // Stores a new token and, when `audited`, records "token.create" by `who` in the same
+  // transaction (the first start's admin token is recorded only in the token table and the
+  // server log: no request made it). AlreadyExists when the name is taken (revoked tokens
+  // keep their name).
+  virtual Status CreateToken(const Token& token, const Actor& who, bool audited) = 0;
   // The token whose secret hashes to `sha256_hex` (revoked and expired ones too: the caller
   // decides). NotFound when none.
   virtual Result<Token> FindTokenByHash(const std::string& sha256_hex) = 0;

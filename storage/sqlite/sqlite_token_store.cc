@@ -54,7 +54,7 @@ Result<std::unique_ptr<SqliteTokenStore>> SqliteTokenStore::Open(const std::stri
   return std::unique_ptr<SqliteTokenStore>(new SqliteTokenStore(std::move(c)));
 }
 
-Status SqliteTokenStore::CreateToken(const Token& t, const Actor& who) {
+Status SqliteTokenStore::CreateToken(const Token& t, const Actor& who, bool audited) {
   std::lock_guard<std::mutex> lock(mu_);
   WriteTxn txn(*c_);
   RETURN_IF_ERROR(txn.Begin());
@@ -76,8 +76,10 @@ Status SqliteTokenStore::CreateToken(const Token& t, const Actor& who) {
     }
     RETURN_IF_ERROR(st);
   }
-  RETURN_IF_ERROR(AppendAudit(*c_, who, t.created_at_ms, "token.create", "", std::nullopt, "",
-                              t.name, "scopes=" + JoinScopes(t.scopes) + " models=" + t.models));
+  if (audited) {
+    RETURN_IF_ERROR(AppendAudit(*c_, who, t.created_at_ms, "token.create", "", std::nullopt, "",
+                                t.name, "scopes=" + JoinScopes(t.scopes) + " models=" + t.models));
+  }
   return txn.Commit();
 }
 

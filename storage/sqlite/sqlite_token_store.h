@@ -17,7 +17,7 @@ class SqliteTokenStore final : public TokenStore {
   // Opens the database at `path` (created and migrated when new). Internal on failure.
   static Result<std::unique_ptr<SqliteTokenStore>> Open(const std::string& path);
 
-  Status CreateToken(const Token& token, const Actor& who) override;
+  Status CreateToken(const Token& token, const Actor& who, bool audited) override;
   Result<Token> FindTokenByHash(const std::string& sha256_hex) override;
   Result<std::vector<Token>> ListTokens() override;
   Result<Token> RevokeToken(const std::string& name, const Actor& who, int64_t now_ms) override;

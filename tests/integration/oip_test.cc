@@ -228,7 +228,8 @@ TEST_F(OipTest, LargeBodiesOnAKeptAliveConnectionStayExactAndInStep) {
 TEST_F(OipTest, LargeBodyCutShortIsRefusedAndTheServerGoesOn) {
   Promote("mlp", UploadMlp(), "production");
   const std::string sent =
-      "POST /v2/models/mlp/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+      "POST /v2/models/mlp/infer HTTP/1.1\r\nHost: 127.0.0.1\r\n" + AuthHeaderLine(*server_) +
+      "Content-Type: "
       "application/json\r\nContent-Length: 1048576\r\n\r\n{\"inputs\":[" +
       std::string(size_t{200} << 10, ' ');
   const std::string answer = SendAndHalfClose(server_->port(), sent);
