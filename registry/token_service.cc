@@ -63,9 +63,26 @@ Result<CreatedToken> TokenService::Make(const NewToken& spec, const Actor& who, 
   return out;
 }
 
+namespace {
+
+// The hash of `secret`, remembered per thread for the last secret it hashed: a kept-alive
+// client sends the same token on every request, and its connection stays on one thread.
+// The secrets are compared in constant time.
+const std::string& SecretHash(const std::string& secret) {
+  thread_local std::string last_secret;
+  thread_local std::string last_hash;
+  if (last_hash.empty() || !util::ConstantTimeEquals(secret, last_secret)) {
+    last_hash = util::Sha256Hex(secret);
+    last_secret = secret;
+  }
+  return last_hash;
+}
+
+}  // namespace
+
 Result<Token> TokenService::Authenticate(const std::string& secret) {
   const int64_t now_ms = clock_.NowMs();
-  const std::string hash = util::Sha256Hex(secret);
+  const std::string hash = SecretHash(secret);
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (std::optional<Token> t = CachedLocked(hash, now_ms)) {

@@ -193,7 +193,8 @@ TEST_F(AuthTest, TokenEndpointsShowTheSecretOnce) {
   EXPECT_EQ(list->body.find(secret), std::string::npos);
   EXPECT_EQ(list->body.find(util::Sha256Hex(secret)), std::string::npos);
   json names = json::array();
-  for (const json& x : BodyJson(list)["tokens"]) {
+  const json listed = BodyJson(list);
+  for (const json& x : listed["tokens"]) {
     EXPECT_FALSE(x.contains("token"));
     names.push_back(x["name"]);
   }
