@@ -79,8 +79,8 @@ bool Authenticator::Authorize(Ctx& ctx, Access access, const std::string& patter
   ctx.actor = token->name;
   ctx.token = std::move(token).value();
   const Scope need = ScopeFor(access);
-  const bool granted = ctx.token->Grants(need) || (access == Access::kWriteOrPromote &&
-                                                   ctx.token->Grants(Scope::kPromote));
+  const bool granted = ctx.token->Grants(need) ||
+                       (access == Access::kWriteOrPromote && ctx.token->Grants(Scope::kPromote));
   if (!granted) {
     WriteAuthError(ctx, kHttpForbidden,
                    "the token '" + ctx.actor + "' lacks the '" + ScopeName(need) + "' scope");

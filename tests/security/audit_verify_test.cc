@@ -26,13 +26,12 @@ class AuditVerifyTest : public ServerTest {
       ASSERT_TRUE(HasStatus(UploadVersion(cli(), "m", "", {{"a.bin", std::to_string(i)}}), 201));
     }
     for (int v : {1, 2}) {
-      ASSERT_TRUE(HasStatus(cli().Post(VersionPath("m", v) + "/stage", R"({"stage":"staging"})",
-                                       "application/json"),
-                            200));
+      ASSERT_TRUE(HasStatus(
+          cli().Post(VersionPath("m", v) + "/stage", R"({"stage":"staging"})", "application/json"),
+          200));
     }
-    ASSERT_TRUE(HasStatus(cli().Put(ModelPath("m") + "/aliases/c", R"({"version":1})",
-                                    "application/json"),
-                          200));
+    ASSERT_TRUE(HasStatus(
+        cli().Put(ModelPath("m") + "/aliases/c", R"({"version":1})", "application/json"), 200));
   }
 
   json Verify() {
@@ -46,8 +45,10 @@ class AuditVerifyTest : public ServerTest {
   void Tamper(const std::string& sql) {
     auto c = storage::Connection::Open(data_dir_ + "/modelvault.db");
     ASSERT_TRUE(c.ok()) << c.status().ToString();
-    const std::string all = "DROP TRIGGER IF EXISTS audit_no_update; "
-                            "DROP TRIGGER IF EXISTS audit_no_delete; " + sql;
+    const std::string all =
+        "DROP TRIGGER IF EXISTS audit_no_update; "
+        "DROP TRIGGER IF EXISTS audit_no_delete; " +
+        sql;
     Status st = (*c)->Exec(all.c_str());
     ASSERT_TRUE(st.ok()) << st.ToString();
   }
@@ -78,10 +79,11 @@ TEST_F(AuditVerifyTest, ADeletedRowIsFound) {
 
 TEST_F(AuditVerifyTest, AnInsertedRowIsFound) {
   // Make room after row 2 (ids are not part of the hash) and insert a forged event there.
-  Tamper("UPDATE audit_events SET id = id + 100 WHERE id > 2; "
-         "INSERT INTO audit_events(id, at, actor, action, model, version, from_value, to_value, "
-         "comment, request_id, prev_hash, hash) SELECT 3, at, 'admin', 'stage', 'm', 1, 'none', "
-         "'production', '', '', hash, hash FROM audit_events WHERE id = 2;");
+  Tamper(
+      "UPDATE audit_events SET id = id + 100 WHERE id > 2; "
+      "INSERT INTO audit_events(id, at, actor, action, model, version, from_value, to_value, "
+      "comment, request_id, prev_hash, hash) SELECT 3, at, 'admin', 'stage', 'm', 1, 'none', "
+      "'production', '', '', hash, hash FROM audit_events WHERE id = 2;");
   json r = Verify();
   EXPECT_EQ(r["intact"], false);
   EXPECT_EQ(r["first_bad_id"], 3);
@@ -95,8 +97,8 @@ TEST_F(AuditVerifyTest, ConcurrentWritersDoNotForkTheChain) {
       auto c = server_->NewClient();
       for (int i = 0; i < 10; ++i) {
         const std::string alias = "a" + std::to_string(t) + "-" + std::to_string(i);
-        auto r = c->Put(ModelPath("m") + "/aliases/" + alias, R"({"version":2})",
-                        "application/json");
+        auto r =
+            c->Put(ModelPath("m") + "/aliases/" + alias, R"({"version":2})", "application/json");
         EXPECT_TRUE(HasStatus(r, 200));
       }
     });

@@ -16,7 +16,8 @@ using nlohmann::json;
 class AuthTest : public ServerTest {
  protected:
   // A token made through the API by the admin; returns its secret.
-  std::string MakeToken(const std::string& name, const json& scopes, const std::string& models = "*") {
+  std::string MakeToken(const std::string& name, const json& scopes,
+                        const std::string& models = "*") {
     json body = {{"name", name}, {"scopes", scopes}, {"models", models}};
     auto r = cli().Post("/api/v1/tokens", body.dump(), "application/json");
     EXPECT_TRUE(HasStatus(r, 201));
@@ -29,7 +30,8 @@ class AuthTest : public ServerTest {
   void Seed(const std::string& model = "m") {
     ASSERT_TRUE(HasStatus(CreateModel(cli(), model), 201));
     for (int i = 0; i < 2; ++i) {
-      ASSERT_TRUE(HasStatus(UploadVersion(cli(), model, "", {{"a.bin", "bytes" + std::to_string(i)}}), 201));
+      ASSERT_TRUE(HasStatus(
+          UploadVersion(cli(), model, "", {{"a.bin", "bytes" + std::to_string(i)}}), 201));
     }
   }
   httplib::Result Stage(httplib::Client& c, const std::string& model, int v, const json& body) {
@@ -51,8 +53,8 @@ TEST_F(AuthTest, EveryMutationDeclaresAtLeastWrite) {
   for (const auto& r : server_->router().Routes()) {
     if (r.method == "GET") continue;
     // Inference reads a version and changes nothing: a read token may call it.
-    const bool inference = r.pattern.size() > 6 && (r.pattern.ends_with("/infer") ||
-                                                     r.pattern.ends_with("/predict"));
+    const bool inference =
+        r.pattern.size() > 6 && (r.pattern.ends_with("/infer") || r.pattern.ends_with("/predict"));
     if (inference) {
       EXPECT_EQ(r.access, api::Access::kRead) << r.method << " " << r.pattern;
       continue;
@@ -64,8 +66,8 @@ TEST_F(AuthTest, EveryMutationDeclaresAtLeastWrite) {
   }
   EXPECT_GE(mutations, 12);
   for (const auto& r : server_->router().Routes()) {
-    const bool probe = r.pattern == "/healthz" || r.pattern == "/readyz" ||
-                       r.pattern.rfind("/v2/health/", 0) == 0;
+    const bool probe =
+        r.pattern == "/healthz" || r.pattern == "/readyz" || r.pattern.rfind("/v2/health/", 0) == 0;
     EXPECT_EQ(r.access == api::Access::kPublic, probe) << r.pattern;
   }
 }
@@ -90,13 +92,14 @@ TEST_F(AuthTest, AReadTokenReadsButCannotWrite) {
   EXPECT_TRUE(HasStatus(reader->Get(VersionPath("m", 1)), 200));
   EXPECT_TRUE(HasStatus(reader->Get(ArtifactPath("m", 1, "a.bin")), 200));
   EXPECT_TRUE(IsJsonError(CreateModel(*reader, "r"), 403, "permission_denied"));
-  EXPECT_TRUE(IsJsonError(UploadVersion(*reader, "m", "", {{"b.bin", "x"}}), 403,
-                          "permission_denied"));
-  EXPECT_TRUE(IsJsonError(reader->Patch(ModelPath("m"), R"({"description":"x"})", "application/json"),
-                          403, "permission_denied"));
-  EXPECT_TRUE(IsJsonError(reader->Post("/api/v1/tokens", R"({"name":"y","scopes":["admin"]})",
-                                       "application/json"),
-                          403, "permission_denied"));
+  EXPECT_TRUE(
+      IsJsonError(UploadVersion(*reader, "m", "", {{"b.bin", "x"}}), 403, "permission_denied"));
+  EXPECT_TRUE(
+      IsJsonError(reader->Patch(ModelPath("m"), R"({"description":"x"})", "application/json"), 403,
+                  "permission_denied"));
+  EXPECT_TRUE(IsJsonError(
+      reader->Post("/api/v1/tokens", R"({"name":"y","scopes":["admin"]})", "application/json"), 403,
+      "permission_denied"));
   EXPECT_TRUE(IsJsonError(reader->Get("/api/v1/audit/verify"), 403, "permission_denied"));
 }
 
@@ -108,14 +111,14 @@ TEST_F(AuthTest, ATokenLimitedToOtherModelsGets403) {
   EXPECT_TRUE(HasStatus(UploadVersion(*a, "team-a-net", "", {{"c.bin", "c"}}), 201));
   EXPECT_TRUE(HasStatus(CreateModel(*a, "team-a-new"), 201));
   EXPECT_TRUE(IsJsonError(a->Get(VersionPath("team-b-net", 1)), 403, "permission_denied"));
-  EXPECT_TRUE(IsJsonError(UploadVersion(*a, "team-b-net", "", {{"c.bin", "c"}}), 403,
-                          "permission_denied"));
+  EXPECT_TRUE(
+      IsJsonError(UploadVersion(*a, "team-b-net", "", {{"c.bin", "c"}}), 403, "permission_denied"));
   EXPECT_TRUE(IsJsonError(CreateModel(*a, "team-b-new"), 403, "permission_denied"));
   // OIP names the model with an optional @ref.
   EXPECT_TRUE(IsJsonError(a->Get("/v2/models/team-b-net@latest"), 403, "permission_denied"));
   // Routes that span all models are refused rather than filtered.
-  for (const char* all : {"/api/v1/models", "/api/v1/versions", "/api/v1/audit",
-                          "/api/v1/lineage?run=r"}) {
+  for (const char* all :
+       {"/api/v1/models", "/api/v1/versions", "/api/v1/audit", "/api/v1/lineage?run=r"}) {
     EXPECT_TRUE(IsJsonError(a->Get(all), 403, "permission_denied")) << all;
   }
 }
@@ -124,11 +127,13 @@ TEST_F(AuthTest, PromotionNeedsThePromoteScope) {
   Seed();
   auto writer = As(MakeToken("writer", {"write"}));
   auto bot = As(MakeToken("release-bot", {"read", "promote"}));
-  EXPECT_TRUE(IsJsonError(Stage(*writer, "m", 1, {{"stage", "staging"}}), 403, "permission_denied"));
+  EXPECT_TRUE(
+      IsJsonError(Stage(*writer, "m", 1, {{"stage", "staging"}}), 403, "permission_denied"));
   EXPECT_TRUE(HasStatus(Stage(*bot, "m", 1, {{"stage", "production"}}), 200));
   // Aliases: write may name a version outside production; one on production needs promote.
   const std::string alias = ModelPath("m") + "/aliases/";
-  EXPECT_TRUE(HasStatus(writer->Put(alias + "candidate", R"({"version":2})", "application/json"), 200));
+  EXPECT_TRUE(
+      HasStatus(writer->Put(alias + "candidate", R"({"version":2})", "application/json"), 200));
   EXPECT_TRUE(IsJsonError(writer->Put(alias + "champion", R"({"version":1})", "application/json"),
                           403, "permission_denied"));
   EXPECT_TRUE(HasStatus(bot->Put(alias + "champion", R"({"version":1})", "application/json"), 200));
@@ -171,16 +176,18 @@ TEST_F(AuthTest, RevokedAndExpiredTokensGet401) {
   auto r = As("mvt_expired-secret")->Get("/api/v1/models");
   EXPECT_TRUE(Is401(r));
   EXPECT_NE(BodyJson(r)["error"]["message"].get<std::string>().find("expired"), std::string::npos);
-  EXPECT_TRUE(IsJsonError(cli().Post("/api/v1/tokens",
-                                     R"({"name":"past","scopes":["read"],"expires_at":"2001-01-01T00:00:00Z"})",
-                                     "application/json"),
-                          400, "invalid_argument"));
+  EXPECT_TRUE(IsJsonError(
+      cli().Post("/api/v1/tokens",
+                 R"({"name":"past","scopes":["read"],"expires_at":"2001-01-01T00:00:00Z"})",
+                 "application/json"),
+      400, "invalid_argument"));
 }
 
 TEST_F(AuthTest, TokenEndpointsShowTheSecretOnce) {
-  auto made = cli().Post("/api/v1/tokens",
-                         R"({"name":"ci","scopes":["read","write"],"models":"team-*","expires_at":"2099-01-01T00:00:00Z"})",
-                         "application/json");
+  auto made = cli().Post(
+      "/api/v1/tokens",
+      R"({"name":"ci","scopes":["read","write"],"models":"team-*","expires_at":"2099-01-01T00:00:00Z"})",
+      "application/json");
   ASSERT_TRUE(HasStatus(made, 201));
   json t = BodyJson(made);
   EXPECT_EQ(t["name"], "ci");
@@ -199,12 +206,12 @@ TEST_F(AuthTest, TokenEndpointsShowTheSecretOnce) {
     names.push_back(x["name"]);
   }
   EXPECT_EQ(names, json({"admin", "ci"}));
-  EXPECT_TRUE(IsJsonError(cli().Post("/api/v1/tokens", R"({"name":"ci","scopes":["read"]})",
-                                     "application/json"),
-                          409, "already_exists"));
-  EXPECT_TRUE(IsJsonError(cli().Post("/api/v1/tokens", R"({"name":"x","scopes":["root"]})",
-                                     "application/json"),
-                          400, "invalid_argument"));
+  EXPECT_TRUE(IsJsonError(
+      cli().Post("/api/v1/tokens", R"({"name":"ci","scopes":["read"]})", "application/json"), 409,
+      "already_exists"));
+  EXPECT_TRUE(IsJsonError(
+      cli().Post("/api/v1/tokens", R"({"name":"x","scopes":["root"]})", "application/json"), 400,
+      "invalid_argument"));
   EXPECT_TRUE(IsJsonError(cli().Delete("/api/v1/tokens/ghost"), 404, "not_found"));
 }
 

@@ -114,7 +114,8 @@ TEST_F(TokenServiceTest, ARevocationByAnotherProcessIsSeenAfterTheCacheLifetime)
 TEST_F(TokenServiceTest, TheCacheStaysBounded) {
   TokenService small(*store_, clock_, TokenCacheOptions{2, 60000});
   std::vector<std::string> secrets;
-  for (int i = 0; i < 5; ++i) secrets.push_back(Make("t" + std::to_string(i), {Scope::kRead}).secret);
+  for (int i = 0; i < 5; ++i)
+    secrets.push_back(Make("t" + std::to_string(i), {Scope::kRead}).secret);
   for (int round = 0; round < 2; ++round) {
     for (const std::string& s : secrets) EXPECT_TRUE(small.Authenticate(s).ok());
   }
