@@ -62,6 +62,8 @@ serve:
 	$(call configure,build,-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMV_WERROR=ON)
 	cmake --build build -j$(JOBS) --target serving
 	mkdir -p data
+	@echo "auth is on: the admin token is (or, on the first start, will be) in $(CURDIR)/data/admin-token"
+	@echo "  export MODELVAULT_TOKEN=\$$(cat data/admin-token)"
 	exec ./build/modelvault serve --data-dir ./data --host $(HOST) --port $(PORT)
 
 test-fast: build

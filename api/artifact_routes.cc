@@ -91,15 +91,15 @@ Status GetArtifact(Ctx& ctx, VersionService& versions) {
 void RegisterArtifactRoutes(Router& router, Services& s) {
   VersionService& v = *s.versions;
   const std::string path = "/api/v1/models/{m}/versions/{v}/artifacts/{name}";
-  router.Add("PUT", path, [&v](Ctx& ctx) { return PutArtifact(ctx, v); });
-  router.Add("GET", path, [&v](Ctx& ctx) { return GetArtifact(ctx, v); });
-  router.Add("GET", path + "/inspection", [&v](Ctx& ctx) {
+  router.Add("PUT", path, Access::kWrite, [&v](Ctx& ctx) { return PutArtifact(ctx, v); });
+  router.Add("GET", path, Access::kRead, [&v](Ctx& ctx) { return GetArtifact(ctx, v); });
+  router.Add("GET", path + "/inspection", Access::kRead, [&v](Ctx& ctx) {
     ASSIGN_OR_RETURN(int64_t number, v.Resolve(ctx.Param("m"), ctx.Param("v")));
     ASSIGN_OR_RETURN(InspectionRecord r, v.Inspection(ctx.Param("m"), number, ctx.Param("name")));
     SendJson(ctx, 200, InspectionJson(r, /*with_summary=*/true));
     return Status::Ok();
   });
-  router.Add("DELETE", path, [&v](Ctx& ctx) {
+  router.Add("DELETE", path, Access::kWrite, [&v](Ctx& ctx) {
     ASSIGN_OR_RETURN(int64_t number, ParseVersionNumber(ctx.Param("v")));
     RETURN_IF_ERROR(v.DeleteDraftArtifact(ctx.Param("m"), number, ctx.Param("name"), ctx.Who()));
     ctx.res.status = 204;

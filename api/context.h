@@ -4,10 +4,12 @@
 #include <httplib.h>
 
 #include <map>
+#include <optional>
 #include <string>
 
-#include "util/status.h"
+#include "registry/token_store.h"
 #include "registry/types.h"
+#include "util/status.h"
 
 namespace mv::api {
 
@@ -22,8 +24,13 @@ struct Ctx {
   const httplib::ContentReader* reader;
   std::map<std::string, std::string> params;  // path parameters, already URL-decoded
   std::string request_id;
-  std::string actor = "anonymous";  // the caller, once authentication exists
+  std::string actor = "anonymous";  // the caller: its token's name when it sent one
   bool body_read = false;           // whether the handler consumed the body
+  // Set by the authorizer (api/auth.h) when auth is on: whether it is, and the caller's
+  // token (none for an anonymous read under --anonymous-read).
+  bool auth_on = false;
+  std::optional<Token> token;
+  bool denied = false;  // a handler refused the caller (Deny): the router answers 403
 
   const std::string& Param(const std::string& name) const { return params.at(name); }
   Actor Who() const { return Actor{actor, request_id}; }

@@ -75,6 +75,11 @@ std::string UnsupportedMediaTypeBody(const std::string& message) {
   return Dump({{"error", {{"code", "unsupported_media_type"}, {"message", message}}}});
 }
 
+std::string AuthErrorBody(int http_status, const std::string& message) {
+  const char* code = http_status == kHttpUnauthorized ? "unauthenticated" : "permission_denied";
+  return Dump({{"error", {{"code", code}, {"message", message}}}});
+}
+
 std::string ErrorBodyForHttpStatus(int http_status) {
   const char* code = "invalid_argument";
   const char* message = "malformed request";

@@ -26,6 +26,12 @@ std::string MlflowErrorBody(const Status& status);
 // InvalidArgument, but HTTP names this case more precisely than 400).
 inline constexpr int kHttpUnsupportedMediaType = 415;
 std::string UnsupportedMediaTypeBody(const std::string& message);
+// 401 (no, unknown, revoked or expired token: code "unauthenticated") and 403 (a token
+// without the scope or the model: code "permission_denied"). Decided by api/auth.cc alone,
+// below the code map because no layer under api/ knows about callers.
+inline constexpr int kHttpUnauthorized = 401;
+inline constexpr int kHttpForbidden = 403;
+std::string AuthErrorBody(int http_status, const std::string& message);
 // The same body for statuses httplib produced itself (malformed request, 413, ...).
 std::string ErrorBodyForHttpStatus(int http_status);
 

@@ -143,4 +143,31 @@ Result<Tags> ParseTags(const json& j) {
   return tags;
 }
 
+json TokenJson(const Token& t) {
+  json scopes = json::array();
+  for (Scope s : t.scopes) scopes.push_back(ScopeName(s));
+  auto at = [](const std::optional<int64_t>& ms) {
+    return ms ? json(FormatRfc3339Ms(*ms)) : json();
+  };
+  return {{"name", t.name},
+          {"scopes", std::move(scopes)},
+          {"models", t.models},
+          {"created_at", FormatRfc3339Ms(t.created_at_ms)},
+          {"created_by", t.created_by},
+          {"expires_at", at(t.expires_at_ms)},
+          {"revoked_at", at(t.revoked_at_ms)}};
+}
+
+json AuditChainReportJson(const AuditChainReport& r) {
+  json out = {{"intact", r.intact}, {"rows", r.rows}};
+  if (r.intact) {
+    out["head_hash"] = r.head_hash;
+  } else {
+    out["first_bad_id"] = r.first_bad_id;
+    out["problem"] = r.problem;
+    out["message"] = r.message;
+  }
+  return out;
+}
+
 }  // namespace mv::api

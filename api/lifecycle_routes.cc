@@ -1,4 +1,8 @@
 // Stages, aliases, stage history and the audit log.
+#include <optional>
+#include <vector>
+
+#include "api/auth.h"
 #include "api/http_io.h"
 #include "api/json_codec.h"
 #include "api/routes.h"
@@ -23,6 +27,7 @@ Status Transition(Ctx& ctx, Services& s) {
     if (!body[key].is_boolean()) return InvalidArgument(std::string("'") + key + "' must be a boolean");
     *target = body[key].get<bool>();
   }
+  if (req.force) RETURN_IF_ERROR(RequireScope(ctx, Scope::kAdmin, "\"force\": true"));
   ASSIGN_OR_RETURN(TransitionResult r, s.lifecycle->Transition(model, number, req, ctx.Who()));
   json out = VersionJson(r.version);
   out["changed"] = r.changed;
@@ -33,6 +38,24 @@ Status Transition(Ctx& ctx, Services& s) {
 
 Status SendAlias(Ctx& ctx, const std::string& model, const std::string& alias, int64_t v) {
   SendJson(ctx, 200, {{"model", model}, {"alias", alias}, {"version", v}});
+  return Status::Ok();
+}
+
+// Aliases on versions outside production are part of publishing (write); moving one onto a
+// production version, or off one, changes what "production" clients resolve: promote.
+Status RequirePromoteForProduction(Ctx& ctx, Services& s, const std::string& model,
+                                   std::optional<int64_t> target) {
+  if (!ctx.auth_on || (ctx.token && ctx.token->Grants(Scope::kPromote))) return Status::Ok();
+  std::vector<int64_t> touched;
+  if (target) touched.push_back(*target);
+  Result<int64_t> current = s.lifecycle->GetAlias(model, ctx.Param("alias"));
+  if (current.ok()) touched.push_back(*current);
+  for (int64_t number : touched) {
+    ASSIGN_OR_RETURN(Version v, s.versions->Get(model, number));
+    if (v.stage == Stage::kProduction) {
+      return RequireScope(ctx, Scope::kPromote, "an alias on a production version");
+    }
+  }
   return Status::Ok();
 }
 
@@ -48,6 +71,7 @@ Status PutAlias(Ctx& ctx, Services& s) {
   } else {
     return InvalidArgument("'version' must be a version number or reference");
   }
+  RETURN_IF_ERROR(RequirePromoteForProduction(ctx, s, model, number));
   RETURN_IF_ERROR(s.lifecycle->SetAlias(model, ctx.Param("alias"), number, ctx.Who()));
   return SendAlias(ctx, model, ctx.Param("alias"), number);
 }
@@ -98,27 +122,30 @@ Status Audit(Ctx& ctx, Services& s) {
 }  // namespace
 
 void RegisterLifecycleRoutes(Router& router, Services& s) {
-  router.Add("POST", "/api/v1/models/{m}/versions/{v}/stage",
+  router.Add("POST", "/api/v1/models/{m}/versions/{v}/stage", Access::kPromote,
              [&s](Ctx& ctx) { return Transition(ctx, s); });
-  router.Add("GET", "/api/v1/models/{m}/stages/{stage}", [&s](Ctx& ctx) {
+  router.Add("GET", "/api/v1/models/{m}/stages/{stage}", Access::kRead, [&s](Ctx& ctx) {
     ASSIGN_OR_RETURN(int64_t number, s.lifecycle->InStage(ctx.Param("m"), ctx.Param("stage")));
     ASSIGN_OR_RETURN(Version v, s.versions->Get(ctx.Param("m"), number));
     SendJson(ctx, 200, VersionJson(v));
     return Status::Ok();
   });
   const std::string alias_path = "/api/v1/models/{m}/aliases/{alias}";
-  router.Add("PUT", alias_path, [&s](Ctx& ctx) { return PutAlias(ctx, s); });
-  router.Add("GET", alias_path, [&s](Ctx& ctx) {
+  router.Add("PUT", alias_path, Access::kWriteOrPromote,
+             [&s](Ctx& ctx) { return PutAlias(ctx, s); });
+  router.Add("GET", alias_path, Access::kRead, [&s](Ctx& ctx) {
     ASSIGN_OR_RETURN(int64_t v, s.lifecycle->GetAlias(ctx.Param("m"), ctx.Param("alias")));
     return SendAlias(ctx, ctx.Param("m"), ctx.Param("alias"), v);
   });
-  router.Add("DELETE", alias_path, [&s](Ctx& ctx) {
+  router.Add("DELETE", alias_path, Access::kWriteOrPromote, [&s](Ctx& ctx) {
+    RETURN_IF_ERROR(RequirePromoteForProduction(ctx, s, ctx.Param("m"), std::nullopt));
     RETURN_IF_ERROR(s.lifecycle->DeleteAlias(ctx.Param("m"), ctx.Param("alias"), ctx.Who()));
     ctx.res.status = 204;
     return Status::Ok();
   });
-  router.Add("GET", "/api/v1/models/{m}/history", [&s](Ctx& ctx) { return History(ctx, s); });
-  router.Add("GET", "/api/v1/audit", [&s](Ctx& ctx) { return Audit(ctx, s); });
+  router.Add("GET", "/api/v1/models/{m}/history", Access::kRead,
+             [&s](Ctx& ctx) { return History(ctx, s); });
+  router.Add("GET", "/api/v1/audit", Access::kRead, [&s](Ctx& ctx) { return Audit(ctx, s); });
 }
 
 }  // namespace mv::api

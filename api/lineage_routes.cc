@@ -79,8 +79,9 @@ Status VersionGraph(Ctx& ctx, Services& s) {
 }  // namespace
 
 void RegisterLineageRoutes(Router& router, Services& s) {
-  router.Add("GET", "/api/v1/lineage", [&s](Ctx& ctx) { return Downstream(ctx, s); });
-  router.Add("GET", "/api/v1/models/{m}/versions/{v}/lineage",
+  router.Add("GET", "/api/v1/lineage", Access::kRead,
+             [&s](Ctx& ctx) { return Downstream(ctx, s); });
+  router.Add("GET", "/api/v1/models/{m}/versions/{v}/lineage", Access::kRead,
              [&s](Ctx& ctx) { return VersionGraph(ctx, s); });
 }
 

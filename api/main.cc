@@ -1,25 +1,29 @@
 // modelvault: the one executable. main only wires: it picks the concrete stores, builds the
 // services, registers the routes explicitly and runs the subcommand.
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "cli/cli.h"
-#include "util/flags.h"
+#include "api/auth.h"
 #include "api/http_server.h"
 #include "api/maintenance_commands.h"
 #include "api/routes.h"
 #include "api/serve_flags.h"
+#include "api/token_commands.h"
+#include "cli/cli.h"
 #include "registry/clock.h"
 #include "registry/formats/builtin.h"
 #include "registry/formats/cross/cross_checker.h"
@@ -30,10 +34,13 @@
 #include "registry/lifecycle_service.h"
 #include "registry/model_service.h"
 #include "registry/serving_service.h"
+#include "registry/token_service.h"
 #include "registry/version_service.h"
 #include "storage/fs/fs_blob_store.h"
 #include "storage/sqlite/sqlite_maintenance_store.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
+#include "storage/sqlite/sqlite_token_store.h"
+#include "util/flags.h"
 
 namespace {
 
@@ -45,6 +52,8 @@ commands:
   serve     run the registry HTTP service
   verify, gc, backup, restore
             operator commands on a data dir (below)
+  token, audit
+            API tokens and the audit chain, through a server or offline (below)
   version   print the versions of modelvault and its linked libraries
   help      show this text
   push, pull, get, promote, alias, history, lineage, search
@@ -56,6 +65,7 @@ void PrintUsage(std::FILE* out) {
   std::fputs(kUsage, out);
   std::fprintf(out, "serve flags:\n%s\n", mv::util::FlagsHelp(mv::api::ServeFlagSpecs()).c_str());
   std::fputs(mv::api::MaintenanceUsage(), out);
+  std::fputs(mv::api::OfflineTokenUsage(), out);
   std::fputs(mv::cli::ClientUsage(), out);
 }
 
@@ -90,6 +100,10 @@ mv::Result<mv::api::DataDirStores> OpenDataDir(const std::string& dir, mv::api::
   if (mode != DataDirMode::kNew) {
     ASSIGN_OR_RETURN(out.meta, mv::storage::SqliteMaintenanceStore::Open(
                                    out.db_path, mode == DataDirMode::kBackup));
+  }
+  if (mode == DataDirMode::kLive) {
+    ASSIGN_OR_RETURN(out.tokens, mv::storage::SqliteTokenStore::Open(out.db_path));
+    ASSIGN_OR_RETURN(out.audit, mv::storage::SqliteMetadataStore::Open(out.db_path, 1));
   }
   mv::storage::FsBlobOptions options;
   options.clean_tmp = false;  // a server may be running on it, with uploads in tmp/
@@ -149,6 +163,58 @@ mv::api::HttpOptions HttpOptionsFrom(const mv::util::Flags& flags) {
   return o;
 }
 
+// Writes the bootstrap admin token where only the server's user can read it.
+mv::Status WriteSecretFile(const std::string& path, const std::string& secret) {
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return mv::Internal("cannot create " + tmp);
+  const std::string line = secret + "\n";
+  bool ok = ::fchmod(fd, 0600) == 0 &&
+            ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+            ::fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return mv::Internal("cannot write " + path);
+  }
+  return mv::Status::Ok();
+}
+
+// --auth and --anonymous-read: on the first start with auth on, makes the admin token and
+// writes it to <data-dir>/admin-token; says where it is (or that auth is off) every start.
+mv::Result<mv::api::AuthOptions> SetUpAuth(const mv::util::Flags& flags, mv::TokenService& tokens,
+                                           const std::string& data_dir) {
+  mv::api::AuthOptions options;
+  const std::string mode = flags.Get("auth");
+  if (mode != "on" && mode != "off") return mv::InvalidArgument("--auth must be on or off");
+  options.enabled = mode == "on";
+  options.anonymous_read = flags.Has("anonymous-read");
+  if (!options.enabled) {
+    std::fprintf(stderr,
+                 "modelvault: WARNING: --auth off: anyone who can reach this port can change, "
+                 "promote and delete every model. Use it for throwaway experiments only.\n");
+    return options;
+  }
+  const std::string path = data_dir + "/admin-token";
+  ASSIGN_OR_RETURN(std::optional<mv::CreatedToken> made, tokens.Bootstrap());
+  if (made) {
+    RETURN_IF_ERROR(WriteSecretFile(path, made->secret));
+    std::fprintf(stderr,
+                 "modelvault: auth on; created the admin token, written to %s (mode 0600)\n",
+                 path.c_str());
+  } else if (::access(path.c_str(), F_OK) == 0) {
+    std::fprintf(stderr, "modelvault: auth on; the admin token is in %s\n", path.c_str());
+  } else {
+    std::fprintf(stderr,
+                 "modelvault: auth on; no %s (make a token with `modelvault token create NAME "
+                 "--scopes admin --data-dir %s`)\n",
+                 path.c_str(), data_dir.c_str());
+  }
+  if (options.anonymous_read) {
+    std::fprintf(stderr, "modelvault: --anonymous-read: GET and HEAD need no token\n");
+  }
+  return options;
+}
+
 int Serve(const std::vector<std::string>& args) {
   // SIGTERM/SIGINT are taken by one watcher thread; every other thread blocks them. Block
   // them before any thread exists (ONNX Runtime starts its own): a thread created earlier
@@ -194,7 +260,17 @@ int Serve(const std::vector<std::string>& args) {
                                                      static_cast<int>(threads) + 2);
   if (!meta.ok()) return Fail(meta.status());
 
+  auto token_store = mv::storage::SqliteTokenStore::Open(data_dir + "/modelvault.db");
+  if (!token_store.ok()) return Fail(token_store.status());
+
   mv::SystemClock clock;
+  mv::TokenService tokens(**token_store, clock);
+  auto auth_options = SetUpAuth(*flags, tokens, data_dir);
+  if (!auth_options.ok()) {
+    return Fail(auth_options.status(),
+                auth_options.status().code() == mv::Code::kInvalidArgument ? 2 : 1);
+  }
+  mv::api::Authenticator auth(&tokens, *auth_options);
   mv::VersionLimits limits;
   limits.max_artifact_bytes = max_bytes;
   mv::ModelService models(**meta, clock);
@@ -229,6 +305,8 @@ int Serve(const std::vector<std::string>& args) {
   mv::api::MemoryBudget inference_budget(
       static_cast<uint64_t>(flags->GetBytes("inference-memory")));
   services.inference_budget = &inference_budget;
+  services.tokens = &tokens;
+  services.audit_chain = meta->get();
 
   mv::api::Router router;
   mv::api::RegisterHealthRoutes(router, services);
@@ -242,6 +320,13 @@ int Serve(const std::vector<std::string>& args) {
   mv::api::RegisterParityRoutes(router, services);
   mv::api::RegisterUiRoutes(router, services);
   mv::api::RegisterMlflowRoutes(router, services);
+  mv::api::RegisterTokenRoutes(router, services);
+  if (auth_options->enabled) {
+    router.SetAuthorizer(
+        [&auth](mv::api::Ctx& ctx, mv::api::Access access, const std::string& pattern) {
+          return auth.Authorize(ctx, access, pattern);
+        });
+  }
 
   mv::api::HttpOptions options = HttpOptionsFrom(*flags);
   mv::api::HttpServer server(router, options);
@@ -301,5 +386,8 @@ int main(int argc, char** argv) {
   if (cmd == "serve") return Serve(args);
   if (cmd == "version" || cmd == "--version") return PrintVersion();
   if (mv::api::IsMaintenanceCommand(cmd)) return mv::api::RunMaintenance(cmd, args, OpenDataDir);
+  if (mv::api::IsOfflineTokenCommand(cmd, args)) {
+    return mv::api::RunOfflineTokenCommand(cmd, args, OpenDataDir);
+  }
   return mv::cli::Run(cmd, args);
 }

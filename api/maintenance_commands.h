@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "registry/audit_chain.h"
 #include "registry/blob_store.h"
 #include "registry/maintenance_store.h"
+#include "registry/token_store.h"
 #include "util/flags.h"
 #include "util/status.h"
 
@@ -24,6 +26,8 @@ enum class DataDirMode {
 struct DataDirStores {
   std::unique_ptr<BlobStore> blobs;
   std::unique_ptr<MaintenanceStore> meta;  // null for kNew
+  std::unique_ptr<TokenStore> tokens;      // kLive only (token and audit commands)
+  std::unique_ptr<AuditChainReader> audit;  // kLive only
   std::string db_path;                     // where the database file is (or will be)
 };
 

@@ -1,3 +1,4 @@
+#include "api/auth.h"
 #include "api/http_io.h"
 #include "api/json_codec.h"
 #include "api/routes.h"
@@ -12,6 +13,7 @@ Status CreateModel(Ctx& ctx, ModelService& models) {
   NewModel m;
   ASSIGN_OR_RETURN(m.name, OptionalString(body, "name"));
   if (m.name.empty()) return InvalidArgument("'name' is required");
+  RETURN_IF_ERROR(RequireModel(ctx, m.name));
   ASSIGN_OR_RETURN(m.description, OptionalString(body, "description"));
   ASSIGN_OR_RETURN(m.tags, ParseTags(body.value("tags", json())));
   m.owner = ctx.actor;
@@ -56,14 +58,16 @@ Status PatchModel(Ctx& ctx, ModelService& models) {
 
 void RegisterModelRoutes(Router& router, Services& s) {
   ModelService& m = *s.models;
-  router.Add("POST", "/api/v1/models", [&m](Ctx& ctx) { return CreateModel(ctx, m); });
-  router.Add("GET", "/api/v1/models", [&m](Ctx& ctx) { return ListModels(ctx, m); });
-  router.Add("GET", "/api/v1/models/{m}", [&m](Ctx& ctx) {
+  router.Add("POST", "/api/v1/models", Access::kWrite,
+             [&m](Ctx& ctx) { return CreateModel(ctx, m); });
+  router.Add("GET", "/api/v1/models", Access::kRead, [&m](Ctx& ctx) { return ListModels(ctx, m); });
+  router.Add("GET", "/api/v1/models/{m}", Access::kRead, [&m](Ctx& ctx) {
     ASSIGN_OR_RETURN(Model model, m.Get(ctx.Param("m")));
     SendJson(ctx, 200, ModelJson(model));
     return Status::Ok();
   });
-  router.Add("PATCH", "/api/v1/models/{m}", [&m](Ctx& ctx) { return PatchModel(ctx, m); });
+  router.Add("PATCH", "/api/v1/models/{m}", Access::kWrite,
+             [&m](Ctx& ctx) { return PatchModel(ctx, m); });
 }
 
 }  // namespace mv::api

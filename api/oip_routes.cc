@@ -108,17 +108,17 @@ Status Infer(Ctx& ctx, ServingService& serving, MemoryBudget* budget) {
 
 void RegisterOipRoutes(Router& router, Services& s) {
   ServingService& serving = *s.serving;
-  router.Add("GET", "/v2/health/live", Oip([](Ctx& ctx) {
+  router.Add("GET", "/v2/health/live", Access::kPublic, Oip([](Ctx& ctx) {
                SendJson(ctx, 200, {{"live", true}});
                return Status::Ok();
              }));
-  router.Add("GET", "/v2/health/ready", Oip([&s](Ctx& ctx) {
+  router.Add("GET", "/v2/health/ready", Access::kPublic, Oip([&s](Ctx& ctx) {
                Status st = s.readiness ? s.readiness() : Status::Ok();
                if (!st.ok()) return Unavailable("not ready: " + st.message());
                SendJson(ctx, 200, {{"ready", true}});
                return Status::Ok();
              }));
-  router.Add("GET", "/v2", Oip([&s](Ctx& ctx) {
+  router.Add("GET", "/v2", Access::kRead, Oip([&s](Ctx& ctx) {
                SendJson(ctx, 200,
                         {{"name", "modelvault"},
                          {"version", s.server_version},
@@ -126,11 +126,14 @@ void RegisterOipRoutes(Router& router, Services& s) {
                return Status::Ok();
              }));
   for (const std::string base : {"/v2/models/{m}", "/v2/models/{m}/versions/{v}"}) {
-    router.Add("GET", base, Oip([&serving](Ctx& ctx) { return Metadata(ctx, serving); }));
-    router.Add("GET", base + "/ready", Oip([&serving](Ctx& ctx) { return Ready(ctx, serving); }));
-    router.Add("POST", base + "/infer", Oip([&serving, budget = s.inference_budget](Ctx& ctx) {
-    return Infer(ctx, serving, budget);
-  }));
+    router.Add("GET", base, Access::kRead,
+               Oip([&serving](Ctx& ctx) { return Metadata(ctx, serving); }));
+    router.Add("GET", base + "/ready", Access::kRead,
+               Oip([&serving](Ctx& ctx) { return Ready(ctx, serving); }));
+    router.Add("POST", base + "/infer", Access::kRead,
+               Oip([&serving, budget = s.inference_budget](Ctx& ctx) {
+                 return Infer(ctx, serving, budget);
+               }));
   }
 }
 

@@ -90,9 +90,9 @@ Status RerunParity(Ctx& ctx, Services& s) {
 }  // namespace
 
 void RegisterParityRoutes(Router& router, Services& s) {
-  router.Add("GET", "/api/v1/models/{m}/versions/{v}/parity",
+  router.Add("GET", "/api/v1/models/{m}/versions/{v}/parity", Access::kRead,
              [&s](Ctx& ctx) { return GetParity(ctx, s); });
-  router.Add("POST", "/api/v1/models/{m}/versions/{v}/parity",
+  router.Add("POST", "/api/v1/models/{m}/versions/{v}/parity", Access::kWrite,
              [&s](Ctx& ctx) { return RerunParity(ctx, s); });
 }
 

@@ -107,18 +107,20 @@ Status Predict(Ctx& ctx, ServingService& serving, MemoryBudget* budget, const st
 void RegisterPredictRoutes(Router& router, Services& s) {
   ServingService& serving = *s.serving;
   MemoryBudget* budget = s.inference_budget;
-  router.Add("POST", "/api/v1/models/{m}/versions/{v}/predict", [&serving, budget](Ctx& ctx) {
-    return Predict(ctx, serving, budget, ctx.Param("v"));
-  });
-  router.Add("POST", "/api/v1/models/{m}/stages/{stage}/predict", [&serving, budget](Ctx& ctx) {
-    const std::string& stage = ctx.Param("stage");
-    const auto parsed = StageFromName(stage);
-    if (!parsed || *parsed == Stage::kNone) {
-      return InvalidArgument("unknown stage '" + stage.substr(0, 64) +
-                             "': expected staging, production or archived");
-    }
-    return Predict(ctx, serving, budget, stage);
-  });
+  router.Add("POST", "/api/v1/models/{m}/versions/{v}/predict", Access::kRead,
+             [&serving, budget](Ctx& ctx) {
+               return Predict(ctx, serving, budget, ctx.Param("v"));
+             });
+  router.Add("POST", "/api/v1/models/{m}/stages/{stage}/predict", Access::kRead,
+             [&serving, budget](Ctx& ctx) {
+               const std::string& stage = ctx.Param("stage");
+               const auto parsed = StageFromName(stage);
+               if (!parsed || *parsed == Stage::kNone) {
+                 return InvalidArgument("unknown stage '" + stage.substr(0, 64) +
+                                        "': expected staging, production or archived");
+               }
+               return Predict(ctx, serving, budget, stage);
+             });
 }
 
 }  // namespace mv::api

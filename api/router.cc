@@ -1,8 +1,9 @@
 #include "api/router.h"
 
 #include <nlohmann/json.hpp>
-
 #include <set>
+
+#include "api/auth.h"
 
 namespace mv::api {
 
@@ -19,8 +20,14 @@ std::vector<std::string> SplitPath(const std::string& path) {
   return out;
 }
 
-void Router::Add(const std::string& method, const std::string& pattern, RouteFn fn) {
-  routes_.push_back(Route{method, SplitPath(pattern), std::move(fn)});
+void Router::Add(const std::string& method, const std::string& pattern, Access access, RouteFn fn) {
+  routes_.push_back(Route{method, pattern, SplitPath(pattern), access, std::move(fn)});
+}
+
+std::vector<Router::RouteInfo> Router::Routes() const {
+  std::vector<RouteInfo> out;
+  for (const Route& r : routes_) out.push_back(RouteInfo{r.method, r.pattern, r.access});
+  return out;
 }
 
 Status Router::Dispatch(Ctx& ctx) const {
@@ -47,7 +54,13 @@ Status Router::Dispatch(Ctx& ctx) const {
       continue;
     }
     ctx.params = std::move(params);
-    return r.fn(ctx);
+    if (authorize_ && !authorize_(ctx, r.access, r.pattern)) return Status::Ok();
+    Status st = r.fn(ctx);
+    if (!st.ok() && ctx.denied) {
+      WriteAuthError(ctx, 403, st.message());
+      return Status::Ok();
+    }
+    return st;
   }
   if (!allowed.empty()) {
     std::string allow;

@@ -12,22 +12,48 @@ namespace mv::api {
 
 using RouteFn = std::function<Status(Ctx&)>;
 
+// What a caller needs to reach a route: nothing (health probes, the web page), or a token
+// with this scope (registry/token_store.h says which scopes imply which). Every route
+// declares one; a mutation never needs less than kWrite (tests/unit/api/router_test.cc).
+// kWriteOrPromote: aliases, which either scope may move (the handler asks for promote when
+// a production version is involved).
+enum class Access { kPublic, kRead, kWrite, kWriteOrPromote, kPromote, kAdmin };
+
+// Decides, before the handler runs, whether ctx may use the route `pattern` that needs
+// `access`; on refusal it has written the 401/403 answer and returns false. Set by main
+// (api/auth.h).
+using AuthorizeFn = std::function<bool(Ctx& ctx, Access access, const std::string& pattern)>;
+
 class Router {
  public:
   // `pattern` like "/api/v1/models/{m}/versions/{v}". GET routes also answer HEAD.
-  void Add(const std::string& method, const std::string& pattern, RouteFn fn);
+  void Add(const std::string& method, const std::string& pattern, Access access, RouteFn fn);
+  // Without one, every route is open (`serve --auth off`).
+  void SetAuthorizer(AuthorizeFn authorize) { authorize_ = std::move(authorize); }
 
-  // Finds the route for ctx.req and runs it. NotFound for an unknown path; for a known
-  // path with another method, writes the 405 response (with Allow) and returns OK.
+  // Finds the route for ctx.req, authorizes the caller and runs it. NotFound for an unknown
+  // path; for a known path with another method, writes the 405 response (with Allow) and
+  // returns OK. A handler that refused with Deny() gets that 403 written.
   Status Dispatch(Ctx& ctx) const;
+
+  struct RouteInfo {
+    std::string method;
+    std::string pattern;
+    Access access;
+  };
+  // Every registered route, in registration order (for tests and docs).
+  std::vector<RouteInfo> Routes() const;
 
  private:
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<std::string> segments;  // "{x}" marks a parameter
+    Access access;
     RouteFn fn;
   };
   std::vector<Route> routes_;
+  AuthorizeFn authorize_;
 };
 
 // Splits "/a/b/c" into {"a","b","c"}; empty segments are kept so "/a//b" does not match.

@@ -5,9 +5,11 @@
 
 #include "api/memory_budget.h"
 #include "api/router.h"
+#include "registry/audit_chain.h"
 #include "registry/lifecycle_service.h"
 #include "registry/model_service.h"
 #include "registry/serving_service.h"
+#include "registry/token_service.h"
 #include "registry/version_service.h"
 
 namespace mv::inference {
@@ -33,6 +35,10 @@ struct Services {
   size_t max_multipart_parts = 64;
   // The memory in-flight inference request bodies may hold together; null: unbounded.
   MemoryBudget* inference_budget = nullptr;
+  // API tokens (/api/v1/tokens) and the audit chain (/api/v1/audit/verify); null when the
+  // server runs with --auth off (the token routes then answer 404) or without a log reader.
+  TokenService* tokens = nullptr;
+  AuditChainReader* audit_chain = nullptr;
 };
 
 void RegisterHealthRoutes(Router& router, Services& s);
@@ -50,5 +56,7 @@ void RegisterParityRoutes(Router& router, Services& s);
 void RegisterUiRoutes(Router& router, Services& s);
 // MLflow's model-registry REST API, /api/2.0/mlflow/... and /ajax-api/2.0/mlflow/...
 void RegisterMlflowRoutes(Router& router, Services& s);
+// /api/v1/tokens (admin) and GET /api/v1/audit/verify (admin).
+void RegisterTokenRoutes(Router& router, Services& s);
 
 }  // namespace mv::api

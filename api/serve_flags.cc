@@ -53,6 +53,11 @@ const util::FlagSpecs& ServeFlagSpecs() {
      "artifacts whose loading runs code (pickles, unsafe torch files): reject, quarantine "
      "(kept, flagged, never promoted) or allow", "P"},
     {"quiet", FlagType::kBool, "", "do not log each request to stderr"},
+    {"auth", FlagType::kString, "on",
+     "on: every request but the health probes and the web page needs a token (the first start "
+     "writes an admin token to DATA-DIR/admin-token); off: no checks at all, for throwaway "
+     "experiments only (warns on every start)", "on|off"},
+    {"anonymous-read", FlagType::kBool, "", "let GET and HEAD requests through without a token"},
     {"verify-reads", FlagType::kBool, "",
      "downloads check each blob's SHA-256: a corrupt blob answers 500 (data_loss) up to "
      "--verify-upfront-max, beyond that the connection is cut before the last bytes"},

@@ -79,18 +79,19 @@ Status ListVersions(Ctx& ctx, VersionService& versions, const std::string& model
 
 void RegisterVersionRoutes(Router& router, Services& s) {
   VersionService& v = *s.versions;
-  router.Add("POST", "/api/v1/models/{m}/versions",
+  router.Add("POST", "/api/v1/models/{m}/versions", Access::kWrite,
              [&v, &s](Ctx& ctx) { return CreateVersion(ctx, v, s.max_multipart_parts); });
-  router.Add("GET", "/api/v1/models/{m}/versions",
+  router.Add("GET", "/api/v1/models/{m}/versions", Access::kRead,
              [&v](Ctx& ctx) { return ListVersions(ctx, v, ctx.Param("m")); });
-  router.Add("GET", "/api/v1/versions", [&v](Ctx& ctx) { return ListVersions(ctx, v, ""); });
-  router.Add("GET", "/api/v1/models/{m}/versions/{v}", [&v](Ctx& ctx) {
+  router.Add("GET", "/api/v1/versions", Access::kRead,
+             [&v](Ctx& ctx) { return ListVersions(ctx, v, ""); });
+  router.Add("GET", "/api/v1/models/{m}/versions/{v}", Access::kRead, [&v](Ctx& ctx) {
     ASSIGN_OR_RETURN(int64_t number, v.Resolve(ctx.Param("m"), ctx.Param("v")));
     ASSIGN_OR_RETURN(Version version, v.Get(ctx.Param("m"), number));
     SendJson(ctx, 200, VersionJson(version));
     return Status::Ok();
   });
-  router.Add("DELETE", "/api/v1/models/{m}/versions/{v}", [&v](Ctx& ctx) {
+  router.Add("DELETE", "/api/v1/models/{m}/versions/{v}", Access::kAdmin, [&v](Ctx& ctx) {
     ASSIGN_OR_RETURN(int64_t number, v.Resolve(ctx.Param("m"), ctx.Param("v")));
     ASSIGN_OR_RETURN(json body, ReadJsonObject(ctx));
     ASSIGN_OR_RETURN(std::string comment, OptionalString(body, "comment"));
@@ -99,7 +100,7 @@ void RegisterVersionRoutes(Router& router, Services& s) {
     SendJson(ctx, 200, VersionJson(version));
     return Status::Ok();
   });
-  router.Add("POST", "/api/v1/models/{m}/versions/{v}/commit", [&v](Ctx& ctx) {
+  router.Add("POST", "/api/v1/models/{m}/versions/{v}/commit", Access::kWrite, [&v](Ctx& ctx) {
     ASSIGN_OR_RETURN(int64_t number, ParseVersionNumber(ctx.Param("v")));
     ASSIGN_OR_RETURN(Version version, v.Commit(ctx.Param("m"), number, ctx.Who()));
     SendJson(ctx, 200, VersionJson(version));

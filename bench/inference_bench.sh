@@ -69,13 +69,16 @@ PID=$!
 for _ in $(seq 200); do [ -s "$WORK/port" ] && break; sleep 0.05; done
 [ -s "$WORK/port" ] || fail "the server did not start: $(tail -5 "$WORK/server.log")"
 B="http://127.0.0.1:$(cat "$WORK/port")"
+# Auth is on: the first start wrote the admin token; curl and wrk (post.lua) send it.
+export MODELVAULT_TOKEN
+MODELVAULT_TOKEN=$(cat "$WORK/data/admin-token") || fail "no admin-token: $(tail -5 "$WORK/server.log")"
 
 # call METHOD PATH WANT_CODE [curl args...]: the body goes to $WORK/resp, the headers to
 # $WORK/resp.headers.
 call() {
   local method=$1 path=$2 want=$3 code
   shift 3
-  code=$(curl -s -o "$WORK/resp" -D "$WORK/resp.headers" -w '%{http_code}' -H 'Expect:' -X "$method" "$@" "$B$path")
+  code=$(curl -s --oauth2-bearer "$MODELVAULT_TOKEN" -o "$WORK/resp" -D "$WORK/resp.headers" -w '%{http_code}' -H 'Expect:' -X "$method" "$@" "$B$path")
   [ "$code" = "$want" ] || fail "$method $path answered $code, not $want: $(head -c 600 "$WORK/resp")"
 }
 

@@ -28,6 +28,16 @@ proc_cpu_s() {
 # A /proc/PID/status field in KiB (VmRSS, VmHWM).
 proc_kib() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }
 
+# Auth is on by default: curl sends the admin token of the server start_server last started
+# (MODELVAULT_TOKEN; bench/metadata/paths.lua and mv_lineage_bench read it too).
+curl() {
+  if [ -n "${MODELVAULT_TOKEN:-}" ]; then
+    command curl --oauth2-bearer "$MODELVAULT_TOKEN" "$@"
+  else
+    command curl "$@"
+  fi
+}
+
 # curl_time CODE CURL_ARGS...: runs one request, fails unless it answered CODE, prints the
 # seconds it took. The body goes to $WORK/curl.body.
 curl_time() {
@@ -48,7 +58,8 @@ curl_down() {
   echo "${got##* }"
 }
 
-# start_server DATA_DIR [FLAGS...]: modelvault serve on a free port; sets PID and BASE.
+# start_server DATA_DIR [FLAGS...]: modelvault serve on a free port; sets PID and BASE, and
+# exports MODELVAULT_TOKEN (DATA_DIR/admin-token; empty with --auth off).
 start_server() {
   local data=$1
   shift
@@ -64,6 +75,9 @@ start_server() {
   done
   [ -s "$data.port" ] || die "modelvault serve did not start: $(tail -3 "$data.log")"
   BASE="http://127.0.0.1:$(cat "$data.port")"
+  MODELVAULT_TOKEN=""
+  [ -r "$data/admin-token" ] && MODELVAULT_TOKEN=$(cat "$data/admin-token")
+  export MODELVAULT_TOKEN
   curl_ok 200 "$BASE/healthz"
 }
 stop_server() {

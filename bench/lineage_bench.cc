@@ -204,6 +204,10 @@ int Query(const std::map<std::string, std::string>& f) {
 
   httplib::Client cli("127.0.0.1", port);
   cli.set_keep_alive(true);
+  // Auth is on: bench/lib.sh exports the server's admin token.
+  if (const char* token = std::getenv("MODELVAULT_TOKEN"); token != nullptr && *token != '\0') {
+    cli.set_bearer_token_auth(token);
+  }
   cli.set_read_timeout(60, 0);
   // Warm-up: the first requests open the connection and fill SQLite's page cache.
   for (const Kind& k : kinds) {

@@ -134,6 +134,15 @@ done < <(echo "$tsv" | tail -n +2)
 stop_nginx
 stop_server
 
+# The price of authentication: GET version with the admin token above against the same
+# server with --auth off (no header, no lookup).
+echo "metadata: GET version with --auth off ..." >&2
+start_server "$WORK/data" --auth off
+run_wrk version "$BASE" $WRK_THREADS $WRK_CONNS
+record "${LABEL[version]}, --auth off" "modelvault" $WRK_CONNS "${ANSWER[version]} version(s)"
+VERSION_NOAUTH_RPS=$RPS
+stop_server
+
 {
   echo "## Metadata: GET version, list, search, lineage"
   echo
@@ -170,6 +179,8 @@ stop_server
   echo "|---|---|---|---|"
   goal_row "GET version ≥ 0.5× nginx's 1 KiB file rate" "$VERSION_RPS vs $NGINX_RPS req/s" \
     "$(ratio "$VERSION_RPS" "$NGINX_RPS")" "$(ratio "$VERSION_RPS" "$NGINX_RPS")" 0.5 ge
+  goal_row "GET version with a token ≥ 0.95× --auth off" "$VERSION_RPS vs $VERSION_NOAUTH_RPS req/s" \
+    "$(ratio "$VERSION_RPS" "$VERSION_NOAUTH_RPS")" "$(ratio "$VERSION_RPS" "$VERSION_NOAUTH_RPS")" 0.95 ge
   goal_row "lineage p99 < ${GOAL_MS} ms (one client; worst kind: $worst_kind)" "$worst_p99 ms" \
     "$(ratio "$worst_p99" "$GOAL_MS") of the bound" "$worst_p99" "$GOAL_MS" lt
   goal_row "lineage p99 < ${GOAL_MS} ms under wrk's $WRK_CONNS connections (parent transitive)" \

@@ -28,11 +28,12 @@ Result<json> ParseBody(const httplib::Response& res) {
 
 }  // namespace
 
-ApiClient::ApiClient(const ServerUrl& server)
+ApiClient::ApiClient(const ServerUrl& server, const std::string& token)
     : url_(server.origin + server.prefix),
       prefix_(server.prefix),
       http_(std::make_unique<httplib::Client>(server.origin)) {
   http_->set_keep_alive(true);
+  if (!token.empty()) http_->set_bearer_token_auth(token);
   http_->set_connection_timeout(10);
   // Committing or promoting may inspect large files server-side: allow slow answers.
   http_->set_read_timeout(600);

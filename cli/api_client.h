@@ -21,7 +21,8 @@ namespace mv::cli {
 // One keep-alive connection; not thread-safe.
 class ApiClient {
  public:
-  explicit ApiClient(const ServerUrl& server);
+  // `token`, when not empty, goes with every request as Authorization: Bearer.
+  explicit ApiClient(const ServerUrl& server, const std::string& token = "");
   ~ApiClient();
   ApiClient(const ApiClient&) = delete;
   ApiClient& operator=(const ApiClient&) = delete;

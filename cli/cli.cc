@@ -31,6 +31,8 @@ util::FlagSpecs WithCommon(util::FlagSpecs own) {
   using util::FlagType;
   own.push_back({"server", FlagType::kString, "",
                  "the server's URL (else $MODELVAULT_URL, else http://127.0.0.1:8080)", "URL"});
+  own.push_back({"token", FlagType::kString, "",
+                 "the API token (else $MODELVAULT_TOKEN); sent as Authorization: Bearer", "TOKEN"});
   own.push_back({"json", FlagType::kBool, "", "print the server's JSON"});
   own.push_back({"help", FlagType::kBool, "", "show the usage"});
   return own;
@@ -75,6 +77,16 @@ const std::vector<Verb>& Verbs() {
      WithCommon({{"limit", FlagType::kInt, "1000", "at most this many versions", "N", 1, 1000000},
                  {"page-size", FlagType::kInt, "200", "versions per request", "N", 1, 1000}}),
      0, kMany, CheckSearch, Search},
+    {"token", "token create NAME --scopes LIST [--models GLOB] [--expires-at RFC3339]\n"
+              "  token list\n  token revoke NAME",
+     WithCommon({{"scopes", FlagType::kString, "",
+                  "comma-separated: read, write, promote, admin", "LIST"},
+                 {"models", FlagType::kString, "*",
+                  "glob over the model names the token may touch", "GLOB"},
+                 {"expires-at", FlagType::kString, "", "when the token stops working",
+                  "RFC3339"}}),
+     1, 2, CheckToken, Token},
+    {"audit", "audit verify", WithCommon({}), 1, 1, CheckAudit, Audit},
   };
   return verbs;
 }
@@ -108,7 +120,7 @@ std::optional<int> CheckUsage(const Verb& verb, const Result<util::Flags>& flags
 const char* ClientUsage() {
   return R"(
 client commands (talk to a server: --server URL, else $MODELVAULT_URL, else
-http://127.0.0.1:8080; --json prints the server's JSON):
+http://127.0.0.1:8080; --token TOKEN, else $MODELVAULT_TOKEN; --json prints the server's JSON):
   push MODEL FILE|NAME=FILE... [--meta meta.json] [--stage STAGE]
                           upload files as a new version (created when missing); prints it
   pull MODEL[:VERSION] [ARTIFACT] [-o DIR]
@@ -126,6 +138,10 @@ http://127.0.0.1:8080; --json prints the server's JSON):
   search FILTER [--limit N] [--page-size N]
                           versions matching a filter, e.g. "stage = 'production'"; follows
                           the pages to the end or to --limit (default 1000)
+  token create NAME --scopes read,write[,promote,admin] [--models GLOB] [--expires-at T]
+  token list | token revoke NAME
+                          API tokens (admin); create prints the secret once
+  audit verify            check the audit hash chain (admin); exit 1 when broken
 
 exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict or refused by policy
 )";
@@ -148,11 +164,16 @@ int Run(const std::string& cmd, const std::vector<std::string>& args) {
   Result<ServerUrl> server = ParseServerUrl(url);
   if (!server.ok()) return Usage(*verb, server.status().message());
 
-  ApiClient client(*server);
+  const char* env_token = std::getenv("MODELVAULT_TOKEN");
+  ApiClient client(*server, flags->Get("token", env_token != nullptr ? env_token : ""));
   Context ctx{client, *flags, flags->Has("json"), ProgressBar::StdoutIsTerminal()};
   Status s = verb->run(ctx);
   std::fflush(stdout);
-  if (!s.ok()) std::fprintf(stderr, "modelvault %s: %s\n", verb->name, s.message().c_str());
+  if (!s.ok()) {
+    const bool unauthenticated = s.message().find("(HTTP 401") != std::string::npos;
+    std::fprintf(stderr, "modelvault %s: %s%s\n", verb->name, s.message().c_str(),
+                 unauthenticated ? "; set MODELVAULT_TOKEN or pass --token" : "");
+  }
   return ExitCodeFor(s);
 }
 

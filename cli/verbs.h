@@ -30,6 +30,8 @@ Status CheckAlias(const util::Flags& flags);
 Status CheckHistory(const util::Flags& flags);
 Status CheckLineage(const util::Flags& flags);
 Status CheckSearch(const util::Flags& flags);
+Status CheckToken(const util::Flags& flags);
+Status CheckAudit(const util::Flags& flags);
 
 Status Push(Context& ctx);
 Status Pull(Context& ctx);
@@ -39,5 +41,7 @@ Status Alias(Context& ctx);
 Status History(Context& ctx);
 Status Lineage(Context& ctx);
 Status Search(Context& ctx);
+Status Token(Context& ctx);
+Status Audit(Context& ctx);
 
 }  // namespace mv::cli

@@ -1,5 +1,6 @@
 -- wrk script: POSTs one request body over and over and prints one machine-readable line.
 -- env: MV_BODY          file holding the body (OIP JSON, OIP binary or .npy)
+--      MODELVAULT_TOKEN sent as Authorization: Bearer when set
 --      MV_CONTENT_TYPE  its Content-Type
 --      MV_HEADER_LENGTH Inference-Header-Content-Length (OIP binary only)
 -- Output (tab-separated, times in microseconds):
@@ -9,6 +10,9 @@ wrk.method = "POST"
 wrk.body = f:read("*a")
 f:close()
 wrk.headers["Content-Type"] = assert(os.getenv("MV_CONTENT_TYPE"), "MV_CONTENT_TYPE unset")
+-- Auth is on: inference_bench.sh exports the server's admin token.
+local token = os.getenv("MODELVAULT_TOKEN")
+if token and token ~= "" then wrk.headers["Authorization"] = "Bearer " .. token end
 local header_length = os.getenv("MV_HEADER_LENGTH")
 if header_length and header_length ~= "" then
   wrk.headers["Inference-Header-Content-Length"] = header_length

@@ -5,6 +5,10 @@ local kind = os.getenv("MV_KIND") or "version"
 local models = tonumber(os.getenv("MV_MODELS") or "1000")
 local per = tonumber(os.getenv("MV_PER") or "100")
 
+-- Auth is on: send the token bench/lib.sh's start_server exported (none with --auth off).
+local token = os.getenv("MODELVAULT_TOKEN")
+if token and token ~= "" then wrk.headers["Authorization"] = "Bearer " .. token end
+
 local threads = 0
 function setup(thread)
   thread:set("seed", 4242 + threads)

@@ -1,15 +1,59 @@
-// The audit log: appended inside each change's transaction, read with filters and paging.
+// The audit log: appended inside each change's transaction as a hash chain
+// (registry/audit_chain.h), read with filters and paging, and read whole for verification.
+#include "registry/audit_chain.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
 #include "storage/sqlite/sqlite_rows.h"
 
 namespace mv::storage {
 
+namespace {
+
+// The hash of the newest row: the next row's prev_hash. Inside a write transaction this is
+// stable until commit, so concurrent writers cannot fork the chain.
+Result<std::string> ChainHead(Connection& c) {
+  ASSIGN_OR_RETURN(Stmt s, c.Prepare("SELECT hash FROM audit_events WHERE hash IS NOT NULL "
+                                     "ORDER BY id DESC LIMIT 1"));
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? s.Text(0) : std::string(kAuditGenesisHash);
+}
+
+// An AuditEvent from a row of: id, at, actor, action, model, version, from_value, to_value,
+// comment, request_id (NULL text columns read as "").
+AuditEvent ReadAuditRow(const Stmt& s) {
+  AuditEvent e;
+  e.id = s.Int(0);
+  e.at_ms = s.Int(1);
+  e.actor = s.Text(2);
+  e.action = s.Text(3);
+  e.model = s.Text(4);
+  if (!s.IsNull(5)) e.version = s.Int(5);
+  e.from = s.Text(6);
+  e.to = s.Text(7);
+  e.comment = s.Text(8);
+  e.request_id = s.Text(9);
+  return e;
+}
+
+}  // namespace
+
 Status AppendAudit(Connection& c, const Actor& who, int64_t now_ms, const std::string& action,
                    const std::string& model, std::optional<int64_t> version,
                    const std::string& from, const std::string& to, const std::string& comment) {
+  AuditEvent e;
+  e.at_ms = now_ms;
+  e.actor = who.name;
+  e.action = action;
+  e.model = model;
+  e.version = version;
+  e.from = from;
+  e.to = to;
+  e.comment = comment;
+  e.request_id = who.request_id;
+  ASSIGN_OR_RETURN(std::string prev, ChainHead(c));
+  const std::string hash = AuditChainHash(prev, e);
   ASSIGN_OR_RETURN(Stmt s, c.Prepare("INSERT INTO audit_events(at, actor, action, model, version, "
-                                     "from_value, to_value, comment, request_id) "
-                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                     "from_value, to_value, comment, request_id, prev_hash, hash) "
+                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   s.Bind(1, now_ms).Bind(2, who.name).Bind(3, action).Bind(4, model);
   if (version) {
     s.Bind(5, *version);
@@ -17,7 +61,74 @@ Status AppendAudit(Connection& c, const Actor& who, int64_t now_ms, const std::s
     s.BindNull(5);
   }
   s.Bind(6, from).Bind(7, to).Bind(8, comment).Bind(9, who.request_id);
+  s.Bind(10, prev).Bind(11, hash);
   return s.Run();
+}
+
+Status ChainUnhashedAudit(Connection& c) {
+  {
+    ASSIGN_OR_RETURN(Stmt s, c.Prepare("SELECT 1 FROM audit_events WHERE hash IS NULL LIMIT 1"));
+    ASSIGN_OR_RETURN(bool any, s.Step());
+    if (!any) return Status::Ok();
+  }
+  WriteTxn txn(c);
+  RETURN_IF_ERROR(txn.Begin());
+  // Rows without a hash all come before the first hashed one (they predate the chain).
+  std::string prev = kAuditGenesisHash;
+  int64_t after_id = INT64_MIN;
+  while (true) {
+    std::vector<AuditEvent> batch;
+    {
+      ASSIGN_OR_RETURN(Stmt s, c.Prepare("SELECT id, at, actor, action, COALESCE(model, ''), "
+                                         "version, COALESCE(from_value, ''), "
+                                         "COALESCE(to_value, ''), comment, request_id "
+                                         "FROM audit_events WHERE hash IS NULL AND id > ? "
+                                         "ORDER BY id LIMIT 5000"));
+      s.Bind(1, after_id);
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) break;
+        batch.push_back(ReadAuditRow(s));
+      }
+    }
+    if (batch.empty()) break;
+    for (const AuditEvent& e : batch) {
+      const std::string hash = AuditChainHash(prev, e);
+      ASSIGN_OR_RETURN(Stmt u, c.Prepare("UPDATE audit_events SET prev_hash = ?, hash = ? "
+                                         "WHERE id = ?"));
+      RETURN_IF_ERROR(u.Bind(1, prev).Bind(2, hash).Bind(3, e.id).Run());
+      prev = hash;
+      after_id = e.id;
+    }
+  }
+  return txn.Commit();
+}
+
+Result<std::vector<ChainedAuditEvent>> ReadAuditChainRows(Connection& c, int64_t after_id,
+                                                          int limit) {
+  ASSIGN_OR_RETURN(Stmt s, c.Prepare("SELECT id, at, actor, action, COALESCE(model, ''), "
+                                     "version, COALESCE(from_value, ''), "
+                                     "COALESCE(to_value, ''), comment, request_id, "
+                                     "COALESCE(prev_hash, ''), COALESCE(hash, '') "
+                                     "FROM audit_events WHERE id > ? ORDER BY id LIMIT ?"));
+  s.Bind(1, after_id).Bind(2, int64_t{limit});
+  std::vector<ChainedAuditEvent> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    ChainedAuditEvent e;
+    e.event = ReadAuditRow(s);
+    e.prev_hash = s.Text(10);
+    e.hash = s.Text(11);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<std::vector<ChainedAuditEvent>> SqliteMetadataStore::ReadAuditChain(int64_t after_id,
+                                                                           int limit) {
+  auto c = pool_->Acquire();
+  return ReadAuditChainRows(*c, after_id, limit);
 }
 
 Result<std::vector<AuditEvent>> SqliteMetadataStore::ListAudit(const AuditQuery& q) {
@@ -37,17 +148,7 @@ Result<std::vector<AuditEvent>> SqliteMetadataStore::ListAudit(const AuditQuery&
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    AuditEvent e;
-    e.id = s.Int(0);
-    e.at_ms = s.Int(1);
-    e.actor = s.Text(2);
-    e.action = s.Text(3);
-    e.model = s.Text(4);
-    if (!s.IsNull(5)) e.version = s.Int(5);
-    e.from = s.Text(6);
-    e.to = s.Text(7);
-    e.comment = s.Text(8);
-    e.request_id = s.Text(9);
+    AuditEvent e = ReadAuditRow(s);
     out.push_back(std::move(e));
   }
   return out;

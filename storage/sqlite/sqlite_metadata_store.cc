@@ -46,7 +46,7 @@ Status Migrate(Connection& c) {
     RETURN_IF_ERROR(c.Exec(pragma.c_str()));
     RETURN_IF_ERROR(txn.Commit());
   }
-  return Status::Ok();
+  return ChainUnhashedAudit(c);
 }
 
 Result<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::Open(const std::string& path,

@@ -5,12 +5,13 @@
 #include <memory>
 #include <string>
 
+#include "registry/audit_chain.h"
 #include "registry/metadata_store.h"
 #include "storage/sqlite/sqlite_conn.h"
 
 namespace mv::storage {
 
-class SqliteMetadataStore final : public MetadataStore {
+class SqliteMetadataStore final : public MetadataStore, public AuditChainReader {
  public:
   // Opens or creates the database at `path` and applies pending migrations (tracked in
   // PRAGMA user_version). FailedPrecondition when the file is newer than this binary.
@@ -61,6 +62,7 @@ class SqliteMetadataStore final : public MetadataStore {
       const std::string& kind, const std::string& status, int limit) override;
 
   Result<std::vector<AuditEvent>> ListAudit(const AuditQuery& q) override;
+  Result<std::vector<ChainedAuditEvent>> ReadAuditChain(int64_t after_id, int limit) override;
 
   Result<std::vector<LineageNode>> Downstream(const LineageQuery& q) override;
   Result<LineageGraph> Graph(const std::string& model, int64_t number, bool up, int depth) override;

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "registry/audit_chain.h"
 #include "registry/types.h"
 #include "storage/sqlite/sqlite_conn.h"
 
@@ -33,6 +34,13 @@ Status AppendAudit(Connection& c, const Actor& who, int64_t now_ms, const std::s
                    const std::string& model, std::optional<int64_t> version,
                    const std::string& from = "", const std::string& to = "",
                    const std::string& comment = "");
+
+// Gives the rows written before the chain existed (migration 0008) their hashes, in id
+// order, in one write transaction. A no-op once every row has one.
+Status ChainUnhashedAudit(Connection& c);
+// Up to `limit` audit rows with id > after_id, ascending, with their stored hashes.
+Result<std::vector<ChainedAuditEvent>> ReadAuditChainRows(Connection& c, int64_t after_id,
+                                                          int limit);
 
 // Writes a new version's parents, runs/datasets/commits and attributes.
 // InvalidArgument when a parent version does not exist.

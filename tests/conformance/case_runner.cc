@@ -90,8 +90,9 @@ std::string CompareAll(const std::vector<HostTensor>& want, const std::vector<Ho
 
 }  // namespace
 
-CaseRunner::CaseRunner(int port, Tolerance tol, int read_timeout_s)
+CaseRunner::CaseRunner(int port, Tolerance tol, int read_timeout_s, const std::string& token)
     : cli_("127.0.0.1", port), tol_(tol) {
+  if (!token.empty()) cli_.set_bearer_token_auth(token);
   cli_.set_keep_alive(true);
   cli_.set_tcp_nodelay(true);  // a body written after its headers must not wait for an ACK
   cli_.set_connection_timeout(10);

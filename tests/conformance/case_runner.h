@@ -28,8 +28,9 @@ struct CaseResult {
 
 class CaseRunner {
  public:
-  // One runner per thread: it holds one keep-alive connection to 127.0.0.1:port.
-  CaseRunner(int port, Tolerance tol, int read_timeout_s);
+  // One runner per thread: it holds one keep-alive connection to 127.0.0.1:port, sending
+  // `token` (when not empty) as Authorization: Bearer.
+  CaseRunner(int port, Tolerance tol, int read_timeout_s, const std::string& token = "");
 
   // Runs the test in `dir`; the model is registered under the directory's name.
   CaseResult Run(const std::string& dir);

@@ -101,13 +101,14 @@ std::vector<std::string> SelectCases(const Options& o, const std::vector<std::st
 }
 
 // Runs the cases on `jobs` threads, each with its own connection.
-std::vector<CaseResult> RunAll(const std::vector<std::string>& dirs, int port, int jobs) {
+std::vector<CaseResult> RunAll(const std::vector<std::string>& dirs, int port,
+                               const std::string& token, int jobs) {
   std::vector<CaseResult> results(dirs.size());
   std::atomic<size_t> next{0};
   std::vector<std::thread> workers;
   for (int w = 0; w < jobs; ++w) {
     workers.emplace_back([&] {
-      CaseRunner runner(port, Tolerance{}, /*read_timeout_s=*/300);
+      CaseRunner runner(port, Tolerance{}, /*read_timeout_s=*/300, token);
       for (size_t i = next++; i < dirs.size(); i = next++) results[i] = runner.Run(dirs[i]);
     });
   }
@@ -154,7 +155,7 @@ int Main(int argc, char** argv) {
     RemoveTree(work, 8);
     return 1;
   }
-  std::vector<CaseResult> results = RunAll(dirs, (*server)->port(), o.jobs);
+  std::vector<CaseResult> results = RunAll(dirs, (*server)->port(), (*server)->token(), o.jobs);
   RunInfo info;
   info.cases_dir = o.cases;
   info.jobs = o.jobs;

@@ -80,6 +80,9 @@ Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(const std::string& b
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  // Written before the server listens.
+  std::ifstream token(work_dir + "/data/admin-token");
+  token >> s->token_;
   return s;
 }
 

@@ -28,6 +28,9 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   int port() const { return port_; }
+  // The admin token the server wrote to <work_dir>/data/admin-token (auth is on by default);
+  // empty when there is none.
+  const std::string& token() const { return token_; }
   // Whether the child is still running (reaps it when it is not). Not thread-safe: call it
   // from the thread that started the server.
   bool Alive();
@@ -45,6 +48,7 @@ class ServerProcess {
 
   pid_t pid_ = -1;
   int port_ = 0;
+  std::string token_;
   bool exited_ = false;
   int wait_status_ = 0;
   std::string exit_text_ = "running";

@@ -301,6 +301,34 @@ MODELVAULT_URL=http://127.0.0.1:1 cli 1 pull resnet -o nowhere
 cli 0 get resnet --server "$BASE/"
 ok "usage errors exit 2; an unreachable server exits 1 with a clear message"
 
+# --- tokens: MODELVAULT_TOKEN, --token, token create|list|revoke, audit verify ----------
+MODELVAULT_TOKEN= cli 1 get resnet
+err_has "HTTP 401"
+err_has "set MODELVAULT_TOKEN or pass --token"
+cli 0 token create ci-reader --scopes read --models 'res*'
+reader=$(cat out)
+[ "${reader:0:4}" = mvt_ ] || fail "token create printed $(cat out)"
+err_has "shown only now"
+MODELVAULT_TOKEN= cli 0 get resnet --token "$reader"
+MODELVAULT_TOKEN="$reader" cli 0 get resnet
+MODELVAULT_TOKEN="$reader" cli 1 promote resnet 1 staging
+err_has "HTTP 403"
+MODELVAULT_TOKEN="$reader" cli 1 token list
+cli 0 token list
+out_has "ci-reader"
+out_has "res*"
+grep -qF "$reader" out && fail "token list shows a secret"
+cli 0 token revoke ci-reader
+MODELVAULT_TOKEN="$reader" cli 1 get resnet
+err_has "revoked"
+cli 0 audit verify
+out_has "audit chain intact"
+cli 0 audit verify --json
+out_has '"intact": true'
+cli 2 token create nameless
+cli 2 token bogus
+ok "MODELVAULT_TOKEN and --token authenticate; token create/list/revoke; audit verify"
+
 # --- progress bars: on a terminal only ----------------------------------------------------
 cli 0 push resnet v2.bin
 grep -q '\[' err && fail "a progress bar was drawn without a terminal: $(cat err)"

@@ -17,7 +17,20 @@ PY=python3
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok - $*"; }
 
-# start_server DATA_DIR [flags...]: sets PORT, BASE and SERVER_PID.
+# Auth is on by default: every curl of these scripts sends the token of the server it last
+# started (MODELVAULT_TOKEN, read from <data-dir>/admin-token), as the README's
+# `curl --oauth2-bearer "$MODELVAULT_TOKEN"` does. `command curl` sends none.
+curl() {
+  if [ -n "${MODELVAULT_TOKEN:-}" ]; then
+    command curl --oauth2-bearer "$MODELVAULT_TOKEN" "$@"
+  else
+    command curl "$@"
+  fi
+}
+
+# start_server DATA_DIR [flags...]: sets PORT, BASE and SERVER_PID, and exports
+# MODELVAULT_TOKEN (the admin token the server wrote to DATA_DIR/admin-token; empty when
+# there is none, e.g. with --auth off).
 start_server() {
   local data=$1; shift
   local port_file="$WORK/port.$RANDOM"
@@ -34,6 +47,9 @@ start_server() {
   [ -s "$port_file" ] || fail "server did not write its port file"
   PORT=$(cat "$port_file")
   BASE="http://127.0.0.1:$PORT"
+  MODELVAULT_TOKEN=""
+  [ -r "$data/admin-token" ] && MODELVAULT_TOKEN=$(cat "$data/admin-token")
+  export MODELVAULT_TOKEN
 }
 
 # stop_server: SIGTERM, wait for a clean exit (graceful shutdown must end with status 0).

@@ -27,7 +27,8 @@ done
 sed -n '/<!-- walkthrough:start -->/,/<!-- walkthrough:end -->/p' "$README" |
   sed '/^```/d; /^<!--/d' | sed "s#localhost:8080#127.0.0.1:$PORT#g" >walkthrough.sh
 [ "$(grep -c curl walkthrough.sh)" -ge 10 ] || fail "README walk-through block not found"
-mkdir -p out && (cd out && cp ../model.onnx ../weights.pt ../traced.pt ../reference.safetensors ../x.npy . && bash -euo pipefail ../walkthrough.sh >../walkthrough.out 2>&1) ||
+# The block reads the admin token from data/admin-token, as it would beside `make serve`.
+mkdir -p out && ln -sfn "$DATA" out/data && (cd out && cp ../model.onnx ../weights.pt ../traced.pt ../reference.safetensors ../x.npy . && bash -euo pipefail ../walkthrough.sh >../walkthrough.out 2>&1) ||
   { cat walkthrough.out; fail "the README walk-through failed"; }
 ok "README walk-through ran ($(grep -c '^curl' walkthrough.sh) curl commands)"
 
@@ -134,7 +135,7 @@ ok "parity passed before promotion; OIP infer and npy predict agree"
 
 # 413 from a server with a small limit; nothing kept
 small="$WORK/small"
-main_pid=$SERVER_PID main_base=$BASE
+main_pid=$SERVER_PID main_base=$BASE main_token=$MODELVAULT_TOKEN
 start_server "$small" --quiet --max-upload-bytes 64K
 expect_status 201 POST "$BASE/api/v1/models" -d '{"name":"m"}'
 head -c 200000 /dev/urandom >big.bin
@@ -146,7 +147,7 @@ expect_json_error resource_exhausted
 expect_status 413 PUT "$BASE/api/v1/models/m/versions/1/artifacts/big.bin" -T - <big.bin
 [ -z "$(find "$small/blobs/sha256" -type f)" ] || fail "a refused upload left a blob"
 stop_server
-SERVER_PID=$main_pid BASE=$main_base
+SERVER_PID=$main_pid BASE=$main_base MODELVAULT_TOKEN=$main_token
 ok "bodies over --max-upload-bytes answer 413 JSON and keep nothing"
 
 # survives a stop and a start

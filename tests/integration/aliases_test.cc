@@ -83,7 +83,7 @@ TEST_F(AliasesTest, EveryChangeIsAuditedAndARepeatIsNot) {
     EXPECT_EQ(e["from"], from);
     EXPECT_EQ(e["to"], to);
     EXPECT_EQ(e["comment"], "champion") << "the alias is named in the comment";
-    EXPECT_EQ(e["actor"], "anonymous");
+    EXPECT_EQ(e["actor"], "admin");  // the fixture's token
     EXPECT_EQ(e["request_id"], r->get_header_value("X-Request-Id"));
   };
   expect(events[0], "alias.set", 1, nullptr, "1", r1);

@@ -233,8 +233,8 @@ TEST_F(DraftsTest, LargeBodyCutShortStoresNothing) {
   const int64_t v = OpenDraft();
   ASSERT_GT(v, 0);
   const std::string sent = "PUT " + ArtifactPath("m", v, "cut.bin") +
-                           " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4194304\r\n\r\n" +
-                           RandomBytes(size_t{2} << 20, 13);
+                           " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + AuthHeaderLine(*server_) +
+                           "Content-Length: 4194304\r\n\r\n" + RandomBytes(size_t{2} << 20, 13);
   const std::string answer = SendAndHalfClose(server_->port(), sent);
   EXPECT_TRUE(answer.empty() || answer.rfind("HTTP/1.1 400", 0) == 0) << answer.substr(0, 200);
 

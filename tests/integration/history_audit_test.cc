@@ -161,7 +161,7 @@ TEST_F(AuditTest, EventsCarryEveryFieldOldestFirst) {
     EXPECT_GT(e["id"].get<int64_t>(), last_id);
     last_id = e["id"];
     EXPECT_EQ(FormatMs(ParseUtcMs(e["at"])), e["at"]);
-    EXPECT_EQ(e["actor"], "anonymous");
+    EXPECT_EQ(e["actor"], "admin");  // the fixture's token
     EXPECT_FALSE(e["request_id"].get<std::string>().empty());
   }
   EXPECT_TRUE(all[0]["version"].is_null()) << "a model event names no version";

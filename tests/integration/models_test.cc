@@ -23,7 +23,7 @@ TEST_F(ModelsTest, CreateAnswers201WithLocationAndTheModel) {
   EXPECT_EQ(m["name"], "resnet18");
   EXPECT_EQ(m["description"], "an image classifier");
   EXPECT_EQ(m["tags"], json({{"team", "vision"}, {"task", "classification"}}));
-  EXPECT_EQ(m["owner"], "anonymous");
+  EXPECT_EQ(m["owner"], "admin");  // the name of the token that made it
   EXPECT_TRUE(m["latest_version"].is_null());
   EXPECT_EQ(m["version_count"], 0);
   EXPECT_TRUE(m["created_at"].is_string());
@@ -174,7 +174,7 @@ TEST_F(ModelsTest, PatchRejectsUnknownFieldsAndBadValuesWithoutChanges) {
   ASSERT_TRUE(HasStatus(got, 200));
   EXPECT_EQ(BodyJson(got)["name"], "q");
   EXPECT_EQ(BodyJson(got)["description"], "model q");
-  EXPECT_EQ(BodyJson(got)["owner"], "anonymous");
+  EXPECT_EQ(BodyJson(got)["owner"], "admin");
   EXPECT_TRUE(IsJsonError(cli().Get("/api/v1/models/renamed"), 404, "not_found"));
 }
 

@@ -227,10 +227,11 @@ TEST_F(OipTest, LargeBodiesOnAKeptAliveConnectionStayExactAndInStep) {
 // writes no answer to a client that closed its half), and the server goes on serving.
 TEST_F(OipTest, LargeBodyCutShortIsRefusedAndTheServerGoesOn) {
   Promote("mlp", UploadMlp(), "production");
-  const std::string sent =
-      "POST /v2/models/mlp/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
-      "application/json\r\nContent-Length: 1048576\r\n\r\n{\"inputs\":[" +
-      std::string(size_t{200} << 10, ' ');
+  const std::string sent = "POST /v2/models/mlp/infer HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                           AuthHeaderLine(*server_) +
+                           "Content-Type: "
+                           "application/json\r\nContent-Length: 1048576\r\n\r\n{\"inputs\":[" +
+                           std::string(size_t{200} << 10, ' ');
   const std::string answer = SendAndHalfClose(server_->port(), sent);
   EXPECT_TRUE(answer.empty() || answer.rfind("HTTP/1.1 400", 0) == 0) << answer.substr(0, 200);
   auto r = Infer("mlp", {{"inputs", {kX}}});

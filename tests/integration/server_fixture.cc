@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <system_error>
 
@@ -33,6 +34,8 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
   auto meta = storage::SqliteMetadataStore::Open(data_dir + "/modelvault.db", config.threads + 2);
   if (!meta.ok()) return meta.status();
   t->meta_ = std::move(meta).value();
+
+  RETURN_IF_ERROR(t->StartAuth(data_dir, config));
 
   VersionLimits limits;
   limits.max_artifact_bytes = config.max_artifact_bytes;
@@ -90,6 +93,15 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
   api::RegisterOipRoutes(t->router_, t->services_);
   api::RegisterPredictRoutes(t->router_, t->services_);
   api::RegisterParityRoutes(t->router_, t->services_);
+  t->services_.tokens = t->tokens_.get();
+  t->services_.audit_chain = t->meta_.get();
+  api::RegisterTokenRoutes(t->router_, t->services_);
+  if (config.auth) {
+    api::Authenticator* auth = t->auth_.get();
+    t->router_.SetAuthorizer([auth](api::Ctx& ctx, api::Access access, const std::string& p) {
+      return auth->Authorize(ctx, access, p);
+    });
+  }
 
   api::HttpOptions options;
   options.max_body_bytes = config.max_body_bytes;
@@ -116,6 +128,31 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
   return t;
 }
 
+// As `modelvault serve` does: the first start with auth on makes the admin token and writes
+// it to <data_dir>/admin-token; a restart reads it back.
+Status TestServer::StartAuth(const std::string& data_dir, const ServerConfig& config) {
+  auto store = storage::SqliteTokenStore::Open(data_dir + "/modelvault.db");
+  if (!store.ok()) return store.status();
+  token_store_ = std::move(store).value();
+  tokens_ = std::make_unique<TokenService>(*token_store_, clock_);
+  api::AuthOptions options;
+  options.enabled = config.auth;
+  options.anonymous_read = config.anonymous_read;
+  auth_ = std::make_unique<api::Authenticator>(tokens_.get(), options);
+  if (!config.auth) return Status::Ok();
+  const std::string path = data_dir + "/admin-token";
+  auto made = tokens_->Bootstrap();
+  if (!made.ok()) return made.status();
+  if (*made) {
+    admin_token_ = (*made)->secret;
+    std::ofstream(path) << admin_token_ << "\n";
+  } else {
+    std::ifstream(path) >> admin_token_;
+  }
+  if (admin_token_.empty()) return Internal("no admin token in " + path);
+  return Status::Ok();
+}
+
 TestServer::~TestServer() { (void)Stop(); }
 
 Status TestServer::Stop() {
@@ -127,7 +164,12 @@ Status TestServer::Stop() {
 }
 
 std::unique_ptr<httplib::Client> TestServer::NewClient() const {
+  return NewClientWithToken(admin_token_);
+}
+
+std::unique_ptr<httplib::Client> TestServer::NewClientWithToken(const std::string& token) const {
   auto cli = std::make_unique<httplib::Client>("127.0.0.1", port_);
+  if (!token.empty()) cli->set_bearer_token_auth(token);
   cli->set_connection_timeout(10, 0);
   cli->set_read_timeout(120, 0);
   cli->set_write_timeout(120, 0);
@@ -265,6 +307,11 @@ httplib::MultipartFormDataItems Multipart(const std::string& meta, const std::ve
 httplib::Result UploadVersion(httplib::Client& cli, const std::string& model,
                               const std::string& meta, const std::vector<Part>& files) {
   return cli.Post(VersionsPath(model), Multipart(meta, files));
+}
+
+std::string AuthHeaderLine(const TestServer& server) {
+  if (server.admin_token().empty()) return "";
+  return "Authorization: Bearer " + server.admin_token() + "\r\n";
 }
 
 std::string SendAndHalfClose(int port, const std::string& bytes) {

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/auth.h"
 #include "api/http_server.h"
 #include "api/router.h"
 #include "api/routes.h"
@@ -26,9 +27,11 @@
 #include "registry/inference_engine.h"
 #include "registry/lifecycle_service.h"
 #include "registry/model_service.h"
+#include "registry/token_service.h"
 #include "registry/version_service.h"
 #include "storage/fs/fs_blob_store.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
+#include "storage/sqlite/sqlite_token_store.h"
 
 namespace mv::itest {
 
@@ -45,6 +48,11 @@ struct ServerConfig {
   // the TorchScript check; empty leaves that check out.
   bool parity = false;
   std::string torch_worker;
+  // `serve --auth on|off` and `--anonymous-read`. With auth on (the default, as in
+  // `modelvault serve`) the first start makes the admin token, keeps it in
+  // <data_dir>/admin-token, and every NewClient() sends it.
+  bool auth = true;
+  bool anonymous_read = false;
 };
 
 // One running server over the stores in `data_dir`. Not thread-safe itself; the server it
@@ -60,16 +68,28 @@ class TestServer {
   TestServer& operator=(const TestServer&) = delete;
 
   int port() const { return port_; }
-  // A new client for this server; each thread should use its own.
+  // A new client for this server, sending the admin token when auth is on; each thread
+  // should use its own.
   std::unique_ptr<httplib::Client> NewClient() const;
+  // The same without any token (an anonymous caller), or with `token`.
+  std::unique_ptr<httplib::Client> NewClientWithToken(const std::string& token) const;
+  // The admin token's secret (empty with auth off).
+  const std::string& admin_token() const { return admin_token_; }
+  TokenService& tokens() { return *tokens_; }
+  const api::Router& router() const { return router_; }
   // Stops serving and joins the thread; returns what Serve() returned. Idempotent.
   Status Stop();
 
  private:
   TestServer() = default;
+  Status StartAuth(const std::string& data_dir, const ServerConfig& config);
 
   std::unique_ptr<storage::FsBlobStore> blobs_;
   std::unique_ptr<storage::SqliteMetadataStore> meta_;
+  std::unique_ptr<storage::SqliteTokenStore> token_store_;
+  std::unique_ptr<TokenService> tokens_;
+  std::unique_ptr<api::Authenticator> auth_;
+  std::string admin_token_;
   std::unique_ptr<formats::FormatRegistry> formats_;
   std::unique_ptr<formats::cross::CrossArtifactChecker> checker_;
   SystemClock clock_;
@@ -117,6 +137,9 @@ std::string Sha256Base64(std::string_view bytes);
 std::string RandomBytes(size_t n, uint32_t seed);
 
 // --- raw connections ---
+
+// "Authorization: Bearer <admin token>\r\n" for hand-written requests (empty with auth off).
+std::string AuthHeaderLine(const TestServer& server);
 
 // Connects to 127.0.0.1:`port`, sends `bytes`, closes its sending half (a client that stops
 // part-way) and returns everything the server answered before it closed. Empty with a

@@ -76,7 +76,7 @@ TEST_F(StagesTest, PromotionAnswersTheVersionAndWhatItDisplaced) {
   EXPECT_EQ(events[0]["from"], "none");
   EXPECT_EQ(events[0]["to"], "production");
   EXPECT_EQ(events[0]["comment"], "first launch");
-  EXPECT_EQ(events[0]["actor"], "anonymous");
+  EXPECT_EQ(events[0]["actor"], "admin");  // the fixture's token
   EXPECT_EQ(events[0]["action"], "stage");
   EXPECT_EQ(events[0]["model"], "m");
   EXPECT_EQ(events[0]["request_id"], r1->get_header_value("X-Request-Id"));

@@ -68,6 +68,10 @@ mv_run 0 restore "$WORK/bk" --data-dir "$WORK/restored" --json
 mv_run 0 verify --data-dir "$WORK/restored"
 versions_of "$SOURCE" >source.txt
 start_server "$WORK/restored" --quiet
+# The tokens are in the database, so the source's admin token works on the restore; the
+# admin-token file itself is a secret and not part of a backup.
+[ -e "$WORK/restored/admin-token" ] && fail "a restore recreated an admin-token file"
+MODELVAULT_TOKEN=$(cat "$DATA/admin-token")
 versions_of "$BASE" >restored.txt
 [ "$(wc -l <restored.txt)" = "$backed" ] || fail "restored $(wc -l <restored.txt) versions, backed up $backed"
 # Every restored version is the source's version, byte for byte (same digests).

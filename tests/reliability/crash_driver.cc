@@ -45,6 +45,7 @@ bool NewDataDir(Run& run, int epoch) {
   run.ledger = std::make_unique<Ledger>();
   if (!StartServer(run)) return false;
   httplib::Client cli("127.0.0.1", run.server->port());
+  cli.set_bearer_token_auth(run.server->token());
   for (int m = 0; m < 3; ++m) {
     const std::string name = "crash" + std::to_string(m);
     auto r = cli.Post("/api/v1/models", "{\"name\":\"" + name + "\"}", "application/json");
@@ -61,6 +62,7 @@ bool NewDataDir(Run& run, int epoch) {
 bool Iterate(Run& run, int i, std::mt19937_64& rng) {
   WorkloadConfig config;
   config.port = run.server->port();
+  config.token = run.server->token();
   config.id_prefix = "i" + std::to_string(i) + "-";
   std::atomic<bool> stop{false};
   std::thread load([&, seed = rng()] { RunWorkload(config, *run.ledger, stop, seed); });
@@ -75,6 +77,7 @@ bool Iterate(Run& run, int i, std::mt19937_64& rng) {
   }
   if (!StartServer(run)) return false;
   httplib::Client cli("127.0.0.1", run.server->port());
+  cli.set_bearer_token_auth(run.server->token());
   cli.set_read_timeout(60, 0);
   std::vector<std::string> failures = CheckInvariants(cli, *run.ledger, run.data_dir, run.binary);
   std::lock_guard<std::mutex> lock(run.ledger->mu);

@@ -32,6 +32,7 @@ class Writer {
         rng_(seed),
         cli_(config.host, config.port),
         prefix_(config.id_prefix + "t" + std::to_string(index) + "-") {
+    if (!config.token.empty()) cli_.set_bearer_token_auth(config.token);
     cli_.set_connection_timeout(2, 0);
     cli_.set_read_timeout(30, 0);
     cli_.set_write_timeout(30, 0);

@@ -49,6 +49,7 @@ struct Ledger {
 struct WorkloadConfig {
   std::string host = "127.0.0.1";
   int port = 0;
+  std::string token;  // sent as Authorization: Bearer when not empty
   int threads = 6;
   size_t max_file_bytes = 256 << 10;
   std::string id_prefix;  // makes upload ids unique across iterations

@@ -54,7 +54,12 @@ Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(const std::string& b
   if (rc != 0) return Internal("cannot start " + binary);
   for (int i = 0; i < 6000; ++i) {
     std::ifstream in(port_file);
-    if (in >> p->port_ && p->port_ > 0) return p;
+    if (in >> p->port_ && p->port_ > 0) {
+      // The server writes its admin token before it listens.
+      std::ifstream token(data_dir + "/admin-token");
+      token >> p->token_;
+      return p;
+    }
     if (p->Exited()) return Internal("the server exited at start; see " + log_path);
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

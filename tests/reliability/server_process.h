@@ -25,6 +25,9 @@ class ServerProcess {
   ~ServerProcess();  // SIGKILLs and reaps a child still running
 
   int port() const { return port_; }
+  // The admin token the server wrote to DIR/admin-token (auth is on by default); empty when
+  // there is none (--auth off).
+  const std::string& token() const { return token_; }
   pid_t pid() const { return pid_; }
   void Signal(int sig);
   // Reaps the child: its exit code, or 128 + the signal that ended it.
@@ -38,6 +41,7 @@ class ServerProcess {
   ServerProcess() = default;
   pid_t pid_ = -1;
   int port_ = 0;
+  std::string token_;
   bool reaped_ = false;
   int status_ = 0;
 };

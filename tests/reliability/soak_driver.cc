@@ -39,6 +39,7 @@ struct Stored {
 };
 
 struct Shared {
+  std::string token;  // the server's admin token (auth is on by default)
   std::mutex mu;
   std::vector<Stored> stored;
   std::atomic<int64_t> requests{0}, failures{0}, server_errors{0}, wrong_bytes{0}, inferences{0};
@@ -56,6 +57,7 @@ class Client {
  public:
   Client(int port, Shared& shared, uint64_t seed)
       : cli_("127.0.0.1", port), shared_(shared), rng_(seed) {
+    if (!shared.token.empty()) cli_.set_bearer_token_auth(shared.token);
     cli_.set_read_timeout(60, 0);
     cli_.set_write_timeout(60, 0);
   }
@@ -263,6 +265,7 @@ int Main(int argc, char** argv) {
   }
   ServerProcess& proc = **server;
   Shared shared;
+  shared.token = proc.token();
   Client setup(proc.port(), shared, 1);
   for (int m = 0; m < 4; ++m) {
     setup.Check(setup.cli_.Post("/api/v1/models", "{\"name\":\"soak" + std::to_string(m) + "\"}",

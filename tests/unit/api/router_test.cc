@@ -30,11 +30,11 @@ class RouterTest : public ::testing::Test {
     Add("GET", "/api/v1/models/{m}/versions/{v}/artifacts/{name}");
     Add("DELETE", "/api/v1/models/{m}/versions/{v}/artifacts/{name}");
     Add("GET", "/");
-    router_.Add("GET", "/fail", [](Ctx&) { return Unavailable("busy"); });
+    router_.Add("GET", "/fail", Access::kRead, [](Ctx&) { return Unavailable("busy"); });
   }
 
   void Add(const std::string& method, const std::string& pattern) {
-    router_.Add(method, pattern, [this, method, pattern](Ctx& ctx) {
+    router_.Add(method, pattern, Access::kRead, [this, method, pattern](Ctx& ctx) {
       hits_.push_back(Hit{method + " " + pattern, ctx.params, ctx.req.method});
       ctx.res.status = 200;
       return Status::Ok();
