@@ -24,6 +24,11 @@ struct Ctx {
   std::string request_id;
   std::string actor = "anonymous";  // the caller, once authentication exists
   bool body_read = false;           // whether the handler consumed the body
+  // The matched route's pattern ("/api/v1/models/{m}") and its index in the router, set by
+  // Router::Dispatch; null and -1 for a path no route knows. Logs and metrics name routes by
+  // pattern, never by path, so that their label sets stay bounded.
+  const std::string* route = nullptr;
+  int route_index = -1;
 
   const std::string& Param(const std::string& name) const { return params.at(name); }
   Actor Who() const { return Actor{actor, request_id}; }

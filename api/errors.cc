@@ -41,8 +41,10 @@ std::string Dump(const nlohmann::json& body) {
 
 }  // namespace
 
-std::string ErrorBody(const Status& status) {
-  return Dump({{"error", {{"code", CodeName(status.code())}, {"message", ClientMessage(status)}}}});
+std::string ErrorBody(const Status& status, const std::string& request_id) {
+  nlohmann::json error = {{"code", CodeName(status.code())}, {"message", ClientMessage(status)}};
+  if (!request_id.empty() && HttpStatusFor(status.code()) >= 500) error["request_id"] = request_id;
+  return Dump({{"error", std::move(error)}});
 }
 
 std::string OipErrorBody(const Status& status) {

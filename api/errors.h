@@ -10,8 +10,9 @@ namespace mv::api {
 // 400, 404, 409, 413, 416, 503, 507, 500 ... by code.
 int HttpStatusFor(Code code);
 // {"error":{"code":"...","message":"..."}}. For 5xx the message is generic: the detail is
-// logged, not sent.
-std::string ErrorBody(const Status& status);
+// logged, not sent; a non-empty `request_id` is then added ("request_id") so that the
+// client can quote it to the operator, who finds it in the log.
+std::string ErrorBody(const Status& status, const std::string& request_id = "");
 // The Open Inference Protocol's error body for the /v2 routes, {"error":"<message>",
 // "code":"..."}: KServe's and Triton's clients read "error" as a string (Triton's Python
 // client raises InferenceServerException(msg=body["error"])). The status still comes from

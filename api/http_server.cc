@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "api/errors.h"
+#include "api/observability.h"
 
 namespace mv::api {
 namespace {
@@ -117,9 +118,14 @@ HttpServer::HttpServer(const Router& router, HttpOptions options)
 HttpServer::~HttpServer() = default;
 
 void HttpServer::Handle(Ctx& ctx) const {
-  static const std::string prefix = RequestIdPrefix();
-  ctx.request_id = prefix + "-" + std::to_string(next_request_id_.fetch_add(1));
-  ctx.res.set_header("X-Request-Id", ctx.request_id);
+  const auto start = std::chrono::steady_clock::now();
+  if (options_.observability != nullptr) {
+    options_.observability->Begin(ctx);
+  } else {
+    static const std::string prefix = RequestIdPrefix();
+    ctx.request_id = prefix + "-" + std::to_string(next_request_id_.fetch_add(1));
+    ctx.res.set_header("X-Request-Id", ctx.request_id);
+  }
   Status st = router_.Dispatch(ctx);
   if (!st.ok()) {
     int http = HttpStatusFor(st.code());
@@ -133,12 +139,13 @@ void HttpServer::Handle(Ctx& ctx) const {
     for (const char* h : {"ETag", "Content-Digest", "Repr-Digest", "Content-Disposition"}) {
       ctx.res.headers.erase(h);
     }
-    ctx.res.set_content(ErrorBody(st), "application/json");
+    ctx.res.set_content(ErrorBody(st, ctx.request_id), "application/json");
   }
   // A body the handler never read would be parsed as the next request: close instead.
   if (ctx.reader != nullptr && !ctx.body_read && HasRequestBody(ctx.req)) {
     ctx.res.set_header("Connection", "close");
   }
+  if (options_.observability != nullptr) options_.observability->End(ctx, start);
 }
 
 Result<int> HttpServer::Bind(const std::string& host, int port) {

@@ -18,12 +18,17 @@ class Server;
 
 namespace mv::api {
 
+class Observability;
+
 struct HttpOptions {
   int64_t max_body_bytes = int64_t{64} << 30;
   int threads = 16;
   int read_timeout_s = 60;
   int write_timeout_s = 60;
   bool log_requests = true;
+  // Request ids, the structured access log and request metrics (api/observability.h); when
+  // set, it writes the log and log_requests should be false. Must outlive the server.
+  const Observability* observability = nullptr;
 };
 
 class HttpServer {

@@ -2,11 +2,13 @@
 #include "api/http_io.h"
 #include "api/json_codec.h"
 #include "api/routes.h"
+#include "util/json_escape.h"
 
 namespace mv::api {
 namespace {
 
 using nlohmann::json;
+using util::AppendJsonString;
 
 Status Downstream(Ctx& ctx, Services& s) {
   std::string kind, ref;

@@ -2,6 +2,7 @@
 // services, registers the routes explicitly and runs the subcommand.
 #include <malloc.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -17,8 +18,10 @@
 #include "util/flags.h"
 #include "api/http_server.h"
 #include "api/maintenance_commands.h"
+#include "api/observability.h"
 #include "api/routes.h"
 #include "api/serve_flags.h"
+#include "api/server_metrics.h"
 #include "registry/clock.h"
 #include "registry/formats/builtin.h"
 #include "registry/formats/cross/cross_checker.h"
@@ -125,6 +128,31 @@ void TuneMalloc() {
 #endif
 }
 
+// What /metrics reads from the parts that own the numbers, and the hooks that record events.
+void WireMetrics(mv::api::ServerMetrics& metrics, mv::storage::SqliteMetadataStore& meta,
+                 mv::inference::OrtEngine& engine, mv::ServingService& serving,
+                 mv::inference::ParityService& parity, const int& bound_port) {
+  mv::api::MetricsSources sources;
+  sources.session_cache = [&engine] {
+    mv::inference::SessionCacheCounts c = engine.CacheCounts();
+    return mv::api::MetricsSources::CacheCounts{
+        c.hits, c.misses, c.evictions, static_cast<int64_t>(engine.CachedSessions()),
+        engine.CachedBytes()};
+  };
+  sources.sqlite_pool = [&meta] {
+    return mv::api::MetricsSources::PoolWaits{meta.PoolWaits(), meta.PoolWaitMicros()};
+  };
+  sources.open_connections = [&bound_port] {
+    return mv::api::CountConnectionsOnPort(bound_port);
+  };
+  metrics.set_sources(std::move(sources));
+  serving.OnRun([&metrics](const mv::ServedVersion& v, bool ok, int64_t us) {
+    metrics.RecordInference(v.model, v.number, ok, us);
+  });
+  parity.OnFinished(
+      [&metrics](const std::string& status, int64_t us) { metrics.RecordParity(status, us); });
+}
+
 int Serve(const std::vector<std::string>& args) {
   // SIGTERM/SIGINT are taken by one watcher thread; every other thread blocks them. Block
   // them before any thread exists (ONNX Runtime starts its own): a thread created earlier
@@ -191,8 +219,6 @@ int Serve(const std::vector<std::string>& args) {
   parity_options.workers = static_cast<int>(flags->GetInt("parity-workers"));
   mv::inference::ParityService parity(**meta, versions, **engine, TorchRunnerFn(torch), clock,
                                       parity_options);
-  versions.OnSealed([&parity](const mv::Version& v) { (void)parity.Schedule(v.model, v.number); });
-  parity.Start();
   mv::api::Services services{&models, &versions, &lifecycle,
                              [&] { return (*meta)->SchemaVersion().status(); }};
   services.serving = &serving;
@@ -209,14 +235,32 @@ int Serve(const std::vector<std::string>& args) {
   mv::api::RegisterOipRoutes(router, services);
   mv::api::RegisterPredictRoutes(router, services);
   mv::api::RegisterParityRoutes(router, services);
+  std::unique_ptr<mv::api::ServerMetrics> metrics;
+  mv::api::RegisterMetricsRoute(router, metrics);
+  mv::api::RegisterOpenApiRoute(router);
+  metrics = std::make_unique<mv::api::ServerMetrics>(router);  // after the last route
+  metrics->set_enabled(!flags->Has("no-metrics"));
+  int bound_port = 0;  // set once bound; read by the open-connections gauge
+  WireMetrics(*metrics, **meta, **engine, serving, parity, bound_port);
+  versions.OnSealed([&parity, &metrics](const mv::Version& v) {
+    metrics->RecordInspections(v);
+    (void)parity.Schedule(v.model, v.number);
+  });
+  parity.Start();  // after its hook is set
+  auto log_format = mv::api::ParseLogFormat(flags->Get("log-format"), ::isatty(2) == 1);
+  if (!log_format.ok()) return Fail(log_format.status(), 2);
+  mv::api::Observability observability(
+      mv::api::ObservabilityOptions{!flags->Has("quiet"), *log_format, metrics.get()});
 
   mv::api::HttpOptions options;
   options.max_body_bytes = max_bytes;
   options.threads = static_cast<int>(threads);
-  options.log_requests = !flags->Has("quiet");
+  options.log_requests = false;  // the observability writes the access log
+  options.observability = &observability;
   mv::api::HttpServer server(router, options);
   auto bound = server.Bind(host, static_cast<int>(flags->GetInt("port")));
   if (!bound.ok()) return Fail(bound.status());
+  bound_port = *bound;
 
   std::thread watcher([&] {
     int sig = 0;

@@ -19,11 +19,22 @@ class Router {
 
   // Finds the route for ctx.req and runs it. NotFound for an unknown path; for a known
   // path with another method, writes the 405 response (with Allow) and returns OK.
+  // Sets ctx.route and ctx.route_index to the matched route (or the path's routes, for a 405)
+  // before running it; they stay unset for an unknown path.
   Status Dispatch(Ctx& ctx) const;
+
+  // Every registered route as "METHOD pattern", in registration order (the OpenAPI test
+  // compares them with schema/openapi.yaml).
+  std::vector<std::string> List() const;
+  // The pattern of route `index` (as ctx.route_index names it); routes are never removed.
+  const std::string& Pattern(size_t index) const { return routes_[index].pattern; }
+  const std::string& Method(size_t index) const { return routes_[index].method; }
+  size_t size() const { return routes_.size(); }
 
  private:
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<std::string> segments;  // "{x}" marks a parameter
     RouteFn fn;
   };

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 
 #include "api/router.h"
 #include "registry/lifecycle_service.h"
@@ -14,6 +15,8 @@ class ParityService;
 }  // namespace mv::inference
 
 namespace mv::api {
+
+class ServerMetrics;
 
 struct Services {
   ModelService* models;
@@ -41,5 +44,10 @@ void RegisterOipRoutes(Router& router, Services& s);
 // .../versions/{v}/predict and .../stages/{stage}/predict (needs s.serving).
 void RegisterPredictRoutes(Router& router, Services& s);
 void RegisterParityRoutes(Router& router, Services& s);
+// GET /metrics: renders `metrics`, which main creates once every route is registered (it
+// holds one slot per route); answers 503 until then.
+void RegisterMetricsRoute(Router& router, const std::unique_ptr<ServerMetrics>& metrics);
+// GET /api/v1/openapi.yaml: schema/openapi.yaml, embedded at build time.
+void RegisterOpenApiRoute(Router& router);
 
 }  // namespace mv::api

@@ -18,6 +18,12 @@ const util::FlagSpecs& ServeFlagSpecs() {
      "artifacts whose loading runs code (pickles, unsafe torch files): reject, quarantine "
      "(kept, flagged, never promoted) or allow", "P"},
     {"quiet", FlagType::kBool, "", "do not log each request to stderr"},
+    {"log-format", FlagType::kString, "auto",
+     "the per-request log line on stderr: json (one object per line), text (for people) or "
+     "auto (text when stderr is a terminal, else json)", "F"},
+    {"no-metrics", FlagType::kBool, "",
+     "record no request, inference or parity metrics (GET /metrics still answers); for "
+     "measuring what recording costs"},
     {"verify-reads", FlagType::kBool, "",
      "downloads check each blob's SHA-256: a corrupt blob answers 500 (data_loss) up to "
      "--verify-upfront-max, beyond that the connection is cut before the last bytes"},

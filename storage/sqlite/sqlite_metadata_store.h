@@ -66,6 +66,9 @@ class SqliteMetadataStore final : public MetadataStore {
 
   // The schema version now in the file.
   Result<int> SchemaVersion();
+  // The connection pool's waits: how many acquisitions waited and for how long in total.
+  uint64_t PoolWaits() const { return pool_->waits(); }
+  uint64_t PoolWaitMicros() const { return pool_->wait_micros(); }
 
  private:
   explicit SqliteMetadataStore(std::unique_ptr<ConnectionPool> pool) : pool_(std::move(pool)) {}
