@@ -21,6 +21,7 @@
 #include "api/observability.h"
 #include "api/routes.h"
 #include "api/serve_flags.h"
+#include "api/webhook_sender.h"
 #include "api/server_metrics.h"
 #include "registry/clock.h"
 #include "registry/formats/builtin.h"
@@ -33,6 +34,7 @@
 #include "registry/model_service.h"
 #include "registry/serving_service.h"
 #include "registry/version_service.h"
+#include "registry/webhook_service.h"
 #include "storage/fs/fs_blob_store.h"
 #include "storage/sqlite/sqlite_maintenance_store.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
@@ -235,9 +237,21 @@ int Serve(const std::vector<std::string>& args) {
   mv::api::RegisterOipRoutes(router, services);
   mv::api::RegisterPredictRoutes(router, services);
   mv::api::RegisterParityRoutes(router, services);
+  mv::api::HttplibWebhookSender webhook_sender;
+  mv::WebhookOptions webhook_options;
+  webhook_options.timeout_ms = flags->GetDurationMs("webhook-timeout");
+  webhook_options.max_attempts = static_cast<int>(flags->GetInt("webhook-attempts"));
+  webhook_options.first_retry_ms = flags->GetDurationMs("webhook-retry");
+  webhook_options.poll_ms = flags->GetDurationMs("webhook-poll");
+  mv::WebhookService webhooks(**meta, webhook_sender, clock, webhook_options);
+  mv::api::RegisterWebhookRoutes(router, webhooks);
   std::unique_ptr<mv::api::ServerMetrics> metrics;
   mv::api::RegisterMetricsRoute(router, metrics);
   mv::api::RegisterOpenApiRoute(router);
+  if (flags->Has("print-routes")) {
+    for (const std::string& r : router.List()) std::printf("%s\n", r.c_str());
+    return 0;
+  }
   metrics = std::make_unique<mv::api::ServerMetrics>(router);  // after the last route
   metrics->set_enabled(!flags->Has("no-metrics"));
   int bound_port = 0;  // set once bound; read by the open-connections gauge
@@ -247,6 +261,7 @@ int Serve(const std::vector<std::string>& args) {
     (void)parity.Schedule(v.model, v.number);
   });
   parity.Start();  // after its hook is set
+  webhooks.Start();
   auto log_format = mv::api::ParseLogFormat(flags->Get("log-format"), ::isatty(2) == 1);
   if (!log_format.ok()) return Fail(log_format.status(), 2);
   mv::api::Observability observability(

@@ -14,6 +14,10 @@ namespace mv::inference {
 class ParityService;
 }  // namespace mv::inference
 
+namespace mv {
+class WebhookService;
+}  // namespace mv
+
 namespace mv::api {
 
 class ServerMetrics;
@@ -47,6 +51,8 @@ void RegisterParityRoutes(Router& router, Services& s);
 // GET /metrics: renders `metrics`, which main creates once every route is registered (it
 // holds one slot per route); answers 503 until then.
 void RegisterMetricsRoute(Router& router, const std::unique_ptr<ServerMetrics>& metrics);
+// /api/v1/webhooks[/{id}[/test|/deliveries]] (scope admin, once tokens exist).
+void RegisterWebhookRoutes(Router& router, WebhookService& hooks);
 // GET /api/v1/openapi.yaml: schema/openapi.yaml, embedded at build time.
 void RegisterOpenApiRoute(Router& router);
 

@@ -45,6 +45,18 @@ const util::FlagSpecs& ServeFlagSpecs() {
     {"torch-worker", FlagType::kString, "",
      "the modelvault-torch-worker executable for TorchScript parity (default: next to "
      "modelvault; a missing worker makes that check report skipped)", "PATH"},
+    {"print-routes", FlagType::kBool, "",
+     "print every registered route (METHOD pattern, one per line) and exit; the OpenAPI test "
+     "compares them with schema/openapi.yaml"},
+    {"webhook-timeout", FlagType::kDuration, "10s",
+     "how long one webhook delivery attempt may take (connect, send, answer)"},
+    {"webhook-attempts", FlagType::kInt, "8",
+     "attempts per webhook delivery before it is marked failed", "N", 1, 100},
+    {"webhook-retry", FlagType::kDuration, "2s",
+     "wait before a webhook delivery's second attempt; doubled for each further one (with "
+     "jitter, at most 10 minutes)"},
+    {"webhook-poll", FlagType::kDuration, "500ms",
+     "how often the webhook outbox is read for deliveries that are due"},
     {"default-malloc", FlagType::kBool, "",
      "keep glibc's malloc thresholds; by default each heap keeps up to 8 MiB free instead of "
      "trimming at 128 KiB, and blocks from 4 MiB come from mmap (bench/results/README.md "

@@ -34,6 +34,14 @@ Status AppendAudit(Connection& c, const Actor& who, int64_t now_ms, const std::s
                    const std::string& from = "", const std::string& to = "",
                    const std::string& comment = "");
 
+// Queues one webhook delivery per active webhook that listens to the event `action` makes
+// (none for actions without one) and whose glob matches `model`. Called by AppendAudit and
+// by the parity report's write, inside the change's transaction: the outbox.
+Status QueueWebhookDeliveries(Connection& c, const Actor& who, int64_t now_ms,
+                              const std::string& action, const std::string& model,
+                              std::optional<int64_t> version, const std::string& from,
+                              const std::string& to, const std::string& comment);
+
 // Writes a new version's parents, runs/datasets/commits and attributes.
 // InvalidArgument when a parent version does not exist.
 Status InsertLineageAndAttrs(Connection& c, int64_t version_id, const VersionSpec& spec);
