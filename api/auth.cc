@@ -111,7 +111,7 @@ void WriteAuthError(Ctx& ctx, int http_status, const std::string& message) {
   if (http_status == kHttpUnauthorized) {
     ctx.res.set_header("WWW-Authenticate", "Bearer realm=\"modelvault\"");
   }
-  ctx.res.set_content(AuthErrorBody(http_status, message), "application/json");
+  ctx.res.set_content(AuthErrorBody(http_status, message, ctx.req.path), "application/json");
 }
 
 Status Deny(Ctx& ctx, const std::string& message) {

@@ -31,6 +31,11 @@ struct Ctx {
   bool auth_on = false;
   std::optional<Token> token;
   bool denied = false;  // a handler refused the caller (Deny): the router answers 403
+  // The matched route's pattern ("/api/v1/models/{m}") and its index in the router, set by
+  // Router::Dispatch; null and -1 for a path no route knows. Logs and metrics name routes by
+  // pattern, never by path, so that their label sets stay bounded.
+  const std::string* route = nullptr;
+  int route_index = -1;
 
   const std::string& Param(const std::string& name) const { return params.at(name); }
   Actor Who() const { return Actor{actor, request_id}; }

@@ -41,8 +41,10 @@ std::string Dump(const nlohmann::json& body) {
 
 }  // namespace
 
-std::string ErrorBody(const Status& status) {
-  return Dump({{"error", {{"code", CodeName(status.code())}, {"message", ClientMessage(status)}}}});
+std::string ErrorBody(const Status& status, const std::string& request_id) {
+  nlohmann::json error = {{"code", CodeName(status.code())}, {"message", ClientMessage(status)}};
+  if (!request_id.empty() && HttpStatusFor(status.code()) >= 500) error["request_id"] = request_id;
+  return Dump({{"error", std::move(error)}});
 }
 
 std::string OipErrorBody(const Status& status) {
@@ -75,9 +77,18 @@ std::string UnsupportedMediaTypeBody(const std::string& message) {
   return Dump({{"error", {{"code", "unsupported_media_type"}, {"message", message}}}});
 }
 
-std::string AuthErrorBody(int http_status, const std::string& message) {
-  const char* code = http_status == kHttpUnauthorized ? "unauthenticated" : "permission_denied";
+std::string AuthErrorBody(int http_status, const std::string& message, const std::string& path) {
+  const bool unauthenticated = http_status == kHttpUnauthorized;
+  if (IsMlflowPath(path)) {  // MLflow's clients read their own error shape
+    return Dump({{"error_code", unauthenticated ? "UNAUTHENTICATED" : "PERMISSION_DENIED"},
+                 {"message", message}});
+  }
+  const char* code = unauthenticated ? "unauthenticated" : "permission_denied";
   return Dump({{"error", {{"code", code}, {"message", message}}}});
+}
+
+bool IsMlflowPath(const std::string& path) {
+  return path.rfind("/api/2.0/mlflow/", 0) == 0 || path.rfind("/ajax-api/2.0/mlflow/", 0) == 0;
 }
 
 std::string ErrorBodyForHttpStatus(int http_status) {

@@ -10,8 +10,9 @@ namespace mv::api {
 // 400, 404, 409, 413, 416, 503, 507, 500 ... by code.
 int HttpStatusFor(Code code);
 // {"error":{"code":"...","message":"..."}}. For 5xx the message is generic: the detail is
-// logged, not sent.
-std::string ErrorBody(const Status& status);
+// logged, not sent; a non-empty `request_id` is then added ("request_id") so that the
+// client can quote it to the operator, who finds it in the log.
+std::string ErrorBody(const Status& status, const std::string& request_id = "");
 // The Open Inference Protocol's error body for the /v2 routes, {"error":"<message>",
 // "code":"..."}: KServe's and Triton's clients read "error" as a string (Triton's Python
 // client raises InferenceServerException(msg=body["error"])). The status still comes from
@@ -31,7 +32,11 @@ std::string UnsupportedMediaTypeBody(const std::string& message);
 // below the code map because no layer under api/ knows about callers.
 inline constexpr int kHttpUnauthorized = 401;
 inline constexpr int kHttpForbidden = 403;
-std::string AuthErrorBody(int http_status, const std::string& message);
+std::string AuthErrorBody(int http_status, const std::string& message,
+                          const std::string& path = "");
+// MLflow's REST routes (/api/2.0/mlflow/..., /ajax-api/2.0/mlflow/...): their errors, the
+// authentication ones included, take MLflow's shape {"error_code","message"}.
+bool IsMlflowPath(const std::string& path);
 // The same body for statuses httplib produced itself (malformed request, 413, ...).
 std::string ErrorBodyForHttpStatus(int http_status);
 

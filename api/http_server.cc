@@ -12,6 +12,7 @@
 
 #include "api/body_stream.h"
 #include "api/errors.h"
+#include "api/observability.h"
 
 // The TLS server and Request::ssl exist only with this macro, and httplib's own library was
 // built with it: every target gets it from the cpp-httplib pkg-config flags (see
@@ -155,9 +156,14 @@ void HttpServer::InstallHandlers() {
 HttpServer::~HttpServer() = default;
 
 void HttpServer::Handle(Ctx& ctx) const {
-  static const std::string prefix = RequestIdPrefix();
-  ctx.request_id = prefix + "-" + std::to_string(next_request_id_.fetch_add(1));
-  ctx.res.set_header("X-Request-Id", ctx.request_id);
+  const auto start = std::chrono::steady_clock::now();
+  if (options_.observability != nullptr) {
+    options_.observability->Begin(ctx);
+  } else {
+    static const std::string prefix = RequestIdPrefix();
+    ctx.request_id = prefix + "-" + std::to_string(next_request_id_.fetch_add(1));
+    ctx.res.set_header("X-Request-Id", ctx.request_id);
+  }
   Status st = router_.Dispatch(ctx);
   if (!st.ok()) {
     int http = HttpStatusFor(st.code());
@@ -171,7 +177,7 @@ void HttpServer::Handle(Ctx& ctx) const {
     for (const char* h : {"ETag", "Content-Digest", "Repr-Digest", "Content-Disposition"}) {
       ctx.res.headers.erase(h);
     }
-    ctx.res.set_content(ErrorBody(st), "application/json");
+    ctx.res.set_content(ErrorBody(st, ctx.request_id), "application/json");
   }
   // A body the handler never read would be parsed as the next request. The connection
   // drops a small one with a known length (ConnPool); otherwise it closes after this answer.
@@ -180,6 +186,7 @@ void HttpServer::Handle(Ctx& ctx) const {
     ctx.res.set_header("Connection", "close");
     if (ConnStream* stream = CurrentConnStream()) stream->RequestClose();
   }
+  if (options_.observability != nullptr) options_.observability->End(ctx, start);
 }
 
 Result<int> HttpServer::Bind(const std::string& host, int port) {

@@ -19,12 +19,17 @@ class Server;
 
 namespace mv::api {
 
+class Observability;
+
 struct HttpOptions {
   int64_t max_body_bytes = int64_t{64} << 30;
   bool log_requests = true;
   // Both set: serve HTTPS with this PEM certificate (chain) and private key.
   std::string tls_cert, tls_key;
   ConnPoolOptions connections;  // workers, timeouts, connection caps
+  // Request ids, the structured access log and request metrics (api/observability.h); when
+  // set, it writes the log and log_requests should be false. Must outlive the server.
+  const Observability* observability = nullptr;
 };
 
 class HttpServer {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,10 +21,13 @@
 #include "api/auth.h"
 #include "api/http_server.h"
 #include "api/maintenance_commands.h"
+#include "api/observability.h"
 #include "api/routes.h"
 #include "api/serve_flags.h"
 #include "api/token_commands.h"
 #include "cli/cli.h"
+#include "api/webhook_sender.h"
+#include "api/server_metrics.h"
 #include "registry/clock.h"
 #include "registry/formats/builtin.h"
 #include "registry/formats/cross/cross_checker.h"
@@ -36,6 +40,7 @@
 #include "registry/serving_service.h"
 #include "registry/token_service.h"
 #include "registry/version_service.h"
+#include "registry/webhook_service.h"
 #include "storage/fs/fs_blob_store.h"
 #include "storage/sqlite/sqlite_maintenance_store.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
@@ -215,6 +220,31 @@ mv::Result<mv::api::AuthOptions> SetUpAuth(const mv::util::Flags& flags, mv::Tok
   return options;
 }
 
+// What /metrics reads from the parts that own the numbers, and the hooks that record events.
+void WireMetrics(mv::api::ServerMetrics& metrics, mv::storage::SqliteMetadataStore& meta,
+                 mv::inference::OrtEngine& engine, mv::ServingService& serving,
+                 mv::inference::ParityService& parity, const int& bound_port) {
+  mv::api::MetricsSources sources;
+  sources.session_cache = [&engine] {
+    mv::inference::SessionCacheCounts c = engine.CacheCounts();
+    return mv::api::MetricsSources::CacheCounts{
+        c.hits, c.misses, c.evictions, static_cast<int64_t>(engine.CachedSessions()),
+        engine.CachedBytes()};
+  };
+  sources.sqlite_pool = [&meta] {
+    return mv::api::MetricsSources::PoolWaits{meta.PoolWaits(), meta.PoolWaitMicros()};
+  };
+  sources.open_connections = [&bound_port] {
+    return mv::api::CountConnectionsOnPort(bound_port);
+  };
+  metrics.set_sources(std::move(sources));
+  serving.OnRun([&metrics](const mv::ServedVersion& v, bool ok, int64_t us) {
+    metrics.RecordInference(v.model, v.number, ok, us);
+  });
+  parity.OnFinished(
+      [&metrics](const std::string& status, int64_t us) { metrics.RecordParity(status, us); });
+}
+
 int Serve(const std::vector<std::string>& args) {
   // SIGTERM/SIGINT are taken by one watcher thread; every other thread blocks them. Block
   // them before any thread exists (ONNX Runtime starts its own): a thread created earlier
@@ -294,8 +324,6 @@ int Serve(const std::vector<std::string>& args) {
   parity_options.max_waiters = static_cast<int>(flags->GetInt("parity-max-waiters"));
   mv::inference::ParityService parity(**meta, versions, **engine, TorchRunnerFn(torch), clock,
                                       parity_options);
-  versions.OnSealed([&parity](const mv::Version& v) { (void)parity.Schedule(v.model, v.number); });
-  parity.Start();
   mv::api::Services services{&models, &versions, &lifecycle,
                              [&] { return (*meta)->SchemaVersion().status(); }};
   services.serving = &serving;
@@ -327,11 +355,43 @@ int Serve(const std::vector<std::string>& args) {
           return auth.Authorize(ctx, access, pattern);
         });
   }
+  mv::api::HttplibWebhookSender webhook_sender;
+  mv::WebhookOptions webhook_options;
+  webhook_options.timeout_ms = flags->GetDurationMs("webhook-timeout");
+  webhook_options.max_attempts = static_cast<int>(flags->GetInt("webhook-attempts"));
+  webhook_options.first_retry_ms = flags->GetDurationMs("webhook-retry");
+  webhook_options.poll_ms = flags->GetDurationMs("webhook-poll");
+  mv::WebhookService webhooks(**meta, webhook_sender, clock, webhook_options);
+  mv::api::RegisterWebhookRoutes(router, webhooks);
+  std::unique_ptr<mv::api::ServerMetrics> metrics;
+  mv::api::RegisterMetricsRoute(router, metrics);
+  mv::api::RegisterOpenApiRoute(router);
+  if (flags->Has("print-routes")) {
+    for (const std::string& r : router.List()) std::printf("%s\n", r.c_str());
+    return 0;
+  }
+  metrics = std::make_unique<mv::api::ServerMetrics>(router);  // after the last route
+  metrics->set_enabled(!flags->Has("no-metrics"));
+  int bound_port = 0;  // set once bound; read by the open-connections gauge
+  WireMetrics(*metrics, **meta, **engine, serving, parity, bound_port);
+  versions.OnSealed([&parity, &metrics](const mv::Version& v) {
+    metrics->RecordInspections(v);
+    (void)parity.Schedule(v.model, v.number);
+  });
+  parity.Start();  // after its hook is set
+  webhooks.Start();
+  auto log_format = mv::api::ParseLogFormat(flags->Get("log-format"), ::isatty(2) == 1);
+  if (!log_format.ok()) return Fail(log_format.status(), 2);
+  mv::api::Observability observability(
+      mv::api::ObservabilityOptions{!flags->Has("quiet"), *log_format, metrics.get()});
 
   mv::api::HttpOptions options = HttpOptionsFrom(*flags);
+  options.log_requests = false;  // the observability writes the access log
+  options.observability = &observability;
   mv::api::HttpServer server(router, options);
   auto bound = server.Bind(host, static_cast<int>(flags->GetInt("port")));
   if (!bound.ok()) return Fail(bound.status());
+  bound_port = *bound;
 
   std::thread watcher([&] {
     int sig = 0;

@@ -186,23 +186,23 @@ Status Unsupported(const char* what) {
 
 void AddModelRoutes(Router& router, Services& s, const std::string& p) {
   const std::string rm = p + "/registered-models/";
-  auto add = [&](const char* method, const std::string& path, RouteFn fn) {
-    router.Add(method, path, Mlflow(std::move(fn)));
+  auto add = [&](const char* method, const std::string& path, Access access, RouteFn fn) {
+    router.Add(method, path, access, Mlflow(std::move(fn)));
   };
-  add("POST", rm + "create", [&s](Ctx& c) { return Create(c, s); });
-  add("GET", rm + "get", [&s](Ctx& c) { return Get(c, s); });
-  add("PATCH", rm + "update", [&s](Ctx& c) { return Update(c, s); });
-  add("POST", rm + "rename", [](Ctx&) { return Unsupported("renaming a registered model"); });
-  add("DELETE", rm + "delete", [](Ctx&) { return Unsupported("deleting a registered model"); });
-  add("GET", rm + "search", [&s](Ctx& c) { return Search(c, s); });
-  add("GET", rm + "list", [&s](Ctx& c) { return Search(c, s); });
-  add("POST", rm + "get-latest-versions", [&s](Ctx& c) { return GetLatest(c, s); });
-  add("GET", rm + "get-latest-versions", [&s](Ctx& c) { return GetLatest(c, s); });
-  add("POST", rm + "set-tag", [&s](Ctx& c) { return ChangeTag(c, s, true); });
-  add("DELETE", rm + "delete-tag", [&s](Ctx& c) { return ChangeTag(c, s, false); });
-  add("POST", rm + "alias", [&s](Ctx& c) { return Alias(c, s); });
-  add("DELETE", rm + "alias", [&s](Ctx& c) { return Alias(c, s); });
-  add("GET", rm + "alias", [&s](Ctx& c) { return Alias(c, s); });
+  add("POST", rm + "create", Access::kWrite, [&s](Ctx& c) { return Create(c, s); });
+  add("GET", rm + "get", Access::kRead, [&s](Ctx& c) { return Get(c, s); });
+  add("PATCH", rm + "update", Access::kWrite, [&s](Ctx& c) { return Update(c, s); });
+  add("POST", rm + "rename", Access::kWrite, [](Ctx&) { return Unsupported("renaming a registered model"); });
+  add("DELETE", rm + "delete", Access::kAdmin, [](Ctx&) { return Unsupported("deleting a registered model"); });
+  add("GET", rm + "search", Access::kRead, [&s](Ctx& c) { return Search(c, s); });
+  add("GET", rm + "list", Access::kRead, [&s](Ctx& c) { return Search(c, s); });
+  add("POST", rm + "get-latest-versions", Access::kRead, [&s](Ctx& c) { return GetLatest(c, s); });
+  add("GET", rm + "get-latest-versions", Access::kRead, [&s](Ctx& c) { return GetLatest(c, s); });
+  add("POST", rm + "set-tag", Access::kWrite, [&s](Ctx& c) { return ChangeTag(c, s, true); });
+  add("DELETE", rm + "delete-tag", Access::kWrite, [&s](Ctx& c) { return ChangeTag(c, s, false); });
+  add("POST", rm + "alias", Access::kPromote, [&s](Ctx& c) { return Alias(c, s); });
+  add("DELETE", rm + "alias", Access::kPromote, [&s](Ctx& c) { return Alias(c, s); });
+  add("GET", rm + "alias", Access::kRead, [&s](Ctx& c) { return Alias(c, s); });
 }
 
 }  // namespace

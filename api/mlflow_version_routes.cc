@@ -196,18 +196,18 @@ Status DownloadUri(Ctx& ctx, Services& s) {
 
 void RegisterMlflowVersionRoutes(Router& router, Services& s, const std::string& prefix) {
   const std::string mv = prefix + "/model-versions/";
-  auto add = [&](const char* method, const std::string& path, RouteFn fn) {
-    router.Add(method, path, Mlflow(std::move(fn)));
+  auto add = [&](const char* method, const std::string& path, Access access, RouteFn fn) {
+    router.Add(method, path, access, Mlflow(std::move(fn)));
   };
-  add("POST", mv + "create", [&s](Ctx& c) { return Create(c, s); });
-  add("GET", mv + "get", [&s](Ctx& c) { return Get(c, s); });
-  add("PATCH", mv + "update", [&s](Ctx& c) { return Update(c, s); });
-  add("DELETE", mv + "delete", [&s](Ctx& c) { return Delete(c, s); });
-  add("GET", mv + "search", [&s](Ctx& c) { return Search(c, s); });
-  add("POST", mv + "transition-stage", [&s](Ctx& c) { return Transition(c, s); });
-  add("GET", mv + "get-download-uri", [&s](Ctx& c) { return DownloadUri(c, s); });
-  add("POST", mv + "set-tag", [&s](Ctx& c) { return ChangeTag(c, s, true); });
-  add("DELETE", mv + "delete-tag", [&s](Ctx& c) { return ChangeTag(c, s, false); });
+  add("POST", mv + "create", Access::kWrite, [&s](Ctx& c) { return Create(c, s); });
+  add("GET", mv + "get", Access::kRead, [&s](Ctx& c) { return Get(c, s); });
+  add("PATCH", mv + "update", Access::kWrite, [&s](Ctx& c) { return Update(c, s); });
+  add("DELETE", mv + "delete", Access::kAdmin, [&s](Ctx& c) { return Delete(c, s); });
+  add("GET", mv + "search", Access::kRead, [&s](Ctx& c) { return Search(c, s); });
+  add("POST", mv + "transition-stage", Access::kPromote, [&s](Ctx& c) { return Transition(c, s); });
+  add("GET", mv + "get-download-uri", Access::kRead, [&s](Ctx& c) { return DownloadUri(c, s); });
+  add("POST", mv + "set-tag", Access::kWrite, [&s](Ctx& c) { return ChangeTag(c, s, true); });
+  add("DELETE", mv + "delete-tag", Access::kWrite, [&s](Ctx& c) { return ChangeTag(c, s, false); });
 }
 
 }  // namespace mv::api::mlflow

@@ -30,11 +30,19 @@ std::vector<Router::RouteInfo> Router::Routes() const {
   return out;
 }
 
+std::vector<std::string> Router::List() const {
+  std::vector<std::string> out;
+  out.reserve(routes_.size());
+  for (const Route& r : routes_) out.push_back(r.method + " " + r.pattern);
+  return out;
+}
+
 Status Router::Dispatch(Ctx& ctx) const {
   const std::vector<std::string> parts = SplitPath(ctx.req.path);
   const std::string method = ctx.req.method == "HEAD" ? "GET" : ctx.req.method;
   std::set<std::string> allowed;
-  for (const Route& r : routes_) {
+  for (size_t index = 0; index < routes_.size(); ++index) {
+    const Route& r = routes_[index];
     if (r.segments.size() != parts.size()) continue;
     std::map<std::string, std::string> params;
     bool match = true;
@@ -49,11 +57,17 @@ Status Router::Dispatch(Ctx& ctx) const {
     }
     if (!match) continue;
     if (r.method != method) {
+      if (ctx.route == nullptr) {
+        ctx.route = &r.pattern;
+        ctx.route_index = static_cast<int>(index);
+      }
       allowed.insert(r.method);
       if (r.method == "GET") allowed.insert("HEAD");
       continue;
     }
     ctx.params = std::move(params);
+    ctx.route = &r.pattern;
+    ctx.route_index = static_cast<int>(index);
     if (authorize_ && !authorize_(ctx, r.access, r.pattern)) return Status::Ok();
     Status st = r.fn(ctx);
     if (!st.ok() && ctx.denied) {

@@ -33,7 +33,9 @@ class Router {
 
   // Finds the route for ctx.req, authorizes the caller and runs it. NotFound for an unknown
   // path; for a known path with another method, writes the 405 response (with Allow) and
-  // returns OK. A handler that refused with Deny() gets that 403 written.
+  // returns OK. A handler that refused with Deny() gets that 403 written. Sets ctx.route and
+  // ctx.route_index to the matched route (or the path's routes, for a 405) before running
+  // it; they stay unset for an unknown path.
   Status Dispatch(Ctx& ctx) const;
 
   struct RouteInfo {
@@ -43,6 +45,13 @@ class Router {
   };
   // Every registered route, in registration order (for tests and docs).
   std::vector<RouteInfo> Routes() const;
+  // The same as "METHOD pattern" lines (the OpenAPI test compares them with
+  // schema/openapi.yaml).
+  std::vector<std::string> List() const;
+  // The pattern of route `index` (as ctx.route_index names it); routes are never removed.
+  const std::string& Pattern(size_t index) const { return routes_[index].pattern; }
+  const std::string& Method(size_t index) const { return routes_[index].method; }
+  size_t size() const { return routes_.size(); }
 
  private:
   struct Route {

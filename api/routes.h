@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 
 #include "api/memory_budget.h"
 #include "api/router.h"
@@ -16,7 +17,13 @@ namespace mv::inference {
 class ParityService;
 }  // namespace mv::inference
 
+namespace mv {
+class WebhookService;
+}  // namespace mv
+
 namespace mv::api {
+
+class ServerMetrics;
 
 struct Services {
   ModelService* models;
@@ -58,5 +65,12 @@ void RegisterUiRoutes(Router& router, Services& s);
 void RegisterMlflowRoutes(Router& router, Services& s);
 // /api/v1/tokens (admin) and GET /api/v1/audit/verify (admin).
 void RegisterTokenRoutes(Router& router, Services& s);
+// GET /metrics: renders `metrics`, which main creates once every route is registered (it
+// holds one slot per route); answers 503 until then.
+void RegisterMetricsRoute(Router& router, const std::unique_ptr<ServerMetrics>& metrics);
+// /api/v1/webhooks[/{id}[/test|/deliveries]] (scope admin, once tokens exist).
+void RegisterWebhookRoutes(Router& router, WebhookService& hooks);
+// GET /api/v1/openapi.yaml: schema/openapi.yaml, embedded at build time.
+void RegisterOpenApiRoute(Router& router);
 
 }  // namespace mv::api

@@ -58,6 +58,12 @@ const util::FlagSpecs& ServeFlagSpecs() {
      "writes an admin token to DATA-DIR/admin-token); off: no checks at all, for throwaway "
      "experiments only (warns on every start)", "on|off"},
     {"anonymous-read", FlagType::kBool, "", "let GET and HEAD requests through without a token"},
+    {"log-format", FlagType::kString, "auto",
+     "the per-request log line on stderr: json (one object per line), text (for people) or "
+     "auto (text when stderr is a terminal, else json)", "F"},
+    {"no-metrics", FlagType::kBool, "",
+     "record no request, inference or parity metrics (GET /metrics still answers); for "
+     "measuring what recording costs"},
     {"verify-reads", FlagType::kBool, "",
      "downloads check each blob's SHA-256: a corrupt blob answers 500 (data_loss) up to "
      "--verify-upfront-max, beyond that the connection is cut before the last bytes"},
@@ -79,6 +85,18 @@ const util::FlagSpecs& ServeFlagSpecs() {
     {"torch-worker", FlagType::kString, "",
      "the modelvault-torch-worker executable for TorchScript parity (default: next to "
      "modelvault; a missing worker makes that check report skipped)", "PATH"},
+    {"print-routes", FlagType::kBool, "",
+     "print every registered route (METHOD pattern, one per line) and exit; the OpenAPI test "
+     "compares them with schema/openapi.yaml"},
+    {"webhook-timeout", FlagType::kDuration, "10s",
+     "how long one webhook delivery attempt may take (connect, send, answer)"},
+    {"webhook-attempts", FlagType::kInt, "8",
+     "attempts per webhook delivery before it is marked failed", "N", 1, 100},
+    {"webhook-retry", FlagType::kDuration, "2s",
+     "wait before a webhook delivery's second attempt; doubled for each further one (with "
+     "jitter, at most 10 minutes)"},
+    {"webhook-poll", FlagType::kDuration, "500ms",
+     "how often the webhook outbox is read for deliveries that are due"},
     {"default-malloc", FlagType::kBool, "",
      "keep glibc's malloc thresholds; by default each heap keeps up to 8 MiB free instead of "
      "trimming at 128 KiB, and blocks from 4 MiB come from mmap (bench/results/README.md "

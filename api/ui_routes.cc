@@ -45,10 +45,10 @@ Status SendAsset(Ctx& ctx, const std::string& path) {
 void RegisterUiRoutes(Router& router, Services&) {
   auto page = [](Ctx& ctx) { return SendAsset(ctx, "index.html"); };
   // The deep links a person can paste; SplitPath makes "/ui" and "/ui/" the same route.
-  router.Add("GET", "/ui", page);
-  router.Add("GET", "/ui/models/{m}", page);
-  router.Add("GET", "/ui/models/{m}/versions/{v}", page);
-  router.Add("GET", "/ui/assets/{file}",
+  router.Add("GET", "/ui", Access::kPublic, page);
+  router.Add("GET", "/ui/models/{m}", Access::kPublic, page);
+  router.Add("GET", "/ui/models/{m}/versions/{v}", Access::kPublic, page);
+  router.Add("GET", "/ui/assets/{file}", Access::kPublic,
              [](Ctx& ctx) { return SendAsset(ctx, "assets/" + ctx.Param("file")); });
 }
 

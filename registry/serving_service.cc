@@ -1,5 +1,6 @@
 #include "registry/serving_service.h"
 
+#include <chrono>
 #include <utility>
 
 namespace mv {
@@ -154,7 +155,14 @@ Result<ModelSignature> ServingService::Signature(const ServedVersion& v) {
 Result<std::vector<Tensor>> ServingService::Run(const ServedVersion& v,
                                                 const std::vector<Tensor>& inputs,
                                                 const RunOptions& options) {
-  return engine_.Run(v.source, inputs, options);
+  if (!on_run_) return engine_.Run(v.source, inputs, options);
+  const auto start = std::chrono::steady_clock::now();
+  auto out = engine_.Run(v.source, inputs, options);
+  on_run_(v, out.ok(),
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                start)
+              .count());
+  return out;
 }
 
 bool ServingService::Loaded(const ServedVersion& v) const { return engine_.Loaded(v.source.key); }

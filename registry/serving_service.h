@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -77,6 +78,11 @@ class ServingService {
   // Whether the engine holds a session for the version's artifact.
   bool Loaded(const ServedVersion& v) const;
 
+  // Called after each Run with the version, whether it succeeded and how long it took
+  // (metrics). Set before serving; runs on the request's thread and must be thread-safe.
+  using RunHook = std::function<void(const ServedVersion&, bool ok, int64_t duration_us)>;
+  void OnRun(RunHook hook) { on_run_ = std::move(hook); }
+
  private:
   Result<Version> ServableVersion(const std::string& model, const Result<int64_t>& number);
   std::optional<ServedVersion> Served(const std::string& model, int64_t number) const;
@@ -85,6 +91,7 @@ class ServingService {
   VersionService& versions_;
   InferenceEngine& engine_;
   ServingOptions options_;
+  RunHook on_run_;
   // Servable versions by "model/number", so that the hot path (a stage or an alias per
   // request) costs one lookup instead of reading the whole version with its artifacts and
   // reports again. Sound because what a sealed version serves never changes (its artifacts,

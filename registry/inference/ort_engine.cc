@@ -135,4 +135,9 @@ size_t OrtEngine::CachedSessions() const { return cache_->size(); }
 
 int64_t OrtEngine::CachedBytes() const { return cache_->bytes(); }
 
+SessionCacheCounts OrtEngine::CacheCounts() const {
+  SessionCache::Counts c = cache_->counts();
+  return SessionCacheCounts{c.hits, c.misses, c.evictions};
+}
+
 }  // namespace mv::inference

@@ -34,6 +34,12 @@ struct OrtEngineOptions {
   int64_t max_output_bytes = int64_t{256} << 20;
 };
 
+struct SessionCacheCounts {
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+  uint64_t evictions = 0;
+};
+
 class OrtEngine final : public InferenceEngine {
  public:
   // InvalidArgument for out-of-range options (max_sessions and the byte limits >= 1,
@@ -59,6 +65,8 @@ class OrtEngine final : public InferenceEngine {
   const OrtEngineOptions& options() const { return options_; }
   size_t CachedSessions() const;
   int64_t CachedBytes() const;
+  // The session cache's hits, misses and evictions (for /metrics). Thread-safe.
+  SessionCacheCounts CacheCounts() const;
 
  private:
   explicit OrtEngine(const OrtEngineOptions& options);

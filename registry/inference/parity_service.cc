@@ -1,6 +1,7 @@
 #include "registry/inference/parity_service.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include "registry/formats/archive/blob_bytes.h"
@@ -189,17 +190,35 @@ void ParityService::ReleaseWaiters() {
 }
 
 Status ParityService::RunNow(const std::string& model, int64_t number) {
+  const auto start = std::chrono::steady_clock::now();
+  std::string status;
+  Status s = RunChecks(model, number, &status);
+  if (on_finished_ && !status.empty()) {
+    on_finished_(status, std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::steady_clock::now() - start)
+                             .count());
+  }
+  return s;
+}
+
+Status ParityService::Store(std::string* stored, const std::string& model, int64_t number,
+                            const std::string& status, const std::string& json) {
+  *stored = status;
+  return Store(model, number, status, json);
+}
+
+Status ParityService::RunChecks(const std::string& model, int64_t number, std::string* stored) {
   ASSIGN_OR_RETURN(Version v, versions_.Get(model, number));
   auto parsed = ParseParityMeta(v.meta_json, options_.defaults);
-  if (!parsed.ok()) return Store(model, number, "error", ErrorJson(parsed.status().message()));
+  if (!parsed.ok()) return Store(stored, model, number, "error", ErrorJson(parsed.status().message()));
   const Artifact* onnx = PickOnnx(v);
   if (!onnx) {
-    return Store(model, number, "skipped",
+    return Store(stored, model, number, "skipped",
                  SkipJson(parsed->skip ? "skipped: " + *parsed->skip
                                        : "the version holds no ONNX artifact"));
   }
   if (onnx->quarantined || onnx->safety == "unsafe") {
-    return Store(model, number, "error", ErrorJson(onnx->name + " is not safe to load"));
+    return Store(stored, model, number, "error", ErrorJson(onnx->name + " is not safe to load"));
   }
   ParityMaterial m;
   m.onnx.key = onnx->sha256;
@@ -218,7 +237,7 @@ Status ParityService::RunNow(const std::string& model, int64_t number) {
       auto ref = reader.ok() ? LoadReference(*reader->reader, a.name)
                              : Result<ReferenceData>(reader.status());
       if (!ref.ok()) {
-        return Store(model, number, "error",
+        return Store(stored, model, number, "error",
                      ErrorJson(a.name + ": " + ref.status().message()));
       }
       m.reference = std::move(*ref);
@@ -238,7 +257,7 @@ Status ParityService::RunNow(const std::string& model, int64_t number) {
     }
   }
   ParityResult r = RunParityChecks(engine_, m, parsed->config);
-  return Store(model, number, r.status, ParityReportJson(r, parsed->config));
+  return Store(stored, model, number, r.status, ParityReportJson(r, parsed->config));
 }
 
 Status CheckParityForPromotion(const Version& v, const std::vector<VersionReport>& reports) {

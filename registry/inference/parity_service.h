@@ -64,6 +64,11 @@ class ParityService {
   Status RunNow(const std::string& model, int64_t number);
   // Blocks until the queue is empty and no check runs (tests, shutdown).
   void WaitIdle();
+  // Called after each check with the status it stored and how long it took (metrics). Set
+  // before Start(); the hook runs on the checking thread and must be thread-safe.
+  void OnFinished(std::function<void(const std::string& status, int64_t duration_us)> hook) {
+    on_finished_ = std::move(hook);
+  }
 
   // Long polls on a version's report. A poller takes a slot (false once max_waiters are
   // taken: the poll should answer at once), notes ReportsStored(), reads the report, and if
@@ -80,6 +85,10 @@ class ParityService {
   void WorkerLoop();
   Status Store(const std::string& model, int64_t number, const std::string& status,
                const std::string& json);
+  // Stores the report and remembers its status in `stored`.
+  Status Store(std::string* stored, const std::string& model, int64_t number,
+               const std::string& status, const std::string& json);
+  Status RunChecks(const std::string& model, int64_t number, std::string* stored);
 
   MetadataStore& meta_;
   VersionService& versions_;
@@ -87,6 +96,7 @@ class ParityService {
   TorchScriptRunner torch_;
   Clock& clock_;
   ParityServiceOptions options_;
+  std::function<void(const std::string&, int64_t)> on_finished_;
 
   std::mutex mu_;
   std::condition_variable wake_;

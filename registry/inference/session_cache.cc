@@ -18,6 +18,7 @@ Result<SessionCache::Session> SessionCache::GetOrBuild(const std::string& key, i
     std::unique_lock<std::mutex> lock(mu_);
     auto it = entries_.find(key);
     if (it != entries_.end()) {
+      ++counts_.hits;
       lru_.splice(lru_.begin(), lru_, it->second.lru);
       Future future = it->second.future;
       lock.unlock();
@@ -28,6 +29,7 @@ Result<SessionCache::Session> SessionCache::GetOrBuild(const std::string& key, i
                                " bytes) is larger than the session cache (" +
                                std::to_string(max_bytes_) + " bytes)");
     }
+    ++counts_.misses;
     const int64_t reserve = size_hint > 0 ? size_hint : 0;
     RETURN_IF_ERROR(MakeRoomLocked(1, reserve, key, &evicted));
     id = next_id_++;
@@ -101,6 +103,7 @@ Status SessionCache::MakeRoomLocked(size_t extra_entries, int64_t extra_bytes,
       return Unavailable("the session cache is full of models that are still loading");
     }
     EraseLocked(entries_.find(*victim), evicted);
+    ++counts_.evictions;
   }
   return Status::Ok();
 }
@@ -127,6 +130,11 @@ size_t SessionCache::size() const {
 int64_t SessionCache::bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
   return bytes_;
+}
+
+SessionCache::Counts SessionCache::counts() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return counts_;
 }
 
 }  // namespace mv::inference

@@ -48,6 +48,15 @@ class SessionCache {
   size_t size() const;
   int64_t bytes() const;
 
+  // Lookups that found an entry (ready or loading), lookups that built one, and entries
+  // evicted to make room, since construction. Thread-safe.
+  struct Counts {
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+    uint64_t evictions = 0;
+  };
+  Counts counts() const;
+
  private:
   using Future = std::shared_future<Result<Session>>;
   struct Entry {
@@ -74,6 +83,7 @@ class SessionCache {
   std::list<std::string> lru_;  // most recently used first
   int64_t bytes_ = 0;
   uint64_t next_id_ = 1;
+  Counts counts_;  // guarded by mu_
 };
 
 }  // namespace mv::inference

@@ -62,7 +62,8 @@ Status AppendAudit(Connection& c, const Actor& who, int64_t now_ms, const std::s
   }
   s.Bind(6, from).Bind(7, to).Bind(8, comment).Bind(9, who.request_id);
   s.Bind(10, prev).Bind(11, hash);
-  return s.Run();
+  RETURN_IF_ERROR(s.Run());
+  return QueueWebhookDeliveries(c, who, now_ms, action, model, version, from, to, comment);
 }
 
 Status ChainUnhashedAudit(Connection& c) {

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstring>
 
 namespace mv::storage {
@@ -213,7 +214,15 @@ Result<std::unique_ptr<ConnectionPool>> ConnectionPool::Open(const std::string& 
 
 ConnectionPool::Lease ConnectionPool::Acquire() {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return !free_.empty(); });
+  if (free_.empty()) {
+    const auto start = std::chrono::steady_clock::now();
+    cv_.wait(lock, [&] { return !free_.empty(); });
+    waits_.fetch_add(1, std::memory_order_relaxed);
+    wait_us_.fetch_add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                 std::chrono::steady_clock::now() - start)
+                                                 .count()),
+                       std::memory_order_relaxed);
+  }
   Connection* c = free_.back();
   free_.pop_back();
   return Lease(this, c);

@@ -2,6 +2,7 @@
 // reset themselves, write transactions, and a small connection pool.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -139,6 +140,10 @@ class ConnectionPool {
   static Result<std::unique_ptr<ConnectionPool>> Open(const std::string& path, int size);
   // Blocks until a connection is free.
   Lease Acquire();
+  // How many Acquire calls found no free connection and waited, and their summed wait, since
+  // Open. Thread-safe.
+  uint64_t waits() const { return waits_.load(std::memory_order_relaxed); }
+  uint64_t wait_micros() const { return wait_us_.load(std::memory_order_relaxed); }
 
  private:
   void Release(Connection* c);
@@ -147,6 +152,8 @@ class ConnectionPool {
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Connection>> all_;
   std::vector<Connection*> free_;
+  std::atomic<uint64_t> waits_{0};
+  std::atomic<uint64_t> wait_us_{0};
 };
 
 }  // namespace mv::storage

@@ -7,11 +7,14 @@
 
 #include "registry/audit_chain.h"
 #include "registry/metadata_store.h"
+#include "registry/webhook_store.h"
 #include "storage/sqlite/sqlite_conn.h"
 
 namespace mv::storage {
 
-class SqliteMetadataStore final : public MetadataStore, public AuditChainReader {
+class SqliteMetadataStore final : public MetadataStore,
+                                  public AuditChainReader,
+                                  public WebhookStore {
  public:
   // Opens or creates the database at `path` and applies pending migrations (tracked in
   // PRAGMA user_version). FailedPrecondition when the file is newer than this binary.
@@ -67,8 +70,23 @@ class SqliteMetadataStore final : public MetadataStore, public AuditChainReader 
   Result<std::vector<LineageNode>> Downstream(const LineageQuery& q) override;
   Result<LineageGraph> Graph(const std::string& model, int64_t number, bool up, int depth) override;
 
+  // WebhookStore (storage/sqlite/sqlite_webhooks.cc).
+  Result<Webhook> CreateWebhook(const Webhook& hook, int64_t now_ms) override;
+  Result<std::vector<Webhook>> ListWebhooks() override;
+  Result<Webhook> GetWebhook(int64_t id) override;
+  Result<Webhook> UpdateWebhook(const Webhook& hook, int64_t now_ms) override;
+  Status DeleteWebhook(int64_t id) override;
+  Result<int64_t> QueueTestDelivery(int64_t id, const Actor& who, int64_t now_ms) override;
+  Result<std::vector<WebhookDelivery>> ListDeliveries(int64_t webhook_id, int64_t before_id,
+                                                      int limit) override;
+  Result<std::vector<WebhookDelivery>> DueDeliveries(int64_t now_ms, int limit) override;
+  Status RecordAttempt(int64_t id, const DeliveryAttempt& attempt) override;
+
   // The schema version now in the file.
   Result<int> SchemaVersion();
+  // The connection pool's waits: how many acquisitions waited and for how long in total.
+  uint64_t PoolWaits() const { return pool_->waits(); }
+  uint64_t PoolWaitMicros() const { return pool_->wait_micros(); }
 
  private:
   explicit SqliteMetadataStore(std::unique_ptr<ConnectionPool> pool) : pool_(std::move(pool)) {}

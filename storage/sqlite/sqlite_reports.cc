@@ -56,6 +56,11 @@ Status SqliteMetadataStore::PutVersionReport(const std::string& model, int64_t n
     s.Bind(1, loaded.first).Bind(2, kind).Bind(3, status).Bind(4, report_json).Bind(5, now_ms);
     RETURN_IF_ERROR(s.Run());
   }
+  // A finished parity check is a webhook event, queued with the report it announces.
+  if (kind == "parity" && status != "pending") {
+    RETURN_IF_ERROR(QueueWebhookDeliveries(*c, Actor{"modelvault", ""}, now_ms,
+                                           "parity.finished", model, number, "", status, ""));
+  }
   return txn.Commit();
 }
 

@@ -41,6 +41,13 @@ Status ChainUnhashedAudit(Connection& c);
 // Up to `limit` audit rows with id > after_id, ascending, with their stored hashes.
 Result<std::vector<ChainedAuditEvent>> ReadAuditChainRows(Connection& c, int64_t after_id,
                                                           int limit);
+// Queues one webhook delivery per active webhook that listens to the event `action` makes
+// (none for actions without one) and whose glob matches `model`. Called by AppendAudit and
+// by the parity report's write, inside the change's transaction: the outbox.
+Status QueueWebhookDeliveries(Connection& c, const Actor& who, int64_t now_ms,
+                              const std::string& action, const std::string& model,
+                              std::optional<int64_t> version, const std::string& from,
+                              const std::string& to, const std::string& comment);
 
 // Writes a new version's parents, runs/datasets/commits and attributes.
 // InvalidArgument when a parent version does not exist.

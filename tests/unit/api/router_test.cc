@@ -47,11 +47,16 @@ class RouterTest : public ::testing::Test {
     req_.method = method;
     req_.path = path;
     Ctx ctx(req_, res_);
-    return router_.Dispatch(ctx);
+    Status st = router_.Dispatch(ctx);
+    route_ = ctx.route ? *ctx.route : "";
+    route_index_ = ctx.route_index;
+    return st;
   }
 
   Router router_;
   std::vector<Hit> hits_;
+  std::string route_;  // the pattern the last Dispatch named in the Ctx
+  int route_index_ = -1;
   httplib::Request req_;
   httplib::Response res_;
 };
@@ -151,6 +156,24 @@ TEST(SplitPathTest, Segments) {
   EXPECT_EQ(SplitPath("/"), (V{""}));
   EXPECT_EQ(SplitPath(""), (V{""}));
   EXPECT_EQ(SplitPath("a/b"), (V{"a", "b"}));
+}
+
+TEST_F(RouterTest, NamesTheMatchedPatternForLogsAndMetrics) {
+  ASSERT_TRUE(Dispatch("GET", "/api/v1/models/resnet/versions/3").ok());
+  EXPECT_EQ(route_, "/api/v1/models/{m}/versions/{v}");
+  ASSERT_GE(route_index_, 0);
+  EXPECT_EQ(router_.Pattern(static_cast<size_t>(route_index_)), route_);
+  EXPECT_EQ(router_.Method(static_cast<size_t>(route_index_)), "GET");
+  ASSERT_FALSE(Dispatch("GET", "/nowhere").ok());
+  EXPECT_EQ(route_, "");
+  EXPECT_EQ(route_index_, -1);
+}
+
+TEST_F(RouterTest, ListsEveryRoute) {
+  std::vector<std::string> all = router_.List();
+  ASSERT_EQ(all.size(), router_.size());
+  EXPECT_EQ(all.front(), "GET /api/v1/models");
+  EXPECT_EQ(all.back(), "GET /fail");
 }
 
 }  // namespace
