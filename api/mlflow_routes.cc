@@ -26,11 +26,11 @@ constexpr Stage kStages[] = {Stage::kNone, Stage::kStaging, Stage::kProduction, 
 Result<std::vector<Version>> LatestVersions(Services& s, const std::string& model,
                                             const std::vector<Stage>& stages) {
   std::vector<Version> out;
-  for (Stage st : stages.empty() ? std::vector<Stage>(std::begin(kStages), std::end(kStages))
-                                 : stages) {
-    ASSIGN_OR_RETURN(Page<Version> page,
-                     s.versions->List(model, std::string("stage = '") + StageName(st) + "'", "",
-                                      1, false));
+  for (Stage st :
+       stages.empty() ? std::vector<Stage>(std::begin(kStages), std::end(kStages)) : stages) {
+    ASSIGN_OR_RETURN(
+        Page<Version> page,
+        s.versions->List(model, std::string("stage = '") + StageName(st) + "'", "", 1, false));
     if (page.items.empty()) continue;
     ASSIGN_OR_RETURN(Version v, s.versions->Get(model, page.items[0].number));
     out.push_back(std::move(v));
@@ -119,11 +119,13 @@ Status Search(Ctx& ctx, Services& s) {
   ASSIGN_OR_RETURN(std::string token, OptionalString(args, "page_token"));
   int64_t limit = 100;
   if (auto it = args.find("max_results"); it != args.end()) {
-    limit = it->is_number_integer() ? it->get<int64_t>() : std::atoll(it->get<std::string>().c_str());
+    limit =
+        it->is_number_integer() ? it->get<int64_t>() : std::atoll(it->get<std::string>().c_str());
   }
-  ASSIGN_OR_RETURN(Page<Model> page,
-                   s.models->List(token, static_cast<int>(std::clamp<int64_t>(limit, 1, kMaxPageSize)),
-                                  TranslateFilter(filter, false)));
+  ASSIGN_OR_RETURN(
+      Page<Model> page,
+      s.models->List(token, static_cast<int>(std::clamp<int64_t>(limit, 1, kMaxPageSize)),
+                     TranslateFilter(filter, false)));
   json items = json::array();
   for (const Model& m : page.items) {
     ASSIGN_OR_RETURN(std::vector<Version> latest, LatestVersions(s, m.name, {}));
@@ -192,8 +194,10 @@ void AddModelRoutes(Router& router, Services& s, const std::string& p) {
   add("POST", rm + "create", Access::kWrite, [&s](Ctx& c) { return Create(c, s); });
   add("GET", rm + "get", Access::kRead, [&s](Ctx& c) { return Get(c, s); });
   add("PATCH", rm + "update", Access::kWrite, [&s](Ctx& c) { return Update(c, s); });
-  add("POST", rm + "rename", Access::kWrite, [](Ctx&) { return Unsupported("renaming a registered model"); });
-  add("DELETE", rm + "delete", Access::kAdmin, [](Ctx&) { return Unsupported("deleting a registered model"); });
+  add("POST", rm + "rename", Access::kWrite,
+      [](Ctx&) { return Unsupported("renaming a registered model"); });
+  add("DELETE", rm + "delete", Access::kAdmin,
+      [](Ctx&) { return Unsupported("deleting a registered model"); });
   add("GET", rm + "search", Access::kRead, [&s](Ctx& c) { return Search(c, s); });
   add("GET", rm + "list", Access::kRead, [&s](Ctx& c) { return Search(c, s); });
   add("POST", rm + "get-latest-versions", Access::kRead, [&s](Ctx& c) { return GetLatest(c, s); });

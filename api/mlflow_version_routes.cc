@@ -53,8 +53,10 @@ Result<json> CreateMeta(const json& args, const std::string& user) {
   json meta = {{"description", description},
                {"tags", tags},
                {"mlflow", mlflow},
-               {"parity", {{"skip", "registered through the MLflow API: source recorded, "
-                                    "no model files"}}}};
+               {"parity",
+                {{"skip",
+                  "registered through the MLflow API: source recorded, "
+                  "no model files"}}}};
   if (mlflow.contains("run_id")) {
     meta["params"] = {{"mlflow.run_id", mlflow["run_id"]}};
     json run = {{"id", mlflow["run_id"]}};
@@ -138,8 +140,8 @@ Status Delete(Ctx& ctx, Services& s) {
   ASSIGN_OR_RETURN(std::string name, RequiredString(args, "name"));
   ASSIGN_OR_RETURN(int64_t number, VersionArg(args));
   RETURN_IF_ERROR(GetLive(s, name, number).status());
-  RETURN_IF_ERROR(s.versions->Delete(name, number, "deleted through the MLflow API", ctx.Who())
-                      .status());
+  RETURN_IF_ERROR(
+      s.versions->Delete(name, number, "deleted through the MLflow API", ctx.Who()).status());
   SendJson(ctx, 200, json::object());
   return Status::Ok();
 }
@@ -150,12 +152,13 @@ Status Search(Ctx& ctx, Services& s) {
   ASSIGN_OR_RETURN(std::string token, OptionalString(args, "page_token"));
   int64_t limit = kMaxPageSize;
   if (auto it = args.find("max_results"); it != args.end()) {
-    limit = it->is_number_integer() ? it->get<int64_t>() : std::atoll(it->get<std::string>().c_str());
+    limit =
+        it->is_number_integer() ? it->get<int64_t>() : std::atoll(it->get<std::string>().c_str());
   }
-  ASSIGN_OR_RETURN(Page<Version> page,
-                   s.versions->List("", TranslateFilter(filter, true), token,
-                                    static_cast<int>(std::clamp<int64_t>(limit, 1, kMaxPageSize)),
-                                    false));
+  ASSIGN_OR_RETURN(
+      Page<Version> page,
+      s.versions->List("", TranslateFilter(filter, true), token,
+                       static_cast<int>(std::clamp<int64_t>(limit, 1, kMaxPageSize)), false));
   json items = json::array();
   for (const Version& v : page.items) items.push_back(ModelVersionJson(v));
   json out = {{"model_versions", std::move(items)}};
@@ -187,8 +190,9 @@ Status DownloadUri(Ctx& ctx, Services& s) {
   RETURN_IF_ERROR(GetLive(s, name, number).status());
   std::string host = ctx.req.get_header_value("Host");
   std::string base = host.empty() ? "" : "http://" + host;
-  SendJson(ctx, 200, {{"artifact_uri", base + "/api/v1/models/" + name + "/versions/" +
-                                           std::to_string(number) + "/artifacts"}});
+  SendJson(ctx, 200,
+           {{"artifact_uri", base + "/api/v1/models/" + name + "/versions/" +
+                                 std::to_string(number) + "/artifacts"}});
   return Status::Ok();
 }
 

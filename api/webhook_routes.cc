@@ -24,22 +24,22 @@ json WebhookJson(const Webhook& h, bool with_secret) {
 }
 
 json DeliveryJson(const WebhookDelivery& d) {
-  json out = {{"id", d.id},
-              {"webhook_id", d.webhook_id},
-              {"event", d.event},
-              {"model", d.model},
-              {"version", d.version ? json(*d.version) : json(nullptr)},
-              {"at", FormatRfc3339Ms(d.at_ms)},
-              {"request_id", d.request_id},
-              {"status", d.status},
-              {"attempts", d.attempts},
-              {"last_http_status", d.last_http_status ? json(*d.last_http_status) : json(nullptr)},
-              {"last_error", d.last_error},
-              {"last_duration_ms", d.last_duration_ms ? json(*d.last_duration_ms) : json(nullptr)},
-              {"next_attempt_at",
-               d.status == "pending" ? json(FormatRfc3339Ms(d.next_attempt_ms)) : json(nullptr)},
-              {"finished_at",
-               d.finished_at_ms ? json(FormatRfc3339Ms(*d.finished_at_ms)) : json(nullptr)}};
+  json out = {
+      {"id", d.id},
+      {"webhook_id", d.webhook_id},
+      {"event", d.event},
+      {"model", d.model},
+      {"version", d.version ? json(*d.version) : json(nullptr)},
+      {"at", FormatRfc3339Ms(d.at_ms)},
+      {"request_id", d.request_id},
+      {"status", d.status},
+      {"attempts", d.attempts},
+      {"last_http_status", d.last_http_status ? json(*d.last_http_status) : json(nullptr)},
+      {"last_error", d.last_error},
+      {"last_duration_ms", d.last_duration_ms ? json(*d.last_duration_ms) : json(nullptr)},
+      {"next_attempt_at",
+       d.status == "pending" ? json(FormatRfc3339Ms(d.next_attempt_ms)) : json(nullptr)},
+      {"finished_at", d.finished_at_ms ? json(FormatRfc3339Ms(*d.finished_at_ms)) : json(nullptr)}};
   return out;
 }
 
@@ -73,9 +73,9 @@ Result<WebhookPatch> ParsePatch(const json& body) {
     if (!known) return InvalidArgument("unknown field '" + it.key().substr(0, 64) + "'");
   }
   WebhookPatch p;
-  for (auto [key, field] : {std::pair{"url", &p.url}, std::pair{"secret", &p.secret},
-                            std::pair{"model_glob", &p.model_glob},
-                            std::pair{"description", &p.description}}) {
+  for (auto [key, field] :
+       {std::pair{"url", &p.url}, std::pair{"secret", &p.secret},
+        std::pair{"model_glob", &p.model_glob}, std::pair{"description", &p.description}}) {
     if (!body.contains(key)) continue;
     ASSIGN_OR_RETURN(std::string v, OptionalString(body, key));
     *field = v;
@@ -131,8 +131,7 @@ Status Deliveries(Ctx& ctx, WebhookService& hooks) {
 
 void RegisterWebhookRoutes(Router& router, WebhookService& hooks) {
   const std::string base = "/api/v1/webhooks";
-  router.Add("POST", base, Access::kAdmin,
-             [&hooks](Ctx& ctx) { return Create(ctx, hooks); });
+  router.Add("POST", base, Access::kAdmin, [&hooks](Ctx& ctx) { return Create(ctx, hooks); });
   router.Add("GET", base, Access::kAdmin, [&hooks](Ctx& ctx) { return List(ctx, hooks); });
   router.Add("GET", base + "/{id}", Access::kAdmin, [&hooks](Ctx& ctx) -> Status {
     ASSIGN_OR_RETURN(int64_t id, HookId(ctx));
