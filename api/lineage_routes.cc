@@ -43,7 +43,7 @@ Status Downstream(Ctx& ctx, Services& s) {
   if (page.next_token.empty()) {
     body += "null";
   } else {
-    AppendJsonString(body, page.next_token);
+    util::AppendJsonString(body, page.next_token);
   }
   body += '}';
   SendJsonText(ctx, 200, std::move(body));

@@ -1,8 +1,8 @@
 // Downstream lineage: the versions made from a dataset, commit, run or parent version, and
 // (transitive) everything made from those, keyset-paged in (depth, row id) order.
-#include <algorithm>
-#include <optional>
+#include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "storage/sqlite/sqlite_metadata_store.h"
 #include "storage/sqlite/sqlite_rows.h"
@@ -10,24 +10,17 @@
 namespace mv::storage {
 namespace {
 
-struct Ranked {
-  int depth;
-  int64_t id;
-};
+// Levels fetched per statement. Each statement walks this many levels below the frontier
+// with no visited set of its own (SQL cannot keep one), so a cycle or a diamond costs at most
+// this many rows per node; the C++ visited set across statements ends the walk.
+constexpr int64_t kLevelsPerStatement = 32;
 
-// The rows a query starts from (depth 1): versions carrying the ref, or the parent's children.
-Result<std::vector<int64_t>> Seeds(Connection& c, const LineageQuery& q, int64_t parent) {
+// The rows a ref query starts from (depth 1): the versions carrying the ref.
+Result<std::vector<int64_t>> RefSeeds(Connection& c, const LineageQuery& q) {
   std::vector<int64_t> ids;
-  ASSIGN_OR_RETURN(Stmt s, q.kind == "parent"
-                               ? c.Prepare("SELECT child_id FROM version_parents WHERE "
-                                           "parent_id = ?1 ORDER BY child_id")
-                               : c.Prepare("SELECT version_id FROM lineage_refs WHERE kind = ?2 "
-                                           "AND ref = ?3 ORDER BY version_id"));
-  if (q.kind == "parent") {
-    s.Bind(1, parent);
-  } else {
-    s.Bind(2, q.kind).Bind(3, q.ref);
-  }
+  ASSIGN_OR_RETURN(Stmt s, c.Prepare("SELECT version_id FROM lineage_refs WHERE kind = ?1 "
+                                     "AND ref = ?2 ORDER BY version_id"));
+  s.Bind(1, q.kind).Bind(2, q.ref);
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
@@ -36,62 +29,76 @@ Result<std::vector<int64_t>> Seeds(Connection& c, const LineageQuery& q, int64_t
   return ids;
 }
 
-// Breadth-first over parent->child edges from the seeds: every reachable row once, at its
-// nearest depth. The visited set ends the walk whatever the graph's shape (even a cycle);
-// there is no depth bound, and the rows are sorted (depth, id) like the answers.
-Result<std::vector<Ranked>> Closure(Connection& c, const std::vector<int64_t>& seeds,
-                                    int64_t start) {
-  std::unordered_set<int64_t> seen(seeds.begin(), seeds.end());
-  if (start != 0) seen.insert(start);
-  std::vector<Ranked> out;
-  std::vector<int64_t> level(seeds.begin(), seeds.end());
-  for (int depth = 1; !level.empty(); ++depth) {
-    std::sort(level.begin(), level.end());
-    std::vector<int64_t> next;
-    for (int64_t id : level) {
-      out.push_back({depth, id});
-      ASSIGN_OR_RETURN(Stmt s, c.Prepare("SELECT child_id FROM version_parents "
-                                         "WHERE parent_id = ?"));
-      s.Bind(1, id);
-      while (true) {
-        ASSIGN_OR_RETURN(bool row, s.Step());
-        if (!row) break;
-        if (seen.insert(s.Int(0)).second) next.push_back(s.Int(0));
-      }
-    }
-    level = std::move(next);
+std::string JsonIds(const std::vector<int64_t>& ids) {
+  std::string out = "[";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(ids[i]);
   }
-  return out;
+  return out + "]";
 }
 
-// The node of a live sealed version row, or nullopt for a deleted or draft one.
-Result<std::optional<LineageNode>> LiveNode(Connection& c, const Ranked& r) {
-  ASSIGN_OR_RETURN(Stmt s, c.Prepare("SELECT m.name, v.number, v.stage FROM versions v "
-                                     "JOIN models m ON m.id = v.model_id WHERE v.id = ? "
-                                     "AND v.deleted_at IS NULL AND v.state = 'sealed'"));
-  s.Bind(1, r.id);
-  ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return std::optional<LineageNode>();
-  LineageNode n;
-  n.model = s.Text(0);
-  n.version = s.Int(1);
-  n.stage = StageFromName(s.Text(2)).value_or(Stage::kNone);
-  n.depth = r.depth;
-  n.row_id = r.id;
-  return std::optional<LineageNode>(std::move(n));
+// One window of the breadth-first walk: every row within kLevelsPerStatement parent->child
+// steps of the frontier (bound as a JSON array), at its nearest distance (0 for the frontier
+// itself), sorted (distance, id), with its names and whether it is live (sealed, not deleted).
+Result<Stmt> WindowStatement(Connection& c, const std::vector<int64_t>& frontier) {
+  ASSIGN_OR_RETURN(Stmt s,
+                   c.Prepare("WITH RECURSIVE w(id, d) AS ("
+                             " SELECT value, 0 FROM json_each(?1) UNION"
+                             " SELECT p.child_id, w.d + 1 FROM w JOIN version_parents p"
+                             " ON p.parent_id = w.id WHERE w.d < ?2)"
+                             " SELECT b.id, b.d, v.deleted_at IS NULL AND v.state = 'sealed',"
+                             " m.name, v.number, v.stage"
+                             " FROM (SELECT id, MIN(d) AS d FROM w GROUP BY id) b"
+                             " JOIN versions v ON v.id = b.id JOIN models m ON m.id = v.model_id"
+                             " ORDER BY b.d, b.id"));
+  s.Bind(1, JsonIds(frontier)).Bind(2, kLevelsPerStatement);
+  return s;
 }
 
+bool AfterKey(const LineageQuery& q, int depth, int64_t id) {
+  return depth != q.after_depth ? depth > q.after_depth : id > q.after_id;
+}
+
+// Breadth-first over parent->child edges, a window of levels per statement. Every reachable
+// row is visited once, at its nearest depth: a row first met in a window lies deeper than all
+// rows visited before it, and its depth is the frontier's plus its distance from the
+// frontier. The visited set ends the walk whatever the graph's shape (even a cycle); there is
+// no depth bound. Rows come out in (depth, id) order, so the page (live rows after the key,
+// up to the limit) is cut as they come and the walk stops when it is full.
 Result<std::vector<LineageNode>> Transitive(Connection& c, const LineageQuery& q, int64_t parent) {
-  ASSIGN_OR_RETURN(std::vector<int64_t> seeds, Seeds(c, q, parent));
-  ASSIGN_OR_RETURN(std::vector<Ranked> all, Closure(c, seeds, parent));
-  auto it = std::upper_bound(all.begin(), all.end(), Ranked{q.after_depth, q.after_id},
-                             [](const Ranked& a, const Ranked& b) {
-                               return a.depth != b.depth ? a.depth < b.depth : a.id < b.id;
-                             });
+  std::unordered_set<int64_t> seen;
+  std::vector<int64_t> frontier;
+  int base = 0;  // the frontier's depth
+  if (q.kind == "parent") {
+    seen.insert(parent);
+    frontier.push_back(parent);
+  } else {
+    ASSIGN_OR_RETURN(frontier, RefSeeds(c, q));
+    base = 1;
+  }
   std::vector<LineageNode> out;
-  for (; it != all.end() && static_cast<int>(out.size()) < q.limit; ++it) {
-    ASSIGN_OR_RETURN(std::optional<LineageNode> n, LiveNode(c, *it));
-    if (n) out.push_back(std::move(*n));
+  while (!frontier.empty() && static_cast<int>(out.size()) < q.limit) {
+    ASSIGN_OR_RETURN(Stmt s, WindowStatement(c, frontier));
+    frontier.clear();
+    while (static_cast<int>(out.size()) < q.limit) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      const int64_t id = s.Int(0);
+      const int64_t d = s.Int(1);
+      if (!seen.insert(id).second) continue;
+      if (d == kLevelsPerStatement) frontier.push_back(id);
+      const int depth = base + static_cast<int>(d);
+      if (s.Int(2) == 0 || !AfterKey(q, depth, id)) continue;
+      LineageNode n;
+      n.row_id = id;
+      n.depth = depth;
+      n.model = s.Text(3);
+      n.version = s.Int(4);
+      n.stage = StageFromName(s.Text(5)).value_or(Stage::kNone);
+      out.push_back(std::move(n));
+    }
+    base += static_cast<int>(kLevelsPerStatement);
   }
   return out;
 }

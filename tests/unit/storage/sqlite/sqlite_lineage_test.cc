@@ -185,6 +185,47 @@ TEST_F(SqliteLineageTest, TransitiveWalksHaveNoDepthBoundAndSurviveCycles) {
   EXPECT_EQ(Down("parent", "long", 50, true).size(), 99u);  // around the loop, itself excluded
 }
 
+TEST_F(SqliteLineageTest, TransitiveDepthIsTheNearestOneAcrossLongChains) {
+  // long:1 <- long:2 <- ... <- long:90, with a shortcut long:1 <- jump:1 <- long:70.
+  MustCreateModel("long");
+  MustCreateModel("jump");
+  Add("long", {}, {});
+  for (int v = 2; v <= 90; ++v) {
+    if (v == 70) {
+      Add("jump", {Parent("long", 1, "other")}, {});
+      Add("long", {Parent("long", 69, "fine-tuned-from"), Parent("jump", 1, "other")}, {});
+    } else {
+      Add("long", {Parent("long", v - 1, "fine-tuned-from")}, {});
+    }
+  }
+  Strings all = Down("parent", "long", 1, true);
+  ASSERT_EQ(all.size(), 90u);
+  // Depth 1: long:2 and jump:1; depth 2: long:3 and long:70; long:69 is 68 steps away.
+  EXPECT_EQ(Strings(all.begin(), all.begin() + 4),
+            (Strings{"long:2@1", "jump:1@1", "long:3@2", "long:70@2"}));
+  EXPECT_NE(std::find(all.begin(), all.end(), "long:90@22"), all.end());
+  EXPECT_EQ(all.back(), "long:69@68");
+  // Paged three at a time, the pages put together are the whole answer.
+  LineageQuery q;
+  q.kind = "parent";
+  q.ref = "long";
+  q.parent_version = 1;
+  q.transitive = true;
+  q.limit = 3;
+  Strings paged;
+  for (int page = 0; page < 40; ++page) {
+    auto nodes = store_->Downstream(q);
+    ASSERT_TRUE(nodes.ok()) << nodes.status().ToString();
+    for (const auto& n : *nodes) {
+      paged.push_back(n.model + ":" + std::to_string(n.version) + "@" + std::to_string(n.depth));
+    }
+    if (nodes->size() < 3) break;
+    q.after_depth = nodes->back().depth;
+    q.after_id = nodes->back().row_id;
+  }
+  EXPECT_EQ(paged, all);
+}
+
 TEST_F(SqliteLineageTest, TransitivePagesResumeAfterTheirKey) {
   LineageQuery q;
   q.kind = "run";
