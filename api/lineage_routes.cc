@@ -8,7 +8,6 @@ namespace mv::api {
 namespace {
 
 using nlohmann::json;
-using util::AppendJsonString;
 
 Status Downstream(Ctx& ctx, Services& s) {
   std::string kind, ref;
