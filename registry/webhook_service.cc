@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "util/encoding.h"
+#include "util/encoding.h"
 #include "util/hmac.h"
+#include "util/random.h"
 #include "util/json_escape.h"
 
 namespace mv {
@@ -79,7 +81,10 @@ Status WebhookService::Validate(const Webhook& hook) const {
 
 Result<Webhook> WebhookService::Create(Webhook hook) {
   const bool generated = hook.secret.empty();
-  if (generated) hook.secret = util::RandomHex(32);
+  if (generated) {
+    ASSIGN_OR_RETURN(std::string secret, util::RandomBytes(32));
+    hook.secret = HexEncode(secret);
+  }
   RETURN_IF_ERROR(Validate(hook));
   return store_.CreateWebhook(hook, clock_.NowMs());
 }
