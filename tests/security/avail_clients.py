@@ -147,11 +147,13 @@ def slowbody(seconds):
 
 
 def count(n):
+    # Kept-alive requests: a served connection stays open until the end, so the server's count
+    # of open connections cannot drop (and admit a later one) while the others are asked.
     socks = [connect() for _ in range(n)]
     rejected = served = 0
     for s in socks:
         try:
-            s.sendall(("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").encode())
+            s.sendall(("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").encode())
             status, _, _ = read_response(s)
             if " 503 " in status:
                 rejected += 1
