@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 
 #include "api/body_stream.h"
+#include "api/errors.h"
 
 namespace mv::api {
 namespace {
@@ -15,6 +17,16 @@ void SendJsonText(Ctx& ctx, int status, std::string body) {
   ctx.res.body = std::move(body);  // set_content would copy it
   ctx.res.headers.erase("Content-Type");
   ctx.res.set_header("Content-Type", "application/json");
+}
+
+void SendError(Ctx& ctx, const Status& st, std::string body) {
+  const int http = HttpStatusFor(st.code());
+  if (http >= 500) {
+    std::fprintf(stderr, "modelvault: request %s %s %s failed: %s\n", ctx.request_id.c_str(),
+                 ctx.req.method.c_str(), ctx.req.path.substr(0, 200).c_str(),
+                 st.ToString().c_str());
+  }
+  SendJsonText(ctx, http, std::move(body));
 }
 
 void SendJson(Ctx& ctx, int status, const nlohmann::json& body) {

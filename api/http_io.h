@@ -16,6 +16,10 @@ inline constexpr size_t kMaxJsonBodyBytes = 1 << 20;
 void SendJson(Ctx& ctx, int status, const nlohmann::json& body);
 // Sends JSON text the caller has already written (a hot answer built without a tree).
 void SendJsonText(Ctx& ctx, int status, std::string body);
+// Answers a failed request with the status the one code map gives `st` and `body` (the
+// house error body, or a protocol's own shape: OIP, MLflow); a 5xx is logged with the
+// request id, since its body says little.
+void SendError(Ctx& ctx, const Status& st, std::string body);
 
 // Reads the whole body (at most `max_bytes`, else ResourceExhausted) into a string.
 Result<std::string> ReadBody(Ctx& ctx, size_t max_bytes);

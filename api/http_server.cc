@@ -12,6 +12,7 @@
 
 #include "api/body_stream.h"
 #include "api/errors.h"
+#include "api/http_io.h"
 #include "api/observability.h"
 
 // The TLS server and Request::ssl exist only with this macro, and httplib's own library was
@@ -166,18 +167,11 @@ void HttpServer::Handle(Ctx& ctx) const {
   }
   Status st = router_.Dispatch(ctx);
   if (!st.ok()) {
-    int http = HttpStatusFor(st.code());
-    if (http >= 500) {
-      std::fprintf(stderr, "modelvault: request %s %s %s failed: %s\n", ctx.request_id.c_str(),
-                   ctx.req.method.c_str(), ctx.req.path.substr(0, 200).c_str(),
-                   st.ToString().c_str());
-    }
-    ctx.res.status = http;
     // The error body is not the artifact: drop headers that would describe one.
     for (const char* h : {"ETag", "Content-Digest", "Repr-Digest", "Content-Disposition"}) {
       ctx.res.headers.erase(h);
     }
-    ctx.res.set_content(ErrorBody(st, ctx.request_id), "application/json");
+    SendError(ctx, st, ErrorBody(st, ctx.request_id));
   }
   // A body the handler never read would be parsed as the next request. The connection
   // drops a small one with a known length (ConnPool); otherwise it closes after this answer.

@@ -249,14 +249,7 @@ RouteFn Mlflow(RouteFn fn) {
   return [fn = std::move(fn)](Ctx& ctx) {
     Status st = fn(ctx);
     if (st.ok()) return st;
-    const int http = HttpStatusFor(st.code());
-    if (http >= 500) {
-      std::fprintf(stderr, "modelvault: request %s %s %s failed: %s\n", ctx.request_id.c_str(),
-                   ctx.req.method.c_str(), ctx.req.path.substr(0, 200).c_str(),
-                   st.ToString().c_str());
-    }
-    ctx.res.status = http;
-    ctx.res.set_content(MlflowErrorBody(st), "application/json");
+    SendError(ctx, st, MlflowErrorBody(st));
     return Status::Ok();
   };
 }
