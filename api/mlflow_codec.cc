@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <optional>
 
 #include "api/errors.h"
 #include "api/http_io.h"
@@ -230,20 +231,23 @@ Result<std::string> RequiredString(const json& args, const char* key) {
   return it->get<std::string>();
 }
 
-Result<int64_t> VersionArg(const json& args) {
-  auto it = args.find("version");
+Result<int64_t> IntArg(const json& args, const char* key, std::optional<int64_t> fallback) {
+  auto it = args.find(key);
+  if (it == args.end() && fallback) return *fallback;
   if (it != args.end() && it->is_number_integer()) return it->get<int64_t>();
-  ASSIGN_OR_RETURN(std::string text, RequiredString(args, "version"));
+  ASSIGN_OR_RETURN(std::string text, RequiredString(args, key));
   int64_t n = 0;
   for (char c : text) {
     if (!std::isdigit(static_cast<unsigned char>(c)) || n > (int64_t{1} << 52)) {
-      return InvalidArgument("Parameter 'version' must be an integer, got '" +
+      return InvalidArgument(std::string("Parameter '") + key + "' must be an integer, got '" +
                              text.substr(0, 32) + "'");
     }
     n = n * 10 + (c - '0');
   }
   return n;
 }
+
+Result<int64_t> VersionArg(const json& args) { return IntArg(args, "version", std::nullopt); }
 
 RouteFn Mlflow(RouteFn fn) {
   return [fn = std::move(fn)](Ctx& ctx) {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,11 @@ Result<nlohmann::json> Args(Ctx& ctx);
 Result<std::string> RequiredString(const nlohmann::json& args, const char* key);
 // The "version" argument (MLflow sends it as a string) as a number.
 Result<int64_t> VersionArg(const nlohmann::json& args);
+// args[key] as an integer (a JSON integer or a string of digits, as MLflow's clients send
+// query parameters); `fallback` when absent (InvalidArgument when absent without one, and
+// for anything else).
+Result<int64_t> IntArg(const nlohmann::json& args, const char* key,
+                       std::optional<int64_t> fallback);
 
 // Wraps a handler so its failures are answered in MLflow's error shape.
 RouteFn Mlflow(RouteFn fn);

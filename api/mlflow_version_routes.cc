@@ -150,11 +150,7 @@ Status Search(Ctx& ctx, Services& s) {
   ASSIGN_OR_RETURN(json args, Args(ctx));
   ASSIGN_OR_RETURN(std::string filter, OptionalString(args, "filter"));
   ASSIGN_OR_RETURN(std::string token, OptionalString(args, "page_token"));
-  int64_t limit = kMaxPageSize;
-  if (auto it = args.find("max_results"); it != args.end()) {
-    limit =
-        it->is_number_integer() ? it->get<int64_t>() : std::atoll(it->get<std::string>().c_str());
-  }
+  ASSIGN_OR_RETURN(int64_t limit, IntArg(args, "max_results", kMaxPageSize));
   ASSIGN_OR_RETURN(
       Page<Version> page,
       s.versions->List("", TranslateFilter(filter, true), token,

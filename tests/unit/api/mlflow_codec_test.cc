@@ -94,5 +94,19 @@ TEST(MlflowErrorBodyTest, Shape) {
             "internal error; see the server log");
 }
 
+TEST(MlflowCodecTest, IntArgTakesIntegersAndDigitStringsOnly) {
+  using nlohmann::json;
+  EXPECT_EQ(*IntArg(json{{"max_results", 5}}, "max_results", 100), 5);
+  EXPECT_EQ(*IntArg(json{{"max_results", "25"}}, "max_results", 100), 25);
+  EXPECT_EQ(*IntArg(json::object(), "max_results", 100), 100);
+  EXPECT_EQ(IntArg(json::object(), "version", std::nullopt).status().code(),
+            Code::kInvalidArgument);
+  for (const json& bad : {json(1.5), json("x"), json(true), json::array()}) {
+    EXPECT_EQ(IntArg(json{{"max_results", bad}}, "max_results", 100).status().code(),
+              Code::kInvalidArgument)
+        << bad.dump();
+  }
+}
+
 }  // namespace
 }  // namespace mv::api::mlflow
