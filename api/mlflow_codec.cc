@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdio>
 #include <optional>
+#include <sstream>
+#include <string>
 
 #include "api/errors.h"
 #include "api/http_io.h"
@@ -229,6 +231,40 @@ Result<std::string> RequiredString(const json& args, const char* key) {
   }
   if (!it->is_string()) return InvalidArgument(std::string("'") + key + "' must be a string");
   return it->get<std::string>();
+}
+
+Result<SearchOrder> OrderArg(const json& args, bool for_versions) {
+  auto it = args.find("order_by");
+  if (it == args.end() || it->is_null()) return SearchOrder::kDefault;
+  const json list = it->is_array() ? *it : json::array({*it});
+  std::optional<SearchOrder> order;
+  for (const json& clause : list) {
+    if (!clause.is_string()) return InvalidArgument("'order_by' must be a list of strings");
+    std::string text = clause.get<std::string>();
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::istringstream words(text);
+    std::string key, dir, extra;
+    words >> key >> dir >> extra;
+    const bool asc = dir.empty() || dir == "asc";
+    SearchOrder got = SearchOrder::kDefault;
+    if (!extra.empty() || (!asc && dir != "desc")) {
+      return InvalidArgument("invalid order_by clause '" + clause.get<std::string>() + "'");
+    }
+    if (!for_versions && key == "name" && asc) {
+      got = SearchOrder::kDefault;
+    } else if (for_versions && (key == "creation_timestamp" || key == "version_number")) {
+      got = dir == "desc" ? SearchOrder::kDefault : SearchOrder::kOldestFirst;
+    } else {
+      return InvalidArgument(
+          "order_by '" + clause.get<std::string>() + "' is not supported: " +
+          (for_versions ? "versions are ordered by creation_timestamp or version_number"
+                        : "registered models are ordered by name ascending"));
+    }
+    if (order && *order != got) return InvalidArgument("order_by clauses contradict each other");
+    order = got;
+  }
+  return order.value_or(SearchOrder::kDefault);
 }
 
 Result<int64_t> IntArg(const json& args, const char* key, std::optional<int64_t> fallback) {

@@ -59,6 +59,13 @@ Result<int64_t> VersionArg(const nlohmann::json& args);
 Result<int64_t> IntArg(const nlohmann::json& args, const char* key,
                        std::optional<int64_t> fallback);
 
+// The order a search's `order_by` asks for (a string or a list of them): absent, or clauses
+// the registry can serve in one keyset order. Registered models: `name [ASC]` only (answers
+// are by name ascending). Versions: `creation_timestamp` or `version_number` with ASC or
+// DESC (newest first when absent). InvalidArgument names any other clause.
+enum class SearchOrder { kDefault, kOldestFirst };
+Result<SearchOrder> OrderArg(const nlohmann::json& args, bool for_versions);
+
 // Wraps a handler so its failures are answered in MLflow's error shape.
 RouteFn Mlflow(RouteFn fn);
 

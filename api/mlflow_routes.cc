@@ -5,8 +5,8 @@
 // - Model names are permanent here (versions, audit and lineage name them): rename and
 //   delete answer INVALID_PARAMETER_VALUE.
 // - set-tag/delete-tag read the tag set and write it back whole.
-// - search takes MLflow's filter syntax (rewritten by TranslateFilter); order_by is ignored
-//   (names ascending), max_results is capped at the registry's page size.
+// - search takes MLflow's filter syntax (rewritten by TranslateFilter); order_by may only ask
+//   for the order served (names ascending), max_results is capped at the registry's page size.
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
@@ -118,6 +118,7 @@ Status Search(Ctx& ctx, Services& s) {
   ASSIGN_OR_RETURN(std::string filter, OptionalString(args, "filter"));
   ASSIGN_OR_RETURN(std::string token, OptionalString(args, "page_token"));
   ASSIGN_OR_RETURN(int64_t limit, IntArg(args, "max_results", 100));
+  RETURN_IF_ERROR(OrderArg(args, false).status());
   ASSIGN_OR_RETURN(
       Page<Model> page,
       s.models->List(token, static_cast<int>(std::clamp<int64_t>(limit, 1, kMaxPageSize)),
@@ -125,7 +126,8 @@ Status Search(Ctx& ctx, Services& s) {
   json items = json::array();
   for (const Model& m : page.items) {
     ASSIGN_OR_RETURN(std::vector<Version> latest, LatestVersions(s, m.name, {}));
-    items.push_back(RegisteredModelJson(m, latest, {}));
+    ASSIGN_OR_RETURN(auto aliases, Aliases(s, m.name));
+    items.push_back(RegisteredModelJson(m, latest, aliases));
   }
   json out = {{"registered_models", std::move(items)}};
   if (!page.next_token.empty()) out["next_page_token"] = page.next_token;

@@ -151,10 +151,12 @@ Status Search(Ctx& ctx, Services& s) {
   ASSIGN_OR_RETURN(std::string filter, OptionalString(args, "filter"));
   ASSIGN_OR_RETURN(std::string token, OptionalString(args, "page_token"));
   ASSIGN_OR_RETURN(int64_t limit, IntArg(args, "max_results", kMaxPageSize));
+  ASSIGN_OR_RETURN(SearchOrder order, OrderArg(args, true));
   ASSIGN_OR_RETURN(
       Page<Version> page,
       s.versions->List("", TranslateFilter(filter, true), token,
-                       static_cast<int>(std::clamp<int64_t>(limit, 1, kMaxPageSize)), false));
+                       static_cast<int>(std::clamp<int64_t>(limit, 1, kMaxPageSize)), false,
+                       order == SearchOrder::kOldestFirst));
   json items = json::array();
   for (const Version& v : page.items) items.push_back(ModelVersionJson(v));
   json out = {{"model_versions", std::move(items)}};

@@ -230,11 +230,12 @@ Result<Version> VersionService::Get(const std::string& model, int64_t number) {
 
 Result<Page<Version>> VersionService::List(const std::string& model, const std::string& filter,
                                            const std::string& page_token, int limit,
-                                           bool include_drafts) {
+                                           bool include_drafts, bool oldest_first) {
   ASSIGN_OR_RETURN(int n, CheckPageLimit(limit));
   VersionSearch q;
   q.model = model;
   q.include_drafts = include_drafts;
+  q.newest_first = !oldest_first;
   q.limit = n + 1;
   if (!model.empty()) {
     RETURN_IF_ERROR(ValidateName(model, "model name"));

@@ -88,9 +88,11 @@ class VersionService {
 
   // The version with its reports.
   Result<Version> Get(const std::string& model, int64_t number);
-  // Versions of `model` (or of every model when empty), newest first, matching `filter`.
+  // Versions of `model` (or of every model when empty), newest first (oldest first with
+  // `oldest_first`), matching `filter`.
   Result<Page<Version>> List(const std::string& model, const std::string& filter,
-                             const std::string& page_token, int limit, bool include_drafts);
+                             const std::string& page_token, int limit, bool include_drafts,
+                             bool oldest_first = false);
   // The full inspection of an artifact. NotFound when absent or never inspected.
   Result<InspectionRecord> Inspection(const std::string& model, int64_t number,
                                       const std::string& name);

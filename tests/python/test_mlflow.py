@@ -61,6 +61,20 @@ def test_search_registered_models(client):
     assert sorted(m.name for m in client.search_registered_models("tags.group = 'g1'")) == names
     page = client.search_registered_models(max_results=1)
     assert len(page) == 1 and page.token
+    asc = [m.name for m in client.search_registered_models("name LIKE 'srch-%'",
+                                                           order_by=["name ASC"])]
+    assert asc == ["srch-1", "srch-2"]
+    with pytest.raises(MlflowException) as e:
+        client.search_registered_models(order_by=["last_updated_timestamp DESC"])
+    assert code_of(e) == "INVALID_PARAMETER_VALUE"
+
+
+def test_search_registered_models_shows_aliases(client):
+    client.create_registered_model("srch-al")
+    client.create_model_version("srch-al", "s3://bucket/a")
+    client.set_registered_model_alias("srch-al", "champion", "1")
+    [found] = client.search_registered_models("name = 'srch-al'")
+    assert found.aliases == {"champion": "1"}
 
 
 def test_model_versions(client):
@@ -98,6 +112,13 @@ def test_search_model_versions(client):
     assert sorted(int(v.version) for v in found) == [1, 2, 3]
     assert [v.version for v in client.search_model_versions("run_id='r1'")] == ["2"]
     assert [v.version for v in client.search_model_versions("name='ml-s' and tags.i='2'")] == ["3"]
+    newest = client.search_model_versions("name='ml-s'", order_by=["version_number DESC"])
+    assert [v.version for v in newest] == ["3", "2", "1"]
+    oldest = client.search_model_versions("name='ml-s'", order_by=["creation_timestamp ASC"])
+    assert [v.version for v in oldest] == ["1", "2", "3"]
+    with pytest.raises(MlflowException) as e:
+        client.search_model_versions("name='ml-s'", order_by=["run_id DESC"])
+    assert code_of(e) == "INVALID_PARAMETER_VALUE"
 
 
 def test_stages_and_latest_versions(client):
