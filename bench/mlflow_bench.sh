@@ -21,6 +21,7 @@ OUT="${MV_BENCH_OUT:-$ROOT/bench/results/.last}"
 mkdir -p "$OUT"
 # MV_MLFLOW_REPS: calls per operation row (default 1000; search makes a tenth of them).
 if [ -n "${MV_BENCH_QUICK:-}" ]; then VERSIONS=100 REPS=100; else VERSIONS=1000 REPS=${MV_MLFLOW_REPS:-1000}; fi
+COST_REPS=$((REPS < 300 ? REPS : 300))
 CLIENTS=(1 8)
 GOAL=10
 
@@ -72,6 +73,13 @@ for c in "${CLIENTS[@]}"; do
   echo "mlflow: $c client(s), MLflow ..." >&2
   drive mlflow "$MLFLOW_BASE" "$c"
 done
+# CPU per call, client and server, one client (bench/mlflow/cpu_cost.py): what bounds the
+# ratio through the client.
+echo "mlflow: CPU per call, client and servers ..." >&2
+MLFLOW_TRACKING_TOKEN="$token" "$VENV/bin/python" "$ROOT/bench/mlflow/cpu_cost.py" "$BASE" \
+  bench-c1 "$PID" "$COST_REPS" >"$WORK/cost-modelvault.jsonl" || die "cpu_cost.py against modelvault failed"
+"$VENV/bin/python" "$ROOT/bench/mlflow/cpu_cost.py" "$MLFLOW_BASE" bench-c1 "$MLFLOW_PID" \
+  "$COST_REPS" >"$WORK/cost-mlflow.jsonl" || die "cpu_cost.py against MLflow failed"
 mlflow_version=$("$VENV/bin/python" -c 'import mlflow; print(mlflow.__version__)')
 stop_mlflow
 stop_server
@@ -105,6 +113,30 @@ md = [f"## mlflow: modelvault vs MLflow {mlv} through MLflow's client", "",
       f"(the same client for both). Goal: modelvault ≥ {goal:g}× MLflow's req/s.", "",
       "| operation | clients | modelvault req/s | p50 ms | p99 ms | MLflow req/s | p50 ms | p99 ms | ratio | ≥ goal |",
       "|---|---|---|---|---|---|---|---|---|---|", *rows]
+cost = {}
+for system in ("modelvault", "mlflow"):
+    for line in open(f"{work}/cost-{system}.jsonl"):
+        r = json.loads(line)
+        cost[(system, r["op"])] = r
+        for m in ("client_cpu_ms", "server_cpu_ms", "wall_ms"):
+            csv.append(f"mlflow,{r['op']} cpu,{system},{m},{r[m]},ms")
+md += ["", "### CPU per call, and the ceiling it sets", "",
+       "One client, calls back to back (bench/mlflow/cpu_cost.py): CPU milliseconds per call in",
+       "MLflow's client and in each server (the server's process tree, from /proc), and the wall",
+       "time per call. CPU time is what the call costs whatever else runs on the machine. With",
+       "one client waiting on each answer, modelvault's req/s over MLflow's is at most",
+       "(client + MLflow server) / client CPU: the ratio if modelvault took no time at all.", "",
+       "| operation | client CPU ms (vs modelvault / vs MLflow) | modelvault server CPU ms | "
+       "MLflow server CPU ms | wall ms modelvault / MLflow | CPU ratio | ceiling |",
+       "|---|---|---|---|---|---|---|"]
+for op in label:
+    a, b = cost[("modelvault", op)], cost[("mlflow", op)]
+    ca, cb = a["client_cpu_ms"], b["client_cpu_ms"]
+    ratio = (cb + b["server_cpu_ms"]) / max(1e-9, ca + a["server_cpu_ms"])
+    ceiling = (cb + b["server_cpu_ms"]) / max(1e-9, cb)
+    md.append(f"| {label[op].split(' (')[0]} | {ca:.2f} / {cb:.2f} | {a['server_cpu_ms']:.2f} "
+              f"| {b['server_cpu_ms']:.2f} | {a['wall_ms']:.2f} / {b['wall_ms']:.2f} "
+              f"| {ratio:.1f}x | {ceiling:.1f}x |")
 open(f"{out}/mlflow.md", "w").write("\n".join(md) + "\n")
 open(f"{out}/mlflow.csv", "w").write("\n".join(csv) + "\n")
 PY
