@@ -1,4 +1,4 @@
-"""MLflow's own client (mlflow-skinny, pinned in clients/python/requirements-test.txt)
+"""MLflow's own client (mlflow-skinny, pinned in clients/python/requirements-test.in)
 against modelvault's /api/2.0/mlflow routes: every registry call the docs list."""
 import os
 
