@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
 
 #include "registry/formats/archive/blob_bytes.h"
 #include "registry/formats/summary.h"
 #include "registry/inference/parity_report.h"
 #include "registry/inference/reference_data.h"
 #include "registry/serving_service.h"
+#include "util/json_read.h"
 
 namespace mv::inference {
 namespace {
@@ -40,6 +42,78 @@ std::optional<int64_t> PreviousOnnxSize(VersionService& versions, const Version&
     if (const Artifact* a = PickOnnx(*prev)) return a->size;
   }
   return std::nullopt;
+}
+
+// The op histogram of an ONNX artifact's inspection (summary.graph.op_histogram); empty
+// when it was not inspected.
+std::map<std::string, int64_t> OpsOf(VersionService& versions, const Version& v,
+                                     const Artifact& a) {
+  std::map<std::string, int64_t> ops;
+  auto inspection = versions.Inspection(v.model, v.number, a.name);
+  if (!inspection.ok()) return ops;
+  auto summary = util::ReadJson(inspection->summary_json);
+  if (!summary.ok() || !summary->is_object()) return ops;
+  const nlohmann::json* hist = nullptr;
+  if (summary->contains("graph") && (*summary)["graph"].is_object() &&
+      (*summary)["graph"].contains("op_histogram")) {
+    hist = &(*summary)["graph"]["op_histogram"];
+  }
+  if (!hist || !hist->is_object()) return ops;
+  for (const auto& [op, n] : hist->items()) ops[op] = util::JsonInt64(n).value_or(0);
+  return ops;
+}
+
+Result<std::optional<ReferenceData>> LoadReferenceOf(VersionService& versions,
+                                                     const Version& v) {
+  for (const Artifact& a : v.artifacts) {
+    if (!IsReferenceName(a.name)) continue;
+    ASSIGN_OR_RETURN(ArtifactDownload d, versions.OpenArtifact(v.model, v.number, a.name));
+    ASSIGN_OR_RETURN(ReferenceData ref, LoadReference(*d.reader, a.name));
+    return std::optional<ReferenceData>(std::move(ref));
+  }
+  return std::optional<ReferenceData>();
+}
+
+const char* ReportStatus(const Version& v, const std::string& kind) {
+  if (v.reports) {
+    for (const VersionReport& r : *v.reports) {
+      if (r.kind == kind) return r.status.c_str();
+    }
+  }
+  return "unchecked";
+}
+
+// The parent that makes `v` a variant: the first parent edge quantized-from or
+// converted-from to a live version holding an ONNX artifact. nullopt when there is none.
+Result<std::optional<VariantParent>> FindVariantParent(MetadataStore& meta,
+                                                       VersionService& versions,
+                                                       const Version& v, int64_t max_bytes) {
+  ASSIGN_OR_RETURN(LineageGraph g, meta.Graph(v.model, v.number, /*up=*/true, /*depth=*/1));
+  for (const LineageEdge& e : g.edges) {
+    if (e.child_model != v.model || e.child_version != v.number ||
+        (e.relation != "quantized-from" && e.relation != "converted-from")) {
+      continue;
+    }
+    auto parent = versions.Get(e.parent_model, e.parent_version);
+    if (!parent.ok() || parent->deleted_at_ms) continue;
+    const Artifact* onnx = PickOnnx(*parent);
+    if (!onnx) continue;
+    VariantParent p;
+    p.model = e.parent_model;
+    p.version = e.parent_version;
+    p.relation = e.relation;
+    p.parity = ReportStatus(*parent, kReport);
+    p.onnx.key = onnx->sha256;
+    p.onnx.size = onnx->size;
+    p.onnx.load = [&versions, pv = *parent, a = *onnx, max_bytes]() {
+      return ReadArtifact(versions, pv, a, max_bytes);
+    };
+    p.ops = OpsOf(versions, *parent, *onnx);
+    ASSIGN_OR_RETURN(std::optional<ReferenceData> ref, LoadReferenceOf(versions, *parent));
+    if (ref) p.reference_inputs = std::move(ref->inputs);
+    return std::optional<VariantParent>(std::move(p));
+  }
+  return std::optional<VariantParent>();
 }
 
 std::string SkipJson(const std::string& reason) {
@@ -231,6 +305,13 @@ Status ParityService::RunChecks(const std::string& model, int64_t number, std::s
     return NotFound("artifact " + name);
   };
   m.previous_onnx_size = PreviousOnnxSize(versions_, v);
+  m.ops = OpsOf(versions_, v, *onnx);
+  auto parent = FindVariantParent(meta_, versions_, v, max_bytes);
+  if (!parent.ok()) {
+    return Store(stored, model, number, "error",
+                 ErrorJson("the variant's parent: " + parent.status().message()));
+  }
+  m.parent = std::move(*parent);
   for (const Artifact& a : v.artifacts) {
     if (IsReferenceName(a.name)) {
       auto reader = versions_.OpenArtifact(v.model, v.number, a.name);
@@ -257,7 +338,28 @@ Status ParityService::RunChecks(const std::string& model, int64_t number, std::s
     }
   }
   ParityResult r = RunParityChecks(engine_, m, parsed->config);
-  return Store(stored, model, number, r.status, ParityReportJson(r, parsed->config));
+  RETURN_IF_ERROR(Store(stored, model, number, r.status, ParityReportJson(r, parsed->config)));
+  if (r.status == "passed") RecheckVariantsOf(model, number);
+  return Status::Ok();
+}
+
+void ParityService::RecheckVariantsOf(const std::string& model, int64_t number) {
+  LineageQuery q;
+  q.kind = "parent";
+  q.ref = model;
+  q.parent_version = number;
+  q.limit = 100;
+  auto children = meta_.Downstream(q);
+  if (!children.ok()) return;
+  for (const LineageNode& child : *children) {
+    auto v = versions_.Get(child.model, child.version);
+    if (!v.ok() || std::string(ReportStatus(*v, kReport)) != "error") continue;
+    for (const VersionReport& rep : v->reports.value_or(std::vector<VersionReport>{})) {
+      if (rep.kind == kReport && rep.report_json.find(kParentNotPassed) != std::string::npos) {
+        (void)Schedule(child.model, child.version);  // a full queue leaves it as it is
+      }
+    }
+  }
 }
 
 Status CheckParityForPromotion(const Version& v, const std::vector<VersionReport>& reports) {
@@ -275,6 +377,18 @@ Status CheckParityForPromotion(const Version& v, const std::vector<VersionReport
   if (!parity) return FailedPrecondition("parity has not been checked");
   if (parity->status == "passed") return Status::Ok();
   if (parity->status == "pending") return FailedPrecondition("parity checks are still running");
+  // A variant that disagrees with its parent is named as such: that, not a tolerance, is
+  // what a quantization or conversion has to answer for.
+  auto report = util::ReadJson(parity->report_json);
+  if (report.ok() && report->is_object()) {
+    const nlohmann::json variant =
+        report->value("checks", nlohmann::json::object()).value("variant", nlohmann::json());
+    if (variant.is_object() && variant.value("status", "") != "passed") {
+      return FailedPrecondition("parity " + parity->status + ": the variant check " +
+                                variant.value("status", "") + ": " +
+                                variant.value("message", ""));
+    }
+  }
   return FailedPrecondition("parity " + parity->status + " (see the version's parity report)");
 }
 
