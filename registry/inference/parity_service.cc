@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <map>
 
-#include "registry/formats/archive/blob_bytes.h"
 #include "registry/formats/summary.h"
 #include "registry/inference/parity_report.h"
 #include "registry/inference/reference_data.h"
+#include "registry/inference/variant_parent.h"
 #include "registry/serving_service.h"
 #include "util/json_read.h"
 
@@ -24,16 +23,6 @@ bool IsTorchScript(const Artifact& a) {
 // Parity judges exactly the artifact that is served.
 const Artifact* PickOnnx(const Version& v) { return ServedOnnxArtifact(v); }
 
-Result<std::string> ReadArtifact(VersionService& versions, const Version& v,
-                                 const Artifact& a, int64_t max_bytes) {
-  if (a.size > max_bytes) {
-    return InvalidArgument("artifact " + a.name + " is larger than " +
-                           std::to_string(max_bytes) + " bytes");
-  }
-  ASSIGN_OR_RETURN(ArtifactDownload d, versions.OpenArtifact(v.model, v.number, a.name));
-  return formats::archive::ReadRange(*d.reader, 0, d.reader->size());
-}
-
 // The newest earlier live version with an ONNX artifact (for the size comparison).
 std::optional<int64_t> PreviousOnnxSize(VersionService& versions, const Version& v) {
   for (int64_t n = v.number - 1; n >= 1 && n >= v.number - 20; --n) {
@@ -42,78 +31,6 @@ std::optional<int64_t> PreviousOnnxSize(VersionService& versions, const Version&
     if (const Artifact* a = PickOnnx(*prev)) return a->size;
   }
   return std::nullopt;
-}
-
-// The op histogram of an ONNX artifact's inspection (summary.graph.op_histogram); empty
-// when it was not inspected.
-std::map<std::string, int64_t> OpsOf(VersionService& versions, const Version& v,
-                                     const Artifact& a) {
-  std::map<std::string, int64_t> ops;
-  auto inspection = versions.Inspection(v.model, v.number, a.name);
-  if (!inspection.ok()) return ops;
-  auto summary = util::ReadJson(inspection->summary_json);
-  if (!summary.ok() || !summary->is_object()) return ops;
-  const nlohmann::json* hist = nullptr;
-  if (summary->contains("graph") && (*summary)["graph"].is_object() &&
-      (*summary)["graph"].contains("op_histogram")) {
-    hist = &(*summary)["graph"]["op_histogram"];
-  }
-  if (!hist || !hist->is_object()) return ops;
-  for (const auto& [op, n] : hist->items()) ops[op] = util::JsonInt64(n).value_or(0);
-  return ops;
-}
-
-Result<std::optional<ReferenceData>> LoadReferenceOf(VersionService& versions,
-                                                     const Version& v) {
-  for (const Artifact& a : v.artifacts) {
-    if (!IsReferenceName(a.name)) continue;
-    ASSIGN_OR_RETURN(ArtifactDownload d, versions.OpenArtifact(v.model, v.number, a.name));
-    ASSIGN_OR_RETURN(ReferenceData ref, LoadReference(*d.reader, a.name));
-    return std::optional<ReferenceData>(std::move(ref));
-  }
-  return std::optional<ReferenceData>();
-}
-
-const char* ReportStatus(const Version& v, const std::string& kind) {
-  if (v.reports) {
-    for (const VersionReport& r : *v.reports) {
-      if (r.kind == kind) return r.status.c_str();
-    }
-  }
-  return "unchecked";
-}
-
-// The parent that makes `v` a variant: the first parent edge quantized-from or
-// converted-from to a live version holding an ONNX artifact. nullopt when there is none.
-Result<std::optional<VariantParent>> FindVariantParent(MetadataStore& meta,
-                                                       VersionService& versions,
-                                                       const Version& v, int64_t max_bytes) {
-  ASSIGN_OR_RETURN(LineageGraph g, meta.Graph(v.model, v.number, /*up=*/true, /*depth=*/1));
-  for (const LineageEdge& e : g.edges) {
-    if (e.child_model != v.model || e.child_version != v.number ||
-        (e.relation != "quantized-from" && e.relation != "converted-from")) {
-      continue;
-    }
-    auto parent = versions.Get(e.parent_model, e.parent_version);
-    if (!parent.ok() || parent->deleted_at_ms) continue;
-    const Artifact* onnx = PickOnnx(*parent);
-    if (!onnx) continue;
-    VariantParent p;
-    p.model = e.parent_model;
-    p.version = e.parent_version;
-    p.relation = e.relation;
-    p.parity = ReportStatus(*parent, kReport);
-    p.onnx.key = onnx->sha256;
-    p.onnx.size = onnx->size;
-    p.onnx.load = [&versions, pv = *parent, a = *onnx, max_bytes]() {
-      return ReadArtifact(versions, pv, a, max_bytes);
-    };
-    p.ops = OpsOf(versions, *parent, *onnx);
-    ASSIGN_OR_RETURN(std::optional<ReferenceData> ref, LoadReferenceOf(versions, *parent));
-    if (ref) p.reference_inputs = std::move(ref->inputs);
-    return std::optional<VariantParent>(std::move(p));
-  }
-  return std::optional<VariantParent>();
 }
 
 std::string SkipJson(const std::string& reason) {
@@ -300,12 +217,12 @@ Status ParityService::RunChecks(const std::string& model, int64_t number, std::s
   const int64_t max_bytes = options_.max_model_bytes;
   m.onnx.load = [this, v, name = onnx->name, max_bytes]() -> Result<std::string> {
     for (const Artifact& a : v.artifacts) {
-      if (a.name == name) return ReadArtifact(versions_, v, a, max_bytes);
+      if (a.name == name) return ReadWholeArtifact(versions_, v, a, max_bytes);
     }
     return NotFound("artifact " + name);
   };
   m.previous_onnx_size = PreviousOnnxSize(versions_, v);
-  m.ops = OpsOf(versions_, v, *onnx);
+  m.ops = InspectedOps(versions_, v, *onnx);
   auto parent = FindVariantParent(meta_, versions_, v, max_bytes);
   if (!parent.ok()) {
     return Store(stored, model, number, "error",
@@ -332,7 +249,7 @@ Status ParityService::RunChecks(const std::string& model, int64_t number, std::s
     if (IsTorchScript(a) && torch_ && !m.torchscript && !a.quarantined) {
       m.torchscript = [this, v, a, max_bytes](const std::vector<Tensor>& inputs)
           -> Result<std::vector<Tensor>> {
-        ASSIGN_OR_RETURN(std::string bytes, ReadArtifact(versions_, v, a, max_bytes));
+        ASSIGN_OR_RETURN(std::string bytes, ReadWholeArtifact(versions_, v, a, max_bytes));
         return torch_(bytes, inputs);
       };
     }
@@ -353,7 +270,7 @@ void ParityService::RecheckVariantsOf(const std::string& model, int64_t number) 
   if (!children.ok()) return;
   for (const LineageNode& child : *children) {
     auto v = versions_.Get(child.model, child.version);
-    if (!v.ok() || std::string(ReportStatus(*v, kReport)) != "error") continue;
+    if (!v.ok() || ReportStatusOf(*v, kReport) != "error") continue;
     for (const VersionReport& rep : v->reports.value_or(std::vector<VersionReport>{})) {
       if (rep.kind == kReport && rep.report_json.find(kParentNotPassed) != std::string::npos) {
         (void)Schedule(child.model, child.version);  // a full queue leaves it as it is

@@ -127,8 +127,8 @@ void MeasureLatency(InferenceEngine& engine, const ParityMaterial& m, const Pari
   auto time_one = [&](const ModelSource& model, std::vector<double>& into) {
     const auto t0 = std::chrono::steady_clock::now();
     const bool ok = engine.Run(model, *inputs, RunOptions{}).ok();
-    into.push_back(std::chrono::duration<double, std::milli>(
-                       std::chrono::steady_clock::now() - t0).count());
+    into.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     return ok;
   };
   for (int r = 0; r < c.variant.latency_rounds; ++r) {
@@ -205,14 +205,14 @@ TensorDiff AgreementDiff(const Tensor& expected, const Tensor& actual,
   return d;
 }
 
-CheckOutcome VariantCheck(InferenceEngine& engine, const ParityMaterial& m,
-                          const ParityConfig& c, VariantSummary* summary) {
+CheckOutcome VariantCheck(InferenceEngine& engine, const ParityMaterial& m, const ParityConfig& c,
+                          VariantSummary* summary) {
   Describe(m, summary);
   const VariantParent& p = *m.parent;
   const std::string parent = p.model + " version " + std::to_string(p.version);
   if (p.parity != "passed") {
-    return Outcome("error", "the parent " + parent + " has parity \"" + p.parity + "\": " +
-                                kParentNotPassed);
+    return Outcome(
+        "error", "the parent " + parent + " has parity \"" + p.parity + "\": " + kParentNotPassed);
   }
   auto sig = engine.Signature(m.onnx);
   if (!sig.ok()) return Outcome("error", sig.status().message());

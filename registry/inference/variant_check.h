@@ -21,19 +21,19 @@ struct ReferenceData;
 
 // meta.parity.variant: what a variant must reach against its parent.
 struct VariantThresholds {
-  double cosine = 0.99;         // per output, over every compared element
-  double top1 = 0.98;           // rank-2 (classifier-shaped) outputs only
-  std::optional<double> top5;   // rank-2 outputs; not judged unless set
-  int64_t samples = 64;         // seeded inputs on top of the parent's reference inputs
-  int latency_rounds = 20;      // interleaved parent/variant runs for the latency ratio
+  double cosine = 0.99;        // per output, over every compared element
+  double top1 = 0.98;          // rank-2 (classifier-shaped) outputs only
+  std::optional<double> top5;  // rank-2 outputs; not judged unless set
+  int64_t samples = 64;        // seeded inputs on top of the parent's reference inputs
+  int latency_rounds = 20;     // interleaved parent/variant runs for the latency ratio
 };
 
 // The parent a variant is judged against, as the parity service found it.
 struct VariantParent {
   std::string model;
   int64_t version = 0;
-  std::string relation;      // quantized-from, converted-from
-  std::string parity;        // the parent's parity status: it must be "passed"
+  std::string relation;  // quantized-from, converted-from
+  std::string parity;    // the parent's parity status: it must be "passed"
   ModelSource onnx;
   std::vector<Tensor> reference_inputs;  // the parent's reference inputs, may be empty
   std::map<std::string, int64_t> ops;    // the parent's op histogram (its inspection)
@@ -61,8 +61,7 @@ inline constexpr const char* kParentNotPassed =
 // whatever the float dtypes: max abs/rel difference, cosine, and top-1/top-5 for rank 2.
 // within: cosine and top-1 (and top-5 when set) reach the thresholds. Never fails: a shape
 // disagreement is reported in `problem`.
-TensorDiff AgreementDiff(const Tensor& expected, const Tensor& actual,
-                         const VariantThresholds& th);
+TensorDiff AgreementDiff(const Tensor& expected, const Tensor& actual, const VariantThresholds& th);
 
 // "cosine >= 0.99, top-1 >= 0.98": the thresholds as the report's messages say them.
 std::string ThresholdText(const VariantThresholds& th);
@@ -70,7 +69,7 @@ std::string ThresholdText(const VariantThresholds& th);
 // Runs parent and variant on the parent's reference inputs and on th.samples seeded inputs
 // from the variant's input spec, and judges their agreement; fills `summary` (latency,
 // sizes, op differences). Never fails: what cannot run is an "error" outcome.
-CheckOutcome VariantCheck(InferenceEngine& engine, const ParityMaterial& m,
-                          const ParityConfig& c, VariantSummary* summary);
+CheckOutcome VariantCheck(InferenceEngine& engine, const ParityMaterial& m, const ParityConfig& c,
+                          VariantSummary* summary);
 
 }  // namespace mv::inference

@@ -22,9 +22,7 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-std::string Case(const std::string& name) {
-  return std::string(MV_VARIANT_FIXTURES) + "/" + name;
-}
+std::string Case(const std::string& name) { return std::string(MV_VARIANT_FIXTURES) + "/" + name; }
 
 class VariantTest : public ServerTest {
  protected:
@@ -44,10 +42,10 @@ class VariantTest : public ServerTest {
   // Uploads the float parent as version 1 of `net` and waits for its parity to pass.
   void UploadParent(const std::string& net) {
     ASSERT_TRUE(HasStatus(CreateModel(cli(), net), 201));
-    auto r = UploadVersion(cli(), net, ReadFile(Case(net) + "/meta.json"),
-                           {Part("model.onnx", ReadFile(Case(net) + "/model.onnx")),
-                            Part("reference.safetensors",
-                                 ReadFile(Case(net) + "/reference.safetensors"))});
+    auto r = UploadVersion(
+        cli(), net, ReadFile(Case(net) + "/meta.json"),
+        {Part("model.onnx", ReadFile(Case(net) + "/model.onnx")),
+         Part("reference.safetensors", ReadFile(Case(net) + "/reference.safetensors"))});
     ASSERT_TRUE(HasStatus(r, 201));
     ASSERT_EQ(WaitParity(net, 1)["status"], "passed");
   }
@@ -55,10 +53,10 @@ class VariantTest : public ServerTest {
   // Uploads the variant fixture `name` as the next version of `net`, made from version 1.
   json UploadVariant(const std::string& net, const std::string& name, int64_t* number) {
     const json fixture = json::parse(ReadFile(Case(name) + "/meta.json"));
-    json meta = {{"description", "variant " + name},
-                 {"lineage",
-                  {{"parents",
-                    {{{"model", net}, {"version", 1}, {"relation", fixture["relation"]}}}}}}};
+    json meta = {
+        {"description", "variant " + name},
+        {"lineage",
+         {{"parents", {{{"model", net}, {"version", 1}, {"relation", fixture["relation"]}}}}}}};
     if (fixture.contains("parity")) meta["parity"] = fixture["parity"];
     auto r = UploadVersion(cli(), net, meta.dump(),
                            {Part("model.onnx", ReadFile(Case(name) + "/model.onnx"))});
@@ -93,8 +91,7 @@ class VariantTest : public ServerTest {
     for (const std::string& name : variants) {
       int64_t number = 0;
       const json report = UploadVariant(net, name, &number);
-      const std::string expect =
-          json::parse(ReadFile(Case(name) + "/expect.json"))["variant"];
+      const std::string expect = json::parse(ReadFile(Case(name) + "/expect.json"))["variant"];
       EXPECT_EQ(report["checks"]["variant"]["status"], expect) << name << ": " << report.dump(1);
       ExpectVariantFields(name, report);
       auto promote = SetStage(cli(), net, std::to_string(number), "production");
@@ -104,8 +101,7 @@ class VariantTest : public ServerTest {
             << name << ": " << BodyJson(cli().Get(VersionPath(net, number))).dump(1);
       } else {
         EXPECT_TRUE(IsJsonError(promote, 409, "failed_precondition")) << name;
-        EXPECT_NE(promote->body.find("variant check failed"), std::string::npos)
-            << promote->body;
+        EXPECT_NE(promote->body.find("variant check failed"), std::string::npos) << promote->body;
       }
       RecordProperty(name, report["variant"].dump());
       std::printf("%s: %s\n  %s\n", name.c_str(), report["checks"]["variant"].dump().c_str(),
@@ -150,16 +146,18 @@ TEST_F(VariantTest, AVariantOfAnUncheckedParentIsAnError) {
 
 TEST_F(VariantTest, MalformedVariantThresholdsAreAnError) {
   UploadParent("mlp");
-  json meta = {{"lineage", {{"parents", {{{"model", "mlp"}, {"version", 1},
-                                          {"relation", "quantized-from"}}}}}},
-               {"parity", {{"variant", {{"cosine", 2}}}}}};
+  json meta = {
+      {"lineage",
+       {{"parents", {{{"model", "mlp"}, {"version", 1}, {"relation", "quantized-from"}}}}}},
+      {"parity", {{"variant", {{"cosine", 2}}}}}};
   auto r = UploadVersion(cli(), "mlp", meta.dump(),
                          {Part("model.onnx", ReadFile(Case("mlp_fp16") + "/model.onnx"))});
   ASSERT_TRUE(HasStatus(r, 201));
   const json report = WaitParity("mlp", 2);
   EXPECT_EQ(report["status"], "error");
   EXPECT_NE(report["message"].get<std::string>().find("meta.parity.variant.cosine"),
-            std::string::npos) << report.dump(1);
+            std::string::npos)
+      << report.dump(1);
 }
 
 }  // namespace

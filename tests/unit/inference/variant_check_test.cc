@@ -85,11 +85,10 @@ TEST(VariantMeta, ThresholdsParseAndAreChecked) {
   ASSERT_TRUE(defaults.ok());
   EXPECT_DOUBLE_EQ(defaults->config.variant.cosine, 0.99);
   EXPECT_DOUBLE_EQ(defaults->config.variant.top1, 0.98);
-  for (const char* bad : {R"({"parity":{"variant":{"cosine":1.5}}})",
-                          R"({"parity":{"variant":{"top1":"high"}}})",
-                          R"({"parity":{"variant":{"samples":8}}})",
-                          R"({"parity":{"variant":{"atol":1}}})",
-                          R"({"parity":{"variant":[]}})"}) {
+  for (const char* bad :
+       {R"({"parity":{"variant":{"cosine":1.5}}})", R"({"parity":{"variant":{"top1":"high"}}})",
+        R"({"parity":{"variant":{"samples":8}}})", R"({"parity":{"variant":{"atol":1}}})",
+        R"({"parity":{"variant":[]}})"}) {
     auto r = ParseParityMeta(bad, {});
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << bad;
