@@ -257,6 +257,14 @@ Status ParityService::RunChecks(const std::string& model, int64_t number, std::s
   ParityResult r = RunParityChecks(engine_, m, parsed->config);
   RETURN_IF_ERROR(Store(stored, model, number, r.status, ParityReportJson(r, parsed->config)));
   if (r.status == "passed") RecheckVariantsOf(model, number);
+  // A parent that passed while this check ran saw it pending and did not queue it again:
+  // each side stores first and looks at the other after, so one of them re-queues it.
+  if (m.parent && m.parent->parity != "passed") {
+    auto now = versions_.Get(m.parent->model, m.parent->version);
+    if (now.ok() && ReportStatusOf(*now, kReport) == "passed") {
+      (void)Schedule(model, number);  // a full queue leaves the error standing
+    }
+  }
   return Status::Ok();
 }
 

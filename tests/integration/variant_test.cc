@@ -2,9 +2,11 @@
 // float16 variants made by ONNX Runtime's own tools (tests/fixtures/variants) uploaded with
 // a quantized-from / converted-from lineage edge; the variant check must conclude what each
 // fixture's expect.json says, the report must carry the comparison, and promotion must follow.
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/integration/lifecycle_client.h"
@@ -158,6 +160,38 @@ TEST_F(VariantTest, MalformedVariantThresholdsAreAnError) {
   EXPECT_NE(report["message"].get<std::string>().find("meta.parity.variant.cosine"),
             std::string::npos)
       << report.dump(1);
+}
+
+// Two parity workers: a variant can be checked while its parent's check still runs.
+class VariantRecheckTest : public VariantTest {
+ protected:
+  ServerConfig Config() const override {
+    ServerConfig c = VariantTest::Config();
+    c.parity_workers = 2;
+    return c;
+  }
+};
+
+TEST_F(VariantRecheckTest, AVariantCheckedWhileItsParentIsPendingEndsPassed) {
+  UploadParent("cnn");
+  int64_t number = 0;
+  ASSERT_EQ(UploadVariant("cnn", "cnn_int8_dynamic", &number)["status"], "passed");
+  // The parent's re-run marks it pending at once; the variant's, on the other worker, then
+  // usually finds it pending and errs, and the parent's pass queues the variant again.
+  // Whichever order the workers take, the variant must end "passed".
+  const auto rerun = [&](int64_t v) {
+    return cli().Post(VersionPath("cnn", v) + "/parity", "", "application/json");
+  };
+  ASSERT_TRUE(HasStatus(rerun(1), 202));
+  ASSERT_TRUE(HasStatus(rerun(number), 202));
+  EXPECT_EQ(WaitParity("cnn", 1)["status"], "passed");
+  json report;
+  for (int i = 0; i < 100; ++i) {
+    report = WaitParity("cnn", number);
+    if (report["status"] == "passed") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // error until re-queued
+  }
+  EXPECT_EQ(report["status"], "passed") << report.dump(1);
 }
 
 }  // namespace
