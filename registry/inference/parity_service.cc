@@ -33,6 +33,24 @@ std::optional<int64_t> PreviousOnnxSize(VersionService& versions, const Version&
   return std::nullopt;
 }
 
+// The variant check's status and message in a stored parity report; nullopt when it holds
+// none (not a variant, or a report of an error before the checks).
+std::optional<std::pair<std::string, std::string>> VariantVerdict(const std::string& json) {
+  auto report = util::ReadJson(json);
+  if (!report.ok() || !report->is_object()) return std::nullopt;
+  auto checks = report->find("checks");
+  if (checks == report->end() || !checks->is_object()) return std::nullopt;
+  auto variant = checks->find("variant");
+  if (variant == checks->end() || !variant->is_object()) return std::nullopt;
+  auto status = variant->find("status");
+  auto message = variant->find("message");
+  if (status == variant->end() || !status->is_string() || message == variant->end() ||
+      !message->is_string()) {
+    return std::nullopt;
+  }
+  return std::make_pair(status->get<std::string>(), message->get<std::string>());
+}
+
 std::string SkipJson(const std::string& reason) {
   formats::Summary s = formats::Summary::MakeObject();
   return s.Set("status", "skipped").Set("message", reason).ToJson();
@@ -304,15 +322,9 @@ Status CheckParityForPromotion(const Version& v, const std::vector<VersionReport
   if (parity->status == "pending") return FailedPrecondition("parity checks are still running");
   // A variant that disagrees with its parent is named as such: that, not a tolerance, is
   // what a quantization or conversion has to answer for.
-  auto report = util::ReadJson(parity->report_json);
-  if (report.ok() && report->is_object()) {
-    const nlohmann::json variant =
-        report->value("checks", nlohmann::json::object()).value("variant", nlohmann::json());
-    if (variant.is_object() && variant.value("status", "") != "passed") {
-      return FailedPrecondition("parity " + parity->status + ": the variant check " +
-                                variant.value("status", "") + ": " +
-                                variant.value("message", ""));
-    }
+  if (auto verdict = VariantVerdict(parity->report_json); verdict && verdict->first != "passed") {
+    return FailedPrecondition("parity " + parity->status + ": the variant check " +
+                              verdict->first + ": " + verdict->second);
   }
   return FailedPrecondition("parity " + parity->status + " (see the version's parity report)");
 }
