@@ -19,11 +19,18 @@ std::string ToleranceText(const Tolerance& tol) {
   return buf;
 }
 
+// For a variant, the agreement thresholds that replace the float tolerance in the checks
+// that cannot expect exact agreement; null otherwise.
+const VariantThresholds* Agreement(const ParityMaterial& m, const ParityConfig& c) {
+  return m.parent ? &c.variant : nullptr;
+}
+
 // Compares `actual` with `expected` output by output (by name when the expected tensors
-// are named, else by position). Fills diffs; passed when every expected output is within.
+// are named, else by position), within `tol` or, when `agreement` is set, by agreement.
+// Fills diffs; passed when every expected output is within.
 CheckOutcome CompareOutputs(const std::string& check, const std::vector<Tensor>& expected,
                             const std::vector<Tensor>& actual, const Tolerance& tol,
-                            bool by_name) {
+                            bool by_name, const VariantThresholds* agreement = nullptr) {
   CheckOutcome out = Outcome(check, "passed", "");
   int failed = 0;
   for (size_t i = 0; i < expected.size(); ++i) {
@@ -40,19 +47,20 @@ CheckOutcome CompareOutputs(const std::string& check, const std::vector<Tensor>&
       d.name = expected[i].name;
       d.problem = "the model has no such output";
     } else {
-      d = CompareTensors(expected[i], *got, tol);
+      d = agreement ? AgreementDiff(expected[i], *got, *agreement)
+                    : CompareTensors(expected[i], *got, tol);
       if (!by_name) d.name = got->name;
     }
     if (!d.within) ++failed;
     out.diffs.push_back(std::move(d));
   }
+  const std::string bound = agreement ? ThresholdText(*agreement) : ToleranceText(tol);
   if (failed) {
     out.status = "failed";
     out.message = std::to_string(failed) + " of " + std::to_string(expected.size()) +
-                  " outputs differ beyond " + ToleranceText(tol);
+                  " outputs differ beyond " + bound;
   } else {
-    out.message = "all " + std::to_string(expected.size()) + " outputs within " +
-                  ToleranceText(tol);
+    out.message = "all " + std::to_string(expected.size()) + " outputs within " + bound;
   }
   return out;
 }
@@ -72,7 +80,8 @@ CheckOutcome ReferenceCheck(InferenceEngine& engine, const ParityMaterial& m,
   }
   auto got = engine.Run(m.onnx, m.reference->inputs, RunOptions{});
   if (!got.ok()) return Outcome("reference", "error", got.status().message());
-  return CompareOutputs("reference", m.reference->outputs, *got, c.tolerance, true);
+  return CompareOutputs("reference", m.reference->outputs, *got, c.tolerance, true,
+                        Agreement(m, c));
 }
 
 // Two runs on the same input must agree exactly, with the runtime's optimisations and on
@@ -128,7 +137,8 @@ Result<CheckOutcome> BatchCompare(InferenceEngine& engine, const ParityMaterial&
     ASSIGN_OR_RETURN(Tensor joined, ConcatRows(parts));
     separate.push_back(std::move(joined));
   }
-  CheckOutcome o = CompareOutputs("batch", together, separate, c.tolerance, true);
+  CheckOutcome o =
+      CompareOutputs("batch", together, separate, c.tolerance, true, Agreement(m, c));
   o.message = o.status == "passed"
                   ? "a batch of " + std::to_string(n) + " equals " + std::to_string(n) +
                         " single runs"
@@ -181,7 +191,8 @@ CheckOutcome TorchScriptCheck(InferenceEngine& engine, const ParityMaterial& m,
                    "TorchScript returned " + std::to_string(torch->size()) +
                        " outputs, ONNX " + std::to_string(onnx->size()));
   }
-  CheckOutcome o = CompareOutputs("torchscript", *torch, *onnx, c.tolerance, false);
+  CheckOutcome o =
+      CompareOutputs("torchscript", *torch, *onnx, c.tolerance, false, Agreement(m, c));
   if (o.status == "passed") o.message = "TorchScript and ONNX agree on the same inputs";
   return o;
 }
@@ -254,6 +265,10 @@ ParityResult RunParityChecks(InferenceEngine& engine, const ParityMaterial& m,
   r.checks.push_back(DeterminismCheck(engine, m, c));
   r.checks.push_back(BatchCheck(engine, m, c));
   r.checks.push_back(TorchScriptCheck(engine, m, c));
+  if (m.parent) {
+    r.variant.emplace();
+    r.checks.push_back(VariantCheck(engine, m, c, &*r.variant));
+  }
   r.latency = MeasureLatency(engine, m, c);
   if (m.previous_onnx_size && *m.previous_onnx_size > 0 &&
       m.onnx.size > c.size_warning_ratio * static_cast<double>(*m.previous_onnx_size)) {

@@ -12,6 +12,7 @@
 
 #include "registry/inference/input_gen.h"
 #include "registry/inference/tensor_compare.h"
+#include "registry/inference/variant_check.h"
 #include "registry/inference_engine.h"
 #include "util/status.h"
 
@@ -33,6 +34,7 @@ struct ParityConfig {
   int64_t batch_check_size = 4;  // N in "a batch of N equals N single runs"
   int latency_runs = 30;
   double size_warning_ratio = 1.5;
+  VariantThresholds variant;  // meta.parity.variant; used when the version is a variant
 };
 
 struct ParityMaterial {
@@ -41,10 +43,15 @@ struct ParityMaterial {
   TorchScriptRun torchscript;  // empty when the version holds no TorchScript artifact
   std::string torchscript_unavailable;  // why a TorchScript artifact cannot be run, if so
   std::optional<int64_t> previous_onnx_size;  // the previous version's ONNX artifact
+  // Set when the version is a variant: its quantized-from / converted-from parent. Then the
+  // variant check runs, and the checks that cannot expect exact agreement (reference,
+  // batch, torchscript) are judged by config.variant instead of the float tolerance.
+  std::optional<VariantParent> parent;
+  std::map<std::string, int64_t> ops;  // the version's op histogram (its inspection)
 };
 
 struct CheckOutcome {
-  std::string name;    // reference, determinism, batch, torchscript
+  std::string name;    // reference, determinism, batch, torchscript, variant
   std::string status;  // passed, failed, skipped, error
   std::string message;
   std::vector<TensorDiff> diffs;
@@ -62,6 +69,7 @@ struct ParityResult {
   int64_t onnx_size = 0;
   std::optional<int64_t> previous_onnx_size;
   std::vector<std::string> warnings;
+  std::optional<VariantSummary> variant;  // set for a variant
 };
 
 // Runs every check that applies. Never fails as a whole: a check that cannot run reports

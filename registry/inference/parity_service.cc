@@ -4,11 +4,12 @@
 #include <chrono>
 #include <cstdio>
 
-#include "registry/formats/archive/blob_bytes.h"
 #include "registry/formats/summary.h"
 #include "registry/inference/parity_report.h"
 #include "registry/inference/reference_data.h"
+#include "registry/inference/variant_parent.h"
 #include "registry/serving_service.h"
+#include "util/json_read.h"
 
 namespace mv::inference {
 namespace {
@@ -22,16 +23,6 @@ bool IsTorchScript(const Artifact& a) {
 // Parity judges exactly the artifact that is served.
 const Artifact* PickOnnx(const Version& v) { return ServedOnnxArtifact(v); }
 
-Result<std::string> ReadArtifact(VersionService& versions, const Version& v,
-                                 const Artifact& a, int64_t max_bytes) {
-  if (a.size > max_bytes) {
-    return InvalidArgument("artifact " + a.name + " is larger than " +
-                           std::to_string(max_bytes) + " bytes");
-  }
-  ASSIGN_OR_RETURN(ArtifactDownload d, versions.OpenArtifact(v.model, v.number, a.name));
-  return formats::archive::ReadRange(*d.reader, 0, d.reader->size());
-}
-
 // The newest earlier live version with an ONNX artifact (for the size comparison).
 std::optional<int64_t> PreviousOnnxSize(VersionService& versions, const Version& v) {
   for (int64_t n = v.number - 1; n >= 1 && n >= v.number - 20; --n) {
@@ -40,6 +31,24 @@ std::optional<int64_t> PreviousOnnxSize(VersionService& versions, const Version&
     if (const Artifact* a = PickOnnx(*prev)) return a->size;
   }
   return std::nullopt;
+}
+
+// The variant check's status and message in a stored parity report; nullopt when it holds
+// none (not a variant, or a report of an error before the checks).
+std::optional<std::pair<std::string, std::string>> VariantVerdict(const std::string& json) {
+  auto report = util::ReadJson(json);
+  if (!report.ok() || !report->is_object()) return std::nullopt;
+  auto checks = report->find("checks");
+  if (checks == report->end() || !checks->is_object()) return std::nullopt;
+  auto variant = checks->find("variant");
+  if (variant == checks->end() || !variant->is_object()) return std::nullopt;
+  auto status = variant->find("status");
+  auto message = variant->find("message");
+  if (status == variant->end() || !status->is_string() || message == variant->end() ||
+      !message->is_string()) {
+    return std::nullopt;
+  }
+  return std::make_pair(status->get<std::string>(), message->get<std::string>());
 }
 
 std::string SkipJson(const std::string& reason) {
@@ -226,11 +235,18 @@ Status ParityService::RunChecks(const std::string& model, int64_t number, std::s
   const int64_t max_bytes = options_.max_model_bytes;
   m.onnx.load = [this, v, name = onnx->name, max_bytes]() -> Result<std::string> {
     for (const Artifact& a : v.artifacts) {
-      if (a.name == name) return ReadArtifact(versions_, v, a, max_bytes);
+      if (a.name == name) return ReadWholeArtifact(versions_, v, a, max_bytes);
     }
     return NotFound("artifact " + name);
   };
   m.previous_onnx_size = PreviousOnnxSize(versions_, v);
+  m.ops = InspectedOps(versions_, v, *onnx);
+  auto parent = FindVariantParent(meta_, versions_, v, max_bytes);
+  if (!parent.ok()) {
+    return Store(stored, model, number, "error",
+                 ErrorJson("the variant's parent: " + parent.status().message()));
+  }
+  m.parent = std::move(*parent);
   for (const Artifact& a : v.artifacts) {
     if (IsReferenceName(a.name)) {
       auto reader = versions_.OpenArtifact(v.model, v.number, a.name);
@@ -251,13 +267,42 @@ Status ParityService::RunChecks(const std::string& model, int64_t number, std::s
     if (IsTorchScript(a) && torch_ && !m.torchscript && !a.quarantined) {
       m.torchscript = [this, v, a, max_bytes](const std::vector<Tensor>& inputs)
           -> Result<std::vector<Tensor>> {
-        ASSIGN_OR_RETURN(std::string bytes, ReadArtifact(versions_, v, a, max_bytes));
+        ASSIGN_OR_RETURN(std::string bytes, ReadWholeArtifact(versions_, v, a, max_bytes));
         return torch_(bytes, inputs);
       };
     }
   }
   ParityResult r = RunParityChecks(engine_, m, parsed->config);
-  return Store(stored, model, number, r.status, ParityReportJson(r, parsed->config));
+  RETURN_IF_ERROR(Store(stored, model, number, r.status, ParityReportJson(r, parsed->config)));
+  if (r.status == "passed") RecheckVariantsOf(model, number);
+  // A parent that passed while this check ran saw it pending and did not queue it again:
+  // each side stores first and looks at the other after, so one of them re-queues it.
+  if (m.parent && m.parent->parity != "passed") {
+    auto now = versions_.Get(m.parent->model, m.parent->version);
+    if (now.ok() && ReportStatusOf(*now, kReport) == "passed") {
+      (void)Schedule(model, number);  // a full queue leaves the error standing
+    }
+  }
+  return Status::Ok();
+}
+
+void ParityService::RecheckVariantsOf(const std::string& model, int64_t number) {
+  LineageQuery q;
+  q.kind = "parent";
+  q.ref = model;
+  q.parent_version = number;
+  q.limit = 100;
+  auto children = meta_.Downstream(q);
+  if (!children.ok()) return;
+  for (const LineageNode& child : *children) {
+    auto v = versions_.Get(child.model, child.version);
+    if (!v.ok() || ReportStatusOf(*v, kReport) != "error") continue;
+    for (const VersionReport& rep : v->reports.value_or(std::vector<VersionReport>{})) {
+      if (rep.kind == kReport && rep.report_json.find(kParentNotPassed) != std::string::npos) {
+        (void)Schedule(child.model, child.version);  // a full queue leaves it as it is
+      }
+    }
+  }
 }
 
 Status CheckParityForPromotion(const Version& v, const std::vector<VersionReport>& reports) {
@@ -275,6 +320,12 @@ Status CheckParityForPromotion(const Version& v, const std::vector<VersionReport
   if (!parity) return FailedPrecondition("parity has not been checked");
   if (parity->status == "passed") return Status::Ok();
   if (parity->status == "pending") return FailedPrecondition("parity checks are still running");
+  // A variant that disagrees with its parent is named as such: that, not a tolerance, is
+  // what a quantization or conversion has to answer for.
+  if (auto verdict = VariantVerdict(parity->report_json); verdict && verdict->first != "passed") {
+    return FailedPrecondition("parity " + parity->status + ": the variant check " +
+                              verdict->first + ": " + verdict->second);
+  }
   return FailedPrecondition("parity " + parity->status + " (see the version's parity report)");
 }
 

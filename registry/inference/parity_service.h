@@ -89,6 +89,9 @@ class ParityService {
   Status Store(std::string* stored, const std::string& model, int64_t number,
                const std::string& status, const std::string& json);
   Status RunChecks(const std::string& model, int64_t number, std::string* stored);
+  // Queues again the variants of a version whose parity just passed that were checked
+  // while it had not (their variant check said so). Best effort: errors are dropped.
+  void RecheckVariantsOf(const std::string& model, int64_t number);
 
   MetadataStore& meta_;
   VersionService& versions_;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "registry/inference_engine.h"
@@ -22,6 +23,10 @@ struct TensorDiff {
   int64_t mismatched = 0;  // elements outside the tolerance
   int64_t elements = 0;
   std::string problem;     // dtype or shape disagreement; empty when comparable
+  // Agreement measures, set when a variant is judged against its parent (variant_check.h).
+  std::optional<double> cosine;  // cosine similarity of the flattened tensors
+  std::optional<double> top1;    // rank 2: share of rows whose argmax agrees
+  std::optional<double> top5;    // rank 2: share of rows whose expected argmax is in the top 5
 };
 
 // Floats (FP16, BF16, FP32, FP64) within `tol`; integers, BOOL and BYTES exactly.

@@ -68,9 +68,11 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
         return torch->Run(bytes, inputs);
       };
     }
+    inference::ParityServiceOptions parity_options;
+    parity_options.workers = config.parity_workers;
     t->parity_ =
         std::make_unique<inference::ParityService>(*t->meta_, *t->versions_, *t->engine_, run_torch,
-                                                   t->clock_, inference::ParityServiceOptions{});
+                                                   t->clock_, parity_options);
     inference::ParityService* parity = t->parity_.get();
     t->versions_->OnSealed(
         [parity](const Version& v) { (void)parity->Schedule(v.model, v.number); });

@@ -48,6 +48,7 @@ struct ServerConfig {
   // the TorchScript check; empty leaves that check out.
   bool parity = false;
   std::string torch_worker;
+  int parity_workers = 1;  // --parity-workers
   // `serve --auth on|off` and `--anonymous-read`. With auth on (the default, as in
   // `modelvault serve`) the first start makes the admin token, keeps it in
   // <data_dir>/admin-token, and every NewClient() sends it.
