@@ -73,6 +73,16 @@ std::string StringAt(const json& obj, const char* key) {
 
 }  // namespace
 
+// Sets out[key] unless `value` is an empty string or list: MLflow's server writes its protos
+// to JSON without default values, and its client parses what it gets field by field.
+void PutUnlessEmpty(json& out, const char* key, json value) {
+  if ((value.is_string() && value.get_ref<const std::string&>().empty()) ||
+      (value.is_array() && value.empty())) {
+    return;
+  }
+  out[key] = std::move(value);
+}
+
 json ModelVersionJson(const Version& v) {
   json meta = json::parse(v.meta_json, nullptr, false);
   if (!meta.is_object()) meta = json::object();
@@ -100,19 +110,20 @@ json ModelVersionJson(const Version& v) {
                                     v.stage_changed_at_ms.value_or(0)});
   std::string source = StringAt(mlflow, "source");
   if (source.empty()) source = "models:/" + v.model + "/" + std::to_string(v.number);
-  return {{"name", v.model},
-          {"version", std::to_string(v.number)},
-          {"creation_timestamp", v.created_at_ms},
-          {"last_updated_timestamp", updated},
-          {"user_id", StringAt(mlflow, "user_id")},
-          {"current_stage", StageToMlflow(v.stage)},
-          {"description", description},
-          {"source", source},
-          {"run_id", StringAt(mlflow, "run_id")},
-          {"run_link", StringAt(mlflow, "run_link")},
-          {"status", v.state == VersionState::kSealed ? "READY" : "PENDING_REGISTRATION"},
-          {"tags", TagsToList(tags)},
-          {"aliases", v.aliases}};
+  json out = {{"name", v.model},
+              {"version", std::to_string(v.number)},
+              {"creation_timestamp", v.created_at_ms},
+              {"last_updated_timestamp", updated},
+              {"current_stage", StageToMlflow(v.stage)},
+              {"source", source},
+              {"status", v.state == VersionState::kSealed ? "READY" : "PENDING_REGISTRATION"}};
+  PutUnlessEmpty(out, "user_id", StringAt(mlflow, "user_id"));
+  PutUnlessEmpty(out, "description", description);
+  PutUnlessEmpty(out, "run_id", StringAt(mlflow, "run_id"));
+  PutUnlessEmpty(out, "run_link", StringAt(mlflow, "run_link"));
+  PutUnlessEmpty(out, "tags", TagsToList(tags));
+  PutUnlessEmpty(out, "aliases", v.aliases);
+  return out;
 }
 
 json RegisteredModelJson(const Model& m, const std::vector<Version>& latest,
@@ -123,14 +134,15 @@ json RegisteredModelJson(const Model& m, const std::vector<Version>& latest,
   for (const auto& [alias, number] : aliases) {
     alias_list.push_back({{"alias", alias}, {"version", std::to_string(number)}});
   }
-  return {{"name", m.name},
-          {"creation_timestamp", m.created_at_ms},
-          {"last_updated_timestamp", m.updated_at_ms},
-          {"user_id", m.owner},
-          {"description", m.description},
-          {"latest_versions", std::move(versions)},
-          {"tags", TagsToList(m.tags)},
-          {"aliases", std::move(alias_list)}};
+  json out = {{"name", m.name},
+              {"creation_timestamp", m.created_at_ms},
+              {"last_updated_timestamp", m.updated_at_ms}};
+  PutUnlessEmpty(out, "user_id", m.owner);
+  PutUnlessEmpty(out, "description", m.description);
+  PutUnlessEmpty(out, "latest_versions", std::move(versions));
+  PutUnlessEmpty(out, "tags", TagsToList(m.tags));
+  PutUnlessEmpty(out, "aliases", std::move(alias_list));
+  return out;
 }
 
 namespace {

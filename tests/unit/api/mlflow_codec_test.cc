@@ -84,6 +84,24 @@ TEST(MlflowVersionJsonTest, OverlayWinsOverMeta) {
   EXPECT_EQ(j["aliases"], json::array({"champion"}));
 }
 
+TEST(MlflowVersionJsonTest, EmptyFieldsAreLeftOutAsMlflowDoes) {
+  Version v;
+  v.model = "m";
+  v.number = 1;
+  v.state = VersionState::kSealed;
+  v.meta_json = "{}";
+  json j = ModelVersionJson(v);
+  for (const char* key : {"user_id", "description", "run_id", "run_link", "tags", "aliases"}) {
+    EXPECT_FALSE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j["source"], "models:/m/1");
+  EXPECT_EQ(j["current_stage"], "None");
+  Model m;
+  m.name = "m";
+  json rm = RegisteredModelJson(m, {}, {});
+  EXPECT_EQ(rm, json({{"name", "m"}, {"creation_timestamp", 0}, {"last_updated_timestamp", 0}}));
+}
+
 TEST(MlflowErrorBodyTest, Shape) {
   json j = json::parse(MlflowErrorBody(NotFound("no such model")));
   EXPECT_EQ(j, json::parse(R"({"error_code":"RESOURCE_DOES_NOT_EXIST","message":"no such model"})"));
