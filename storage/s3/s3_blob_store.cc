@@ -37,9 +37,10 @@ Result<std::unique_ptr<S3BlobStore>> S3BlobStore::Create(s3::S3Location location
   }
   auto client = std::make_unique<s3::S3Client>(std::move(location), std::move(creds));
   std::unique_ptr<S3BlobStore> store(new S3BlobStore(std::move(client), options));
-  // A probe: NotFound is the healthy answer; a 403 or a connection error is not.
-  auto probe = store->client_->Head(store->root_ + "tmp/.probe");
-  if (!probe.ok() && probe.status().code() != Code::kNotFound) return probe.status();
+  // A probe that lists nothing: a missing bucket, a refused signature or an endpoint that
+  // does not answer fails here, with S3's error code (a HEAD answer has no body to carry it).
+  RETURN_IF_ERROR(store->client_->List(store->root_ + "tmp/.probe/",
+                                       [](const s3::ListedObject&) { return Status::Ok(); }));
   return store;
 }
 

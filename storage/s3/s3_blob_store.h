@@ -27,8 +27,8 @@ struct S3BlobOptions {
 
 class S3BlobStore final : public BlobStore {
  public:
-  // Checks the bucket answers (a HEAD of a key that need not exist) before returning:
-  // a wrong endpoint or secret fails here, at start, with the S3 error.
+  // Checks the bucket answers (an empty listing) before returning: a wrong endpoint, bucket
+  // or secret fails here, at start, with the S3 error.
   static Result<std::unique_ptr<S3BlobStore>> Create(s3::S3Location location,
                                                      s3::Credentials creds,
                                                      const S3BlobOptions& options = {});
