@@ -32,7 +32,7 @@ Status PutArtifact(Ctx& ctx, VersionService& versions) {
 }
 
 // Streams the artifact (or one byte range of it) from the blob store in fixed chunks.
-Status GetArtifact(Ctx& ctx, VersionService& versions) {
+Status GetArtifact(Ctx& ctx, VersionService& versions, const Services& s) {
   const std::string& model = ctx.Param("m");
   ASSIGN_OR_RETURN(int64_t number, versions.Resolve(model, ctx.Param("v")));
   ASSIGN_OR_RETURN(ArtifactDownload dl, versions.OpenArtifact(model, number, ctx.Param("name")));
@@ -44,6 +44,14 @@ Status GetArtifact(Ctx& ctx, VersionService& versions) {
   ctx.res.set_header("Content-Disposition", "attachment; filename=\"" + a.name + "\"");
   if (ctx.req.get_header_value("If-None-Match") == etag) {
     ctx.res.status = 304;
+    return Status::Ok();
+  }
+  if (s.presign_download) {
+    // The object store serves the bytes (and any Range) itself, under a short-lived URL.
+    ASSIGN_OR_RETURN(std::string url, s.presign_download(a.sha256));
+    ctx.res.status = 307;
+    ctx.res.set_header("Location", url);
+    ctx.res.set_header("Cache-Control", "no-store");
     return Status::Ok();
   }
   int64_t start = 0, length = dl.reader->size();
@@ -92,7 +100,8 @@ void RegisterArtifactRoutes(Router& router, Services& s) {
   VersionService& v = *s.versions;
   const std::string path = "/api/v1/models/{m}/versions/{v}/artifacts/{name}";
   router.Add("PUT", path, Access::kWrite, [&v](Ctx& ctx) { return PutArtifact(ctx, v); });
-  router.Add("GET", path, Access::kRead, [&v](Ctx& ctx) { return GetArtifact(ctx, v); });
+  router.Add("GET", path, Access::kRead,
+             [&v, &s](Ctx& ctx) { return GetArtifact(ctx, v, s); });
   router.Add("GET", path + "/inspection", Access::kRead, [&v](Ctx& ctx) {
     ASSIGN_OR_RETURN(int64_t number, v.Resolve(ctx.Param("m"), ctx.Param("v")));
     ASSIGN_OR_RETURN(InspectionRecord r, v.Inspection(ctx.Param("m"), number, ctx.Param("name")));

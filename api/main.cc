@@ -42,6 +42,7 @@
 #include "registry/version_service.h"
 #include "registry/webhook_service.h"
 #include "storage/fs/fs_blob_store.h"
+#include "storage/open_blobs.h"
 #include "storage/sqlite/sqlite_maintenance_store.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
 #include "storage/sqlite/sqlite_token_store.h"
@@ -114,6 +115,17 @@ mv::Result<mv::api::DataDirStores> OpenDataDir(const std::string& dir, mv::api::
   options.clean_tmp = false;  // a server may be running on it, with uploads in tmp/
   ASSIGN_OR_RETURN(out.blobs, mv::storage::FsBlobStore::Create(dir + "/blobs", options));
   return out;
+}
+
+// --s3-redirect-downloads: presigned S3 URLs for artifact downloads (null: stream them).
+using PresignDownload = std::function<mv::Result<std::string>(std::string_view)>;
+mv::Result<PresignDownload> PresignFn(const mv::util::Flags& flags,
+                                      mv::storage::S3BlobStore* s3) {
+  if (!flags.Has("s3-redirect-downloads")) return PresignDownload();
+  if (s3 == nullptr) return mv::InvalidArgument("--s3-redirect-downloads needs --blobs s3://...");
+  const int64_t ttl_s = std::max<int64_t>(1, flags.GetDurationMs("s3-redirect-ttl") / 1000);
+  return PresignDownload(
+      [s3, ttl_s](std::string_view sha) { return s3->PresignedUrl(sha, ttl_s); });
 }
 
 // The TorchScript side of the parity checks, when the worker executable is installed.
@@ -284,8 +296,10 @@ int Serve(const std::vector<std::string>& args) {
   blob_options.verify_reads = flags->Has("verify-reads");
   blob_options.verify_upfront_max_bytes = flags->GetBytes("verify-upfront-max");
   blob_options.direct_io = !flags->Has("buffered-uploads");
-  auto blobs = mv::storage::FsBlobStore::Create(data_dir + "/blobs", blob_options);
+  auto blobs = mv::storage::OpenBlobs(flags->Get("blobs"), data_dir, blob_options);
   if (!blobs.ok()) return Fail(blobs.status());
+  auto presign = PresignFn(*flags, blobs->s3);
+  if (!presign.ok()) return Fail(presign.status(), 2);
   auto meta = mv::storage::SqliteMetadataStore::Open(data_dir + "/modelvault.db",
                                                      static_cast<int>(threads) + 2);
   if (!meta.ok()) return Fail(meta.status());
@@ -307,7 +321,7 @@ int Serve(const std::vector<std::string>& args) {
   mv::formats::FormatRegistry formats;
   mv::formats::RegisterBuiltinFormats(formats);
   mv::formats::cross::CrossArtifactChecker checker;
-  mv::VersionService versions(**meta, **blobs, clock, limits, &formats, *policy, &checker);
+  mv::VersionService versions(**meta, *blobs->store, clock, limits, &formats, *policy, &checker);
   mv::LifecycleService lifecycle(
       **meta, clock, mv::ProductionGate(**meta, mv::inference::CheckParityForPromotion));
   auto engine = MakeEngine(*flags);
@@ -335,6 +349,7 @@ int Serve(const std::vector<std::string>& args) {
   services.inference_budget = &inference_budget;
   services.tokens = &tokens;
   services.audit_chain = meta->get();
+  services.presign_download = *presign;
 
   mv::api::Router router;
   mv::api::RegisterHealthRoutes(router, services);

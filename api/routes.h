@@ -46,6 +46,9 @@ struct Services {
   // server runs with --auth off (the token routes then answer 404) or without a log reader.
   TokenService* tokens = nullptr;
   AuditChainReader* audit_chain = nullptr;
+  // --s3-redirect-downloads: a presigned URL of a blob; artifact downloads then answer 307
+  // to it. Null: downloads stream through the server.
+  std::function<Result<std::string>(std::string_view sha256)> presign_download = nullptr;
 };
 
 void RegisterHealthRoutes(Router& router, Services& s);

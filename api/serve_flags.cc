@@ -97,6 +97,15 @@ const util::FlagSpecs& ServeFlagSpecs() {
      "jitter, at most 10 minutes)"},
     {"webhook-poll", FlagType::kDuration, "500ms",
      "how often the webhook outbox is read for deliveries that are due"},
+    {"blobs", FlagType::kString, "file",
+     "where artifact bytes live: file (DATA-DIR/blobs) or s3://BUCKET[/PREFIX]?endpoint=URL&"
+     "region=R (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN; "
+     "docs/deploy.md)", "SPEC"},
+    {"s3-redirect-downloads", FlagType::kBool, "",
+     "with s3:// blobs, artifact downloads answer 307 to a presigned S3 URL instead of "
+     "streaming the bytes through the server"},
+    {"s3-redirect-ttl", FlagType::kDuration, "5m",
+     "how long a presigned download URL of --s3-redirect-downloads stays valid"},
     {"default-malloc", FlagType::kBool, "",
      "keep glibc's malloc thresholds; by default each heap keeps up to 8 MiB free instead of "
      "trimming at 128 KiB, and blocks from 4 MiB come from mmap (bench/results/README.md "

@@ -15,6 +15,7 @@
 
 #include "registry/formats/builtin.h"
 #include "registry/inference/ort_engine.h"
+#include "storage/open_blobs.h"
 #include "util/encoding.h"
 #include "util/sha256.h"
 
@@ -28,9 +29,16 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
     return Internal("cannot create " + data_dir);
   }
   std::unique_ptr<TestServer> t(new TestServer());
-  auto blobs = storage::FsBlobStore::Create(data_dir + "/blobs");
+  // MV_TEST_BLOBS=s3://BUCKET?endpoint=... (tests/scaleout/s3_env.sh): blobs in S3, under
+  // a prefix named after the data dir (so a restart finds them); unset: the filesystem.
+  std::string blob_spec = std::getenv("MV_TEST_BLOBS") ? std::getenv("MV_TEST_BLOBS") : "";
+  if (const size_t q = blob_spec.find('?'); blob_spec.starts_with("s3://")) {
+    blob_spec.insert(q == std::string::npos ? blob_spec.size() : q,
+                     "/" + fs::path(data_dir).filename().string());
+  }
+  auto blobs = storage::OpenBlobs(blob_spec, data_dir, {});
   if (!blobs.ok()) return blobs.status();
-  t->blobs_ = std::move(blobs).value();
+  t->blobs_ = std::move(blobs->store);
   auto meta = storage::SqliteMetadataStore::Open(data_dir + "/modelvault.db", config.threads + 2);
   if (!meta.ok()) return meta.status();
   t->meta_ = std::move(meta).value();

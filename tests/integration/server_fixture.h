@@ -85,7 +85,7 @@ class TestServer {
   TestServer() = default;
   Status StartAuth(const std::string& data_dir, const ServerConfig& config);
 
-  std::unique_ptr<storage::FsBlobStore> blobs_;
+  std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<storage::SqliteMetadataStore> meta_;
   std::unique_ptr<storage::SqliteTokenStore> token_store_;
   std::unique_ptr<TokenService> tokens_;
