@@ -1,5 +1,9 @@
 #include "api/oip_json_cursor.h"
 
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+
 #include "api/oip_codec.h"
 #include "util/json_read.h"
 
@@ -145,6 +149,43 @@ Result<bool> JsonCursor::Literal(std::string_view word) {
   }
   RETURN_IF_ERROR(CountValue());
   p_ += word.size();
+  return true;
+}
+
+Result<bool> JsonCursor::Double(double& out) {
+  const char c = Peek();
+  if (c != '-' && !IsDigit(c)) return false;
+  RETURN_IF_ERROR(CountValue());
+  const char* start = p_;
+  // std::from_chars reads a superset of JSON's numbers (leading zeros, "1.", "1.e5"); what
+  // it reads is checked against JSON's grammar after, instead of scanning it twice.
+  const char* digits = start + (c == '-');
+  if (digits == end_ || !IsDigit(*digits)) return SyntaxError();
+  auto r = std::from_chars(start, end_, out);
+  if (r.ec == std::errc::result_out_of_range) {
+    // Past double's range: strtod's answer (infinity or zero), as nlohmann's parser gives.
+    out = std::strtod(std::string(start, static_cast<size_t>(r.ptr - start)).c_str(), nullptr);
+  } else if (r.ec != std::errc()) {
+    return SyntaxError();
+  }
+  const auto len = static_cast<size_t>(r.ptr - start);
+  if (*digits == '0' && digits + 1 < r.ptr && IsDigit(digits[1])) return SyntaxError();
+  const char* dot = static_cast<const char*>(std::memchr(start, '.', len));
+  if (dot && (dot + 1 == r.ptr || !IsDigit(dot[1]))) return SyntaxError();
+  // "-0" is the integer 0, which nlohmann's parser reads without a sign.
+  if (out == 0 && !dot && !std::memchr(start, 'e', len) && !std::memchr(start, 'E', len)) out = 0;
+  p_ = r.ptr;
+  return true;
+}
+
+bool JsonCursor::NextNumber() {
+  const char* q = p_;
+  while (q < end_ && IsSpace(*q)) ++q;
+  if (q == end_ || *q != ',') return false;
+  ++q;
+  while (q < end_ && IsSpace(*q)) ++q;
+  if (q == end_ || (*q != '-' && !IsDigit(*q))) return false;
+  p_ = q;
   return true;
 }
 

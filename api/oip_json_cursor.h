@@ -1,6 +1,6 @@
 // A bounded cursor over the JSON text of an OIP infer request, read without building a
-// document: nlohmann's parser (SAX or DOM) turns every number through strtod and a token
-// buffer, which made a ResNet-18 JSON request cost several times its inference
+// document: nlohmann's parser (SAX as much as DOM) takes every number through its token
+// buffer and strtod, which dominated a JSON request for an image model
 // (bench/results/2026-12-07-oip-json.md). The cursor checks the JSON grammar, the nesting
 // depth and the number of values as it goes; tensor data is read number by number with
 // std::from_chars (oip_json_data.cc), and only the small pieces around it (shape,
@@ -56,6 +56,13 @@ class JsonCursor {
   Result<NumberToken> Number();
   // Consumes the literal `word` (true, false, null) when it is next; counted.
   Result<bool> Literal(std::string_view word);
+  // The hot path of float data: the number at the cursor as the nearest double (as
+  // std::from_chars reads it), in one pass; counted. false with nothing consumed when the
+  // next value is not a number; errors as Number().
+  Result<bool> Double(double& out);
+  // Within an array of numbers: consumes the ',' before another number and returns true;
+  // false (nothing consumed) when anything else follows.
+  bool NextNumber();
   // Consumes any value and returns its text.
   Result<std::string_view> Skip();
   // Consumes any value and returns it as a document.

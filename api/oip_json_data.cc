@@ -24,16 +24,6 @@ Result<std::string> Preview(std::string_view text, size_t at) {
   return s.size() > 40 ? s.substr(0, 40) + "..." : s;
 }
 
-bool ParseDouble(std::string_view text, double& out) {
-  auto r = std::from_chars(text.data(), text.data() + text.size(), out);
-  if (r.ec == std::errc::result_out_of_range) {
-    // Past double's range: strtod's answer (infinity or zero), as nlohmann's parser gives.
-    out = std::strtod(std::string(text).c_str(), nullptr);
-    return true;
-  }
-  return r.ec == std::errc() && r.ptr == text.data() + text.size();
-}
-
 // An integer token in T's range.
 template <typename T>
 bool ParseInt(const NumberToken& tok, T& out) {
@@ -70,12 +60,10 @@ Result<bool> ReadInt(JsonCursor& c, T& x) {
 
 template <typename T, typename Narrow>
 Result<bool> ReadFloat(JsonCursor& c, T& x, Narrow narrow) {
-  if (!StartsNumber(c.Peek())) return false;
-  ASSIGN_OR_RETURN(NumberToken tok, c.Number());
   double d = 0;
-  if (!ParseDouble(tok.text, d)) return false;
-  x = narrow(d);
-  return true;
+  ASSIGN_OR_RETURN(bool ok, c.Double(d));
+  if (ok) x = narrow(d);
+  return ok;
 }
 
 Result<bool> ReadBool(JsonCursor& c, uint8_t& x) {
@@ -136,12 +124,12 @@ class Walker {
   JsonData& out_;
 };
 
-// Reads the data as elements of T, each by read(cursor, T&).
-template <typename T, typename Read>
+// Reads the data as elements of T, each by read(cursor, T&). kRuns: read never refuses a
+// number (floats), so a run of numbers is read in one step.
+template <typename T, bool kRuns = false, typename Read>
 Result<JsonData> ReadAs(JsonCursor& c, const Tensor& t, int64_t count, const char* want,
                         Read read) {
   JsonData out;
-  out.at = c.offset();
   // Each element takes at least two bytes of text: no more than that is allocated, however
   // large the declared shape.
   const auto cap = static_cast<size_t>(
@@ -157,10 +145,20 @@ Result<JsonData> ReadAs(JsonCursor& c, const Tensor& t, int64_t count, const cha
     } else {
       T x{};
       ASSIGN_OR_RETURN(bool ok, read(c, x));
-      if (ok && static_cast<size_t>(index) < cap) {
+      if (!ok) return false;
+      if (static_cast<size_t>(index) < cap) {
         std::memcpy(out.bytes.data() + static_cast<size_t>(index) * sizeof(T), &x, sizeof(T));
       }
-      return ok;
+      // The numbers that follow in the same array, without a walker step each.
+      while (kRuns && c.NextNumber()) {
+        index = out.given++;
+        ASSIGN_OR_RETURN(ok, read(c, x));
+        if (!ok) return Internal("a number was announced and not read");
+        if (static_cast<size_t>(index) < cap) {
+          std::memcpy(out.bytes.data() + static_cast<size_t>(index) * sizeof(T), &x, sizeof(T));
+        }
+      }
+      return true;
     }
   };
   Walker walker(c, t, want, out);
@@ -182,7 +180,7 @@ Result<JsonData> ReadInts(JsonCursor& c, const Tensor& t, int64_t count) {
 
 template <typename T, typename Narrow>
 Result<JsonData> ReadFloats(JsonCursor& c, const Tensor& t, int64_t count, Narrow narrow) {
-  return ReadAs<T>(c, t, count, "a number",
+  return ReadAs<T, true>(c, t, count, "a number",
                    [&](JsonCursor& cur, T& x) { return ReadFloat(cur, x, narrow); });
 }
 

@@ -14,8 +14,7 @@
 namespace mv::api::oip {
 
 struct JsonData {
-  size_t at = 0;       // offset of the array in the request text
-  int64_t given = 0;   // scalars in the array
+  int64_t given = 0;  // scalars in the array
   // Each set to the first fault of its kind, in the order DecodeInput reports them: the
   // value is not an array or is nested deeper than the shape, an element has the wrong
   // kind or is out of range.
