@@ -56,7 +56,7 @@ TEST(OipJsonReadTest, Fp32ValuesAreTheNearestFloatOfTheDouble) {
   auto r = One("FP32", "[1000]", data);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(Values<float>(r->inputs[0]), want);
-  auto edge = One("FP32", "[7]", "[0, -0, 1e-50, 1E+2, 3.4028235e38, 1e400, -1e400]");
+  auto edge = One("FP32", "[7]", "[0, -0.0, 1e-50, 1E+2, 3.4028235e38, 1e400, -1e400]");
   ASSERT_TRUE(edge.ok()) << edge.status().ToString();
   const std::vector<float> got = Values<float>(edge->inputs[0]);
   EXPECT_EQ(got[0], 0.0f);
@@ -66,6 +66,10 @@ TEST(OipJsonReadTest, Fp32ValuesAreTheNearestFloatOfTheDouble) {
   EXPECT_EQ(got[4], std::numeric_limits<float>::max());
   EXPECT_EQ(got[5], std::numeric_limits<float>::infinity());
   EXPECT_EQ(got[6], -std::numeric_limits<float>::infinity());
+  // "-0" is an integer: zero without a sign, as nlohmann's parser read it.
+  auto zero = One("FP32", "[1]", "[-0]");
+  ASSERT_TRUE(zero.ok());
+  EXPECT_FALSE(std::signbit(Values<float>(zero->inputs[0])[0]));
 }
 
 TEST(OipJsonReadTest, IntegerRangesPerDatatype) {
@@ -172,6 +176,18 @@ TEST(OipJsonReadTest, MalformedTextIsInvalidJson) {
         std::string(R"({"inputs":[{"name":"x","shape":[2],"datatype":"FP32","data":[+1,2]}]})"),
         std::string(R"({"inputs":[{"name":"x","shape":[2],"datatype":"FP32","data":[1e,2]}]})"),
         std::string(R"({"inputs":[{"name":"x","shape":[2],"datatype":"FP32","data":[NaN,2]}]})"),
+        // What std::from_chars reads and JSON does not.
+        std::string(R"({"inputs":[{"name":"x","shape":[2],"datatype":"FP32","data":[1.e5,2]}]})"),
+        std::string(R"({"inputs":[{"name":"x","shape":[2],"datatype":"FP32","data":[2,-.5]}]})"),
+        std::string(R"({"inputs":[{"name":"x","shape":[2],"datatype":"FP32","data":[2,.5]}]})"),
+        std::string(R"({"inputs":[{"name":"x","shape":[2],"datatype":"FP32","data":[2,-inf]}]})"),
+        std::string(R"({"inputs":[{"name":"x","shape":[2],"datatype":"FP32","data":[2,0x1]}]})"),
+        std::string(R"({"inputs":[{"name":"x","shape":[2],"datatype":"FP32","data":[2,00]}]})"),
+        std::string(R"({"inputs":[{"name":"x","shape":[2],"datatype":"FP32","data":[2,1e+]}]})"),
+        std::string(R"({"inputs":[{"name":"x","shape":[2],"datatype":"FP32","data":[2,1.5.3]}]})"),
+        std::string(R"({"inputs":[{"name":"x","shape":[2],"datatype":"FP32","data":[2,-]}]})"),
+        std::string(R"({"inputs":[{"name":"x","shape":[2],"datatype":"FP64","data":[2,2.]}]})"),
+        std::string(R"({"inputs":[{"name":"x","shape":[2],"datatype":"INT32","data":[2,01]}]})"),
         std::string(R"({"inputs":[{"name":"x","shape":[2],"datatype":"FP32","data":[1 2]}]})"),
         std::string(R"({"inputs":[{"name":"x\q","shape":[1],"datatype":"FP32","data":[1]}]})"),
         std::string("{\"inputs\":[{\"name\":\"x\ty\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1]}]}"),
