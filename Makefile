@@ -12,7 +12,7 @@ SANITIZE ?= 1
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= fuzz_safetensors fuzz_npy fuzz_onnx fuzz_zip fuzz_pickle fuzz_torch_zip \
-                fuzz_filter fuzz_range fuzz_oip fuzz_json fuzz_multipart
+                fuzz_filter fuzz_range fuzz_oip fuzz_oip_json fuzz_json fuzz_multipart
 
 SHELL := /bin/bash
 

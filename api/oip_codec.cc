@@ -4,7 +4,8 @@
 #include <set>
 
 #include "api/oip_data.h"
-#include "util/json_read.h"
+#include "api/oip_json_cursor.h"
+#include "api/oip_json_data.h"
 
 namespace mv::api::oip {
 namespace {
@@ -12,22 +13,6 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kMaxNameBytes = 1024;
-
-Result<json> ParseBounded(std::string_view text, const OipLimits& limits) {
-  util::JsonReadLimits bounds;
-  bounds.max_bytes = limits.max_json_bytes;
-  bounds.max_depth = limits.max_json_depth;
-  bounds.max_values = limits.max_json_values;
-  bounds.what = "the request JSON";
-  Result<json> doc = util::ReadJson(text, bounds);
-  if (!doc.ok() && doc.status().code() == Code::kResourceExhausted &&
-      text.size() <= limits.max_json_bytes) {
-    return ResourceExhausted(doc.status().message() + "; send large tensors as binary data");
-  }
-  if (!doc.ok()) return doc.status();
-  if (!doc->is_object()) return InvalidArgument("the request body must be a JSON object");
-  return std::move(*doc);
-}
 
 // The object at obj[key], or null when absent. InvalidArgument when present and not an
 // object.
@@ -117,9 +102,60 @@ struct BinaryCursor {
   bool present = false;  // the request had Inference-Header-Content-Length
 };
 
-Result<Tensor> DecodeInput(const json& in, BinaryCursor& bin, Budget& budget,
-                           const OipLimits& limits) {
-  if (!in.is_object()) return InvalidArgument("every input must be a JSON object");
+// An input object as read from the text: its members but "data" as a document, and its
+// data, read while walking when its datatype and shape came first (as clients write them).
+struct InputText {
+  json obj = json::object();
+  std::optional<size_t> data_at;  // offset of the "data" value
+  int data_depth = 0;
+  std::optional<JsonData> data;  // read with `read_as`'s datatype and shape
+  Tensor read_as;
+};
+
+// The datatype and shape `obj` names, when both are valid.
+std::optional<std::pair<Tensor, int64_t>> KnownLayout(const json& obj, const OipLimits& limits) {
+  auto dt = obj.find("datatype");
+  if (dt == obj.end() || !dt->is_string()) return std::nullopt;
+  std::optional<DType> dtype = DTypeFromName(dt->get_ref<const std::string&>());
+  if (!dtype) return std::nullopt;
+  Tensor t;
+  t.dtype = *dtype;
+  if (auto name = obj.find("name"); name != obj.end() && name->is_string()) {
+    t.name = name->get<std::string>();
+  }
+  Result<int64_t> count = DecodeShape(obj, t, limits);
+  if (!count.ok()) return std::nullopt;
+  return std::make_pair(std::move(t), *count);
+}
+
+Result<InputText> ReadInput(JsonCursor& c, const OipLimits& limits) {
+  InputText in;
+  if (c.Peek() != '{') {
+    RETURN_IF_ERROR(c.Skip().status());
+    return InvalidArgument("every input must be a JSON object");
+  }
+  RETURN_IF_ERROR(c.Members([&](const std::string& key) -> Status {
+    if (key != "data") {
+      ASSIGN_OR_RETURN(in.obj[key], c.Piece());
+      return Status::Ok();
+    }
+    c.Peek();
+    in.data_at = c.offset();
+    in.data_depth = c.depth();
+    in.data.reset();
+    if (auto layout = KnownLayout(in.obj, limits)) {
+      in.read_as = std::move(layout->first);
+      ASSIGN_OR_RETURN(in.data, ReadJsonData(c, in.read_as, layout->second));
+      return Status::Ok();
+    }
+    return c.Skip().status();
+  }));
+  return in;
+}
+
+Result<Tensor> DecodeInput(InputText& text_in, std::string_view text, BinaryCursor& bin,
+                           Budget& budget, const OipLimits& limits) {
+  const json& in = text_in.obj;
   Tensor t;
   ASSIGN_OR_RETURN(t.name, TensorName(in, "input"));
   auto dt = in.find("datatype");
@@ -138,9 +174,8 @@ Result<Tensor> DecodeInput(const json& in, BinaryCursor& bin, Budget& budget,
   RETURN_IF_ERROR(RefuseSharedMemory(params, "input \"" + t.name + "\""));
   const json* size =
       params && params->contains("binary_data_size") ? &(*params)["binary_data_size"] : nullptr;
-  auto data = in.find("data");
   if (size) {
-    if (data != in.end()) {
+    if (text_in.data_at) {
       return InvalidArgument("input \"" + t.name + "\" has both \"data\" and binary_data_size");
     }
     if (!bin.present) {
@@ -158,15 +193,24 @@ Result<Tensor> DecodeInput(const json& in, BinaryCursor& bin, Budget& budget,
     RETURN_IF_ERROR(Spend(budget, t, count, limits));
     return t;
   }
-  if (data == in.end()) return InvalidArgument("input \"" + t.name + "\" has no \"data\"");
-  ASSIGN_OR_RETURN(int64_t given,
-                   CountJsonElements(*data, std::max<size_t>(t.shape.size(), 1), t.name));
-  if (given != count) {
-    return InvalidArgument("input \"" + t.name + "\" has " + std::to_string(given) +
+  if (!text_in.data_at) return InvalidArgument("input \"" + t.name + "\" has no \"data\"");
+  if (!text_in.data || text_in.read_as.name != t.name || text_in.read_as.dtype != t.dtype ||
+      text_in.read_as.shape != t.shape) {
+    // The datatype or shape came after the data: read it again, now knowing them.
+    JsonCursor again(text, limits);
+    again.Seek(*text_in.data_at, text_in.data_depth);
+    ASSIGN_OR_RETURN(text_in.data, ReadJsonData(again, t, count));
+  }
+  JsonData& data = *text_in.data;
+  RETURN_IF_ERROR(data.shape_error);
+  if (data.given != count) {
+    return InvalidArgument("input \"" + t.name + "\" has " + std::to_string(data.given) +
                            " elements, its shape needs " + std::to_string(count));
   }
   RETURN_IF_ERROR(Spend(budget, t, count, limits));
-  RETURN_IF_ERROR(DecodeJsonData(*data, t));
+  RETURN_IF_ERROR(data.element_error);
+  t.data = std::move(data.bytes);
+  t.strings = std::move(data.strings);
   return t;
 }
 
@@ -215,6 +259,46 @@ Status DecodeHead(const json& req, InferRequest& out) {
   return Status::Ok();
 }
 
+// The request object read from the text: "inputs" (when an array) as InputTexts, every
+// other member as a document.
+struct RequestText {
+  json head = json::object();
+  std::optional<std::vector<InputText>> inputs;
+};
+
+Result<RequestText> ReadRequest(std::string_view text, const OipLimits& limits) {
+  if (text.size() > limits.max_json_bytes) {
+    return ResourceExhausted("the request JSON is larger than " +
+                             std::to_string(limits.max_json_bytes) + " bytes");
+  }
+  JsonCursor c(text, limits);
+  RequestText req;
+  if (c.Peek() != '{') {
+    RETURN_IF_ERROR(c.Skip().status());
+    RETURN_IF_ERROR(c.ExpectEnd());
+    return InvalidArgument("the request body must be a JSON object");
+  }
+  RETURN_IF_ERROR(c.Members([&](const std::string& key) -> Status {
+    if (key != "inputs" || c.Peek() != '[') {
+      if (key == "inputs") req.inputs.reset();
+      ASSIGN_OR_RETURN(req.head[key], c.Piece());
+      return Status::Ok();
+    }
+    req.head.erase(key);
+    req.inputs.emplace();
+    return c.Elements([&](int64_t i) -> Status {
+      if (static_cast<size_t>(i) >= limits.max_tensors) {
+        return ResourceExhausted("more than " + std::to_string(limits.max_tensors) + " inputs");
+      }
+      ASSIGN_OR_RETURN(InputText in, ReadInput(c, limits));
+      req.inputs->push_back(std::move(in));
+      return Status::Ok();
+    });
+  }));
+  RETURN_IF_ERROR(c.ExpectEnd());
+  return req;
+}
+
 std::string Quoted(const std::string& s) {
   return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -259,25 +343,19 @@ Result<InferRequest> DecodeInferRequest(std::string_view body, std::optional<siz
   if (json_length && *json_length > body.size()) {
     return InvalidArgument(std::string(kHeaderLengthHeader) + " is past the end of the body");
   }
-  ASSIGN_OR_RETURN(json req,
-                   ParseBounded(body.substr(0, json_length.value_or(body.size())), limits));
+  const std::string_view text = body.substr(0, json_length.value_or(body.size()));
+  ASSIGN_OR_RETURN(RequestText req, ReadRequest(text, limits));
   InferRequest out;
-  RETURN_IF_ERROR(DecodeHead(req, out));
-  auto inputs = req.find("inputs");
+  RETURN_IF_ERROR(DecodeHead(req.head, out));
   // An empty array is fine: a model may take no inputs (ONNX's test_constant); the
   // signature check names any input a model does need.
-  if (inputs == req.end() || !inputs->is_array()) {
-    return InvalidArgument("the request needs an \"inputs\" array");
-  }
-  if (inputs->size() > limits.max_tensors) {
-    return ResourceExhausted("more than " + std::to_string(limits.max_tensors) + " inputs");
-  }
+  if (!req.inputs) return InvalidArgument("the request needs an \"inputs\" array");
   BinaryCursor bin{json_length ? body.substr(*json_length) : std::string_view(),
                    json_length.has_value()};
   Budget budget;
   std::set<std::string> names;
-  for (const json& in : *inputs) {
-    ASSIGN_OR_RETURN(Tensor t, DecodeInput(in, bin, budget, limits));
+  for (InputText& in : *req.inputs) {
+    ASSIGN_OR_RETURN(Tensor t, DecodeInput(in, text, bin, budget, limits));
     if (!names.insert(t.name).second)
       return InvalidArgument("input \"" + t.name + "\" is given twice");
     out.inputs.push_back(std::move(t));
@@ -286,7 +364,7 @@ Result<InferRequest> DecodeInferRequest(std::string_view body, std::optional<siz
     return InvalidArgument(std::to_string(bin.rest.size()) +
                            " bytes follow the binary tensor data of the inputs");
   }
-  ASSIGN_OR_RETURN(out.outputs, DecodeOutputs(req, limits));
+  ASSIGN_OR_RETURN(out.outputs, DecodeOutputs(req.head, limits));
   return out;
 }
 

@@ -8,118 +8,14 @@
 #include <limits>
 #include <type_traits>
 
+#include <nlohmann/json.hpp>
+
 #include "registry/inference/float16.h"
 
 namespace mv::api::oip {
 namespace {
 
 using nlohmann::json;
-
-std::string Preview(const json& v) {
-  std::string text = v.dump(-1, ' ', false, json::error_handler_t::replace);
-  return text.size() > 40 ? text.substr(0, 40) + "..." : text;
-}
-
-// Visits the scalars of a (nested) array in row-major order; returns the first one `f`
-// refuses, or null.
-template <typename F>
-const json* FirstRefused(const json& v, F& f) {
-  if (!v.is_array()) return f(v) ? nullptr : &v;
-  for (const json& e : v) {
-    if (const json* bad = FirstRefused(e, f)) return bad;
-  }
-  return nullptr;
-}
-
-template <typename T>
-bool IntValue(const json& v, T& out) {
-  constexpr auto kMax = static_cast<uint64_t>(std::numeric_limits<T>::max());
-  if (v.is_number_unsigned()) {
-    const auto u = v.get<uint64_t>();
-    if (u > kMax) return false;
-    out = static_cast<T>(u);
-    return true;
-  }
-  if (!v.is_number_integer()) return false;
-  const auto i = v.get<int64_t>();
-  if (i < 0 && !std::is_signed_v<T>) return false;
-  if (i < static_cast<int64_t>(std::numeric_limits<T>::min())) return false;
-  if (i > 0 && static_cast<uint64_t>(i) > kMax) return false;
-  out = static_cast<T>(i);
-  return true;
-}
-
-bool NumberValue(const json& v, double& out) {
-  if (!v.is_number()) return false;
-  out = v.get<double>();
-  return true;
-}
-
-// Decodes every element with conv(json, T&) into t.data as T.
-template <typename T, typename Conv>
-Status DecodeAs(const json& data, Tensor& t, const char* want, Conv conv) {
-  std::string bytes;
-  if (auto count = t.ElementCount()) bytes.reserve(static_cast<size_t>(*count) * sizeof(T));
-  int64_t index = 0;
-  auto put = [&](const json& v) {
-    T x{};
-    if (!conv(v, x)) return false;
-    bytes.append(reinterpret_cast<const char*>(&x), sizeof(T));
-    ++index;
-    return true;
-  };
-  if (const json* bad = FirstRefused(data, put)) {
-    return InvalidArgument("input \"" + t.name + "\": element " + std::to_string(index) + " is " +
-                           Preview(*bad) + ", expected " + want);
-  }
-  t.data = std::move(bytes);
-  return Status::Ok();
-}
-
-template <typename T>
-Status DecodeInt(const json& data, Tensor& t) {
-  const std::string want = std::string("an integer in the range of ") + DTypeName(t.dtype);
-  return DecodeAs<T>(data, t, want.c_str(), [](const json& v, T& x) { return IntValue(v, x); });
-}
-
-template <typename T, typename Narrow>
-Status DecodeFloat(const json& data, Tensor& t, Narrow narrow) {
-  return DecodeAs<T>(data, t, "a number", [&](const json& v, T& x) {
-    double d = 0;
-    if (!NumberValue(v, d)) return false;
-    x = narrow(d);
-    return true;
-  });
-}
-
-Status DecodeBool(const json& data, Tensor& t) {
-  return DecodeAs<uint8_t>(data, t, "true or false", [](const json& v, uint8_t& x) {
-    if (v.is_boolean()) {
-      x = v.get<bool>() ? 1 : 0;
-      return true;
-    }
-    int64_t i = 0;
-    if (!IntValue(v, i) || (i != 0 && i != 1)) return false;
-    x = static_cast<uint8_t>(i);
-    return true;
-  });
-}
-
-Status DecodeStrings(const json& data, Tensor& t) {
-  if (auto count = t.ElementCount()) t.strings.reserve(static_cast<size_t>(*count));
-  int64_t index = 0;
-  auto put = [&](const json& v) {
-    if (!v.is_string()) return false;
-    t.strings.push_back(v.get<std::string>());
-    ++index;
-    return true;
-  };
-  if (const json* bad = FirstRefused(data, put)) {
-    return InvalidArgument("input \"" + t.name + "\": element " + std::to_string(index) + " is " +
-                           Preview(*bad) + ", expected a string");
-  }
-  return Status::Ok();
-}
 
 Status ExpectDataSize(const Tensor& t, int64_t count) {
   if (t.dtype == DType::kBytes) {
@@ -205,68 +101,6 @@ void AppendPlain(const std::string& data, int64_t n, std::string& out) {
 }
 
 }  // namespace
-
-Result<int64_t> CountJsonElements(const json& data, size_t max_depth, const std::string& input) {
-  if (!data.is_array()) return InvalidArgument("input \"" + input + "\": \"data\" must be an array");
-  int64_t count = 0;
-  // Iterative walk: (array, next index) pairs, bounded by max_depth.
-  std::vector<std::pair<const json*, size_t>> stack{{&data, 0}};
-  while (!stack.empty()) {
-    auto& [arr, i] = stack.back();
-    if (i == arr->size()) {
-      stack.pop_back();
-      continue;
-    }
-    const json& e = (*arr)[i++];
-    if (!e.is_array()) {
-      ++count;
-    } else if (stack.size() >= max_depth) {
-      return InvalidArgument("input \"" + input + "\": \"data\" is nested deeper than its " +
-                             std::to_string(max_depth) + " dims");
-    } else {
-      stack.emplace_back(&e, 0);
-    }
-  }
-  return count;
-}
-
-Status DecodeJsonData(const json& data, Tensor& t) {
-  using inference::FloatToBFloat16;
-  using inference::FloatToHalf;
-  switch (t.dtype) {
-    case DType::kBool:
-      return DecodeBool(data, t);
-    case DType::kInt8:
-      return DecodeInt<int8_t>(data, t);
-    case DType::kInt16:
-      return DecodeInt<int16_t>(data, t);
-    case DType::kInt32:
-      return DecodeInt<int32_t>(data, t);
-    case DType::kInt64:
-      return DecodeInt<int64_t>(data, t);
-    case DType::kUint8:
-      return DecodeInt<uint8_t>(data, t);
-    case DType::kUint16:
-      return DecodeInt<uint16_t>(data, t);
-    case DType::kUint32:
-      return DecodeInt<uint32_t>(data, t);
-    case DType::kUint64:
-      return DecodeInt<uint64_t>(data, t);
-    case DType::kFloat16:
-      return DecodeFloat<uint16_t>(data, t,
-                                   [](double d) { return FloatToHalf(static_cast<float>(d)); });
-    case DType::kBFloat16:
-      return DecodeFloat<uint16_t>(data, t,
-                                   [](double d) { return FloatToBFloat16(static_cast<float>(d)); });
-    case DType::kFloat32:
-      return DecodeFloat<float>(data, t, [](double d) { return static_cast<float>(d); });
-    case DType::kFloat64:
-      return DecodeFloat<double>(data, t, [](double d) { return d; });
-    case DType::kBytes:
-      return DecodeStrings(data, t);
-  }
-  return Internal("unhandled datatype");
-}
 
 Status DecodeBinaryData(std::string_view bytes, int64_t count, Tensor& t) {
   if (t.dtype != DType::kBytes) {

@@ -13,7 +13,9 @@
 #      latency, then a few connections for throughput
 # Writes inference.csv and inference.md to $MV_BENCH_OUT (see /work/notes/bench-contract.md).
 # It measures; it fails only when something does not work (a request errs, a wrong answer).
-# env: MV_BUILD, MV_BENCH_OUT, MV_BENCH_QUICK=1 (smoke run), MV_BENCH_THREADS (default: cores)
+# env: MV_BUILD, MV_BENCH_OUT, MV_BENCH_QUICK=1 (smoke run), MV_BENCH_THREADS (default: cores),
+#      MV_BENCH_PAIRED="ROUNDS SECONDS" (the interleaved ResNet-18 b1 rounds),
+#      MV_BENCH_PAIRED_ONLY=1 (only those rounds: in-process vs OIP binary, npy and JSON)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 HERE="$ROOT/bench/inference"
@@ -180,7 +182,9 @@ wrk_run() {
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-for m in mlp resnet18; do
+TABLE_MODELS="mlp resnet18"
+[ "${MV_BENCH_PAIRED_ONLY:-0}" = 1 ] && TABLE_MODELS=
+for m in $TABLE_MODELS; do
   if [ "$m" = mlp ]; then secs=$MLP_S conns=$MLP_CONNS shape=64; else
     secs=$RESNET_S conns=$RESNET_CONNS shape=3,224,224; fi
   for b in $BATCHES; do
@@ -203,8 +207,8 @@ done
 # The 1.10x goal compares latencies taken minutes apart, and on this shared VM the speed of
 # the same work drifts by several percent in minutes (in-process ResNet-18 b1 p50 has
 # ranged 9.7-11.4 ms in one afternoon). So ResNet-18 b1 is timed again in interleaved
-# rounds, in-process, OIP binary and npy back to back, and the goal is judged on the median
-# of the rounds' ratios (report.sh); the rows above stay as they were measured.
+# rounds, in-process, OIP binary, npy and OIP JSON back to back, and the goals are judged on
+# the median of the rounds' ratios (report.sh); the rows above stay as they were measured.
 PAIRED=(); read -r -a PAIRED <<<"${MV_BENCH_PAIRED:-$([ "$QUICK" = 1 ] && echo "1 1" || echo "5 4")}"
 PAIRED_ROUNDS=${PAIRED[0]} PAIRED_S=${PAIRED[1]}
 echo "measuring resnet18 b1 in $PAIRED_ROUNDS interleaved rounds ..." >&2
@@ -212,7 +216,7 @@ for round in $(seq "$PAIRED_ROUNDS"); do
   IFS=$'\t' read -r _ _ p50 _ <<<"$("$ORT_BENCH" "$MODELS/resnet18/model.onnx" \
     --shape 1,3,224,224 --threads "$THREADS" --seconds "$PAIRED_S")"
   put "resnet18 b1 paired" "ort in-process" "p50 round $round" "$p50" ms
-  for kind in oip-binary npy; do
+  for kind in oip-binary npy oip-json; do
     read -r url body ctype hlen <<<"$(endpoint resnet18 1 "$kind")"
     [ "$hlen" = - ] && hlen=
     MV_BODY="$body" MV_CONTENT_TYPE="$ctype" MV_HEADER_LENGTH="$hlen" \

@@ -10,13 +10,16 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/http_io.h"
 #include "api/json_codec.h"
 #include "api/meta_codec.h"
 #include "api/oip_codec.h"
 #include "api/transfer_headers.h"
+#include "registry/inference/float16.h"
 #include "registry/search/filter.h"
+#include "util/json_read.h"
 
 namespace mv::fuzz {
 
@@ -84,6 +87,85 @@ inline void FuzzOip(const uint8_t* data, size_t size) {
   for (const Tensor& t : request->inputs) bytes += static_cast<int64_t>(t.data.size());
   if (bytes > limits.max_tensor_bytes) __builtin_trap();
   for (const auto& name : request->OutputNames()) (void)request->WantsBinary(name);
+}
+
+// The tensor `t` must hold exactly the values nlohmann's document gives for `data`, converted
+// as the OIP rules say (the reader under test never builds that document).
+inline bool SameAsDocument(const nlohmann::json& data, const Tensor& t) {
+  std::vector<const nlohmann::json*> flat, stack{&data};
+  while (!stack.empty()) {
+    const nlohmann::json* v = stack.back();
+    stack.pop_back();
+    if (!v->is_array()) {
+      flat.push_back(v);
+      continue;
+    }
+    for (auto it = v->rbegin(); it != v->rend(); ++it) stack.push_back(&*it);
+  }
+  if (t.dtype == DType::kBytes) {
+    if (flat.size() != t.strings.size()) return false;
+    for (size_t i = 0; i < flat.size(); ++i) {
+      if (!flat[i]->is_string() || flat[i]->get<std::string>() != t.strings[i]) return false;
+    }
+    return true;
+  }
+  const size_t size = DTypeSize(t.dtype);
+  if (flat.size() * size != t.data.size()) return false;
+  for (size_t i = 0; i < flat.size(); ++i) {
+    const nlohmann::json& v = *flat[i];
+    const char* got = t.data.data() + i * size;
+    char want[8] = {};
+    if (t.dtype == DType::kBool) {
+      want[0] = v.is_boolean() ? v.get<bool>() : static_cast<char>(v.get<int64_t>());
+    } else if (t.dtype == DType::kFloat32) {
+      const float f = static_cast<float>(v.get<double>());
+      std::memcpy(want, &f, 4);
+    } else if (t.dtype == DType::kFloat64) {
+      const double d = v.get<double>();
+      std::memcpy(want, &d, 8);
+    } else if (t.dtype == DType::kFloat16 || t.dtype == DType::kBFloat16) {
+      const float f = static_cast<float>(v.get<double>());
+      const uint16_t h = t.dtype == DType::kFloat16 ? inference::FloatToHalf(f)
+                                                    : inference::FloatToBFloat16(f);
+      std::memcpy(want, &h, 2);
+    } else {
+      // Integers: the little-endian low bytes of the value, which the reader range-checked.
+      const uint64_t u = v.is_number_unsigned() ? v.get<uint64_t>()
+                                                : static_cast<uint64_t>(v.get<int64_t>());
+      std::memcpy(want, &u, 8);
+    }
+    if (std::memcmp(got, want, size) != 0) return false;
+  }
+  return true;
+}
+
+// An OIP JSON infer body (no binary part), read by the document-free reader and checked
+// against nlohmann's parse of the same text: what one accepts the other parses, and every
+// tensor holds the document's values.
+inline void FuzzOipJson(const uint8_t* data, size_t size) {
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  api::oip::OipLimits limits;
+  limits.max_json_bytes = 1 << 16;
+  limits.max_json_values = 1 << 12;
+  limits.max_elements = 1 << 14;
+  limits.max_tensor_bytes = 1 << 18;
+  auto request = api::oip::DecodeInferRequest(body, std::nullopt, limits);
+  if (!request.ok()) {
+    const Code code = request.status().code();
+    if (code != Code::kInvalidArgument && code != Code::kResourceExhausted) __builtin_trap();
+    return;
+  }
+  util::JsonReadLimits bounds;
+  bounds.max_values = limits.max_json_values;
+  auto doc = util::ReadJson(body, bounds);
+  if (!doc.ok() || !doc->is_object() || !(*doc)["inputs"].is_array()) __builtin_trap();
+  const nlohmann::json& inputs = (*doc)["inputs"];
+  if (inputs.size() != request->inputs.size()) __builtin_trap();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& t = request->inputs[i];
+    if (inputs[i].value("name", std::string()) != t.name) __builtin_trap();
+    if (!SameAsDocument(inputs[i]["data"], t)) __builtin_trap();
+  }
 }
 
 // A JSON request body and a version's meta: parsed as the routes parse them, the meta turned

@@ -243,6 +243,46 @@ def oip_seeds():
             "oip_binary": binary}
 
 
+def oip_json_seeds():
+    """OIP JSON infer bodies (no binary part): every datatype, nested and flat data, members
+    in any order, escapes, numbers at the edges of their types."""
+    def body(*inputs, **rest):
+        return json.dumps(dict({"inputs": list(inputs)}, **rest)).encode()
+
+    def one(dtype, shape, data, **extra):
+        return dict({"name": "x", "shape": shape, "datatype": dtype, "data": data}, **extra)
+
+    seeds = {
+        "fp32_flat": body(one("FP32", [1, 4], [0.1, -1.5e-7, 3.4028234663852886e38, 0])),
+        "fp32_nested": body(one("FP32", [2, 2], [[1, 2.5], [-0.0, 1e-40]])),
+        "fp64": body(one("FP64", [3], [0.1, 1e308, -5e-324])),
+        "fp16_bf16": body(one("FP16", [2], [65504, -0.1]),
+                          dict(one("BF16", [2], [1.5, -2]), name="y")),
+        "ints": body(one("INT8", [2], [-128, 127]), dict(one("UINT8", [1], [255]), name="u8"),
+                     dict(one("INT64", [2], [-9223372036854775808, 9223372036854775807]),
+                          name="i64"),
+                     dict(one("UINT64", [1], [18446744073709551615]), name="u64"),
+                     dict(one("INT16", [1, 1, 1], [[[-7]]]), name="i16")),
+        "bool": body(one("BOOL", [2, 2], [[True, False], [1, 0]])),
+        "bytes": body(one("BYTES", [3], ["a\"b", "\u00e9\ud83d\ude00", ""])),
+        "data_first": json.dumps({"inputs": [{"data": [[1, 2], [3, 4]], "shape": [2, 2],
+                                              "datatype": "INT32", "name": "late"}]}).encode(),
+        "wrong_kind": body(one("INT32", [3], [1, 2.5, "3"])),
+        "count_mismatch": body(one("FP32", [2, 3], [1, 2, 3])),
+        "too_deep": body(one("FP32", [2], [[1], [2]])),
+        "head": body(one("FP32", [1], [7]), id="r-1",
+                     parameters={"binary_data_output": True},
+                     outputs=[{"name": "y", "parameters": {"binary_data": False}}]),
+        "spaces": b' { "inputs" : [ { "name" : "x" , "shape" : [ 2 ] , "datatype" : "FP32" ,'
+                  b' "data" : [ 1 , 2 ] } ] } \n',
+        "repeated": b'{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1],'
+                    b'"data":[2]}],"inputs":[{"name":"x","shape":[1],"datatype":"FP64",'
+                    b'"data":[3]}]}',
+        "empty": body(),
+    }
+    return seeds
+
+
 def json_seeds():
     """Version meta objects as the README and docs/http-api.md show them."""
     metas = [{"description": "first export", "lineage": {"run": "r-42", "commit": "9f1c2e7"}},
@@ -280,6 +320,7 @@ def main():
         "fuzz_filter": filter_seeds(),
         "fuzz_range": range_seeds(),
         "fuzz_oip": oip_seeds(),
+        "fuzz_oip_json": oip_json_seeds(),
         "fuzz_json": json_seeds(),
         "fuzz_multipart": multipart_seeds(),
     }
