@@ -31,6 +31,7 @@
 #include "registry/clock.h"
 #include "registry/formats/builtin.h"
 #include "registry/formats/cross/cross_checker.h"
+#include "registry/inference/batcher.h"
 #include "registry/inference/ort_engine.h"
 #include "registry/inference/ort_info.h"
 #include "registry/inference/parity_service.h"
@@ -314,7 +315,10 @@ int Serve(const std::vector<std::string>& args) {
   if (!engine.ok()) {
     return Fail(engine.status(), engine.status().code() == mv::Code::kInvalidArgument ? 2 : 1);
   }
-  mv::ServingService serving(versions, **engine);
+  // Serving runs go through the batcher (it batches only versions that ask for it); parity
+  // checks use the engine itself.
+  mv::inference::Batcher batcher(**engine);
+  mv::ServingService serving(versions, batcher);
   mv::inference::TorchRunner torch(
       flags->Has("torch-worker") ? flags->Get("torch-worker")
                                  : mv::inference::TorchRunner::DefaultWorkerPath(),
@@ -374,6 +378,7 @@ int Serve(const std::vector<std::string>& args) {
   metrics->set_enabled(!flags->Has("no-metrics"));
   int bound_port = 0;  // set once bound; read by the open-connections gauge
   WireMetrics(*metrics, **meta, **engine, serving, parity, bound_port);
+  batcher.OnBatch([&metrics](size_t requests) { metrics->RecordBatch(requests); });
   versions.OnSealed([&parity, &metrics](const mv::Version& v) {
     metrics->RecordInspections(v);
     (void)parity.Schedule(v.model, v.number);
