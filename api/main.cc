@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "api/auth.h"
+#include "api/conn_stream.h"
 #include "api/http_server.h"
 #include "api/maintenance_commands.h"
 #include "api/observability.h"
@@ -379,6 +380,8 @@ int Serve(const std::vector<std::string>& args) {
   int bound_port = 0;  // set once bound; read by the open-connections gauge
   WireMetrics(*metrics, **meta, **engine, serving, parity, bound_port);
   batcher.OnBatch([&metrics](size_t requests) { metrics->RecordBatch(requests); });
+  // A request waiting for its batch gives its run slot back (see --running-requests).
+  batcher.OnWait([] { return std::make_shared<mv::api::BlockingWait>(); });
   versions.OnSealed([&parity, &metrics](const mv::Version& v) {
     metrics->RecordInspections(v);
     (void)parity.Schedule(v.model, v.number);

@@ -98,25 +98,26 @@ Result<std::vector<Tensor>> Batcher::Run(const ModelSource& model,
   if (first) open = std::make_shared<Group>();
   std::shared_ptr<Group> group = open;
   group->slots.push_back(slot);
-  bool run_it = false;
-  if (group->slots.size() >= static_cast<size_t>(policy.max_batch)) {
-    run_it = true;
-  } else if (first) {
-    const auto deadline = Clock::now() + std::chrono::microseconds(policy.max_delay_us);
-    group->cv.wait_until(lock, deadline, [&] { return group->taken; });
-    run_it = !group->taken;
+  bool run_it = group->slots.size() >= static_cast<size_t>(policy.max_batch);
+  if (!run_it) {
+    const std::shared_ptr<void> waiting = on_wait_ ? on_wait_() : nullptr;
+    if (first) {
+      const auto deadline = Clock::now() + std::chrono::microseconds(policy.max_delay_us);
+      group->cv.wait_until(lock, deadline, [&] { return group->taken; });
+      run_it = !group->taken;
+    }
+    if (!run_it) {
+      group->cv.wait(lock, [&] { return slot->done; });
+      return std::move(slot->result);
+    }
   }
-  if (run_it) {
-    group->taken = true;
-    auto it = open_.find(key);
-    if (it != open_.end() && it->second == group) open_.erase(it);
-    group->cv.notify_all();  // the first member stops waiting for companions
-    lock.unlock();
-    Execute(model, options, *group);
-    lock.lock();
-  }
-  group->cv.wait(lock, [&] { return slot->done; });
-  return std::move(slot->result);
+  group->taken = true;
+  auto it = open_.find(key);
+  if (it != open_.end() && it->second == group) open_.erase(it);
+  group->cv.notify_all();  // the first member stops waiting for companions
+  lock.unlock();
+  Execute(model, options, *group);
+  return std::move(slot->result);  // Execute filled it
 }
 
 // Runs the group's members as one batch (outside mu_: the group is taken, so its slots no

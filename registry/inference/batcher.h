@@ -41,6 +41,14 @@ class Batcher final : public InferenceEngine {
   using BatchHook = std::function<void(size_t requests)>;
   void OnBatch(BatchHook hook) { on_batch_ = std::move(hook); }
 
+  // Called on a request's thread when it starts to wait (for companions, or for the result
+  // of a batch another member runs); the object returned is dropped, on the same thread,
+  // when the wait ends. The server uses it to give the thread's run slot back meanwhile:
+  // a waiting request needs no CPU, and holding the slot would cap a batch at the number
+  // of slots. Set before serving; must not block.
+  using WaitScope = std::function<std::shared_ptr<void>()>;
+  void OnWait(WaitScope scope) { on_wait_ = std::move(scope); }
+
  private:
   struct Slot;
   struct Group;
@@ -48,6 +56,7 @@ class Batcher final : public InferenceEngine {
 
   InferenceEngine& inner_;
   BatchHook on_batch_;
+  WaitScope on_wait_;
   std::mutex mu_;  // guards open_ and every Group's fields
   // Groups still taking members, by GroupKey. A group leaves the map when it is full or
   // its first member's wait is over, so a map entry never outlives max_delay_us by much.
