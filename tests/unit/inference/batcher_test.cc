@@ -8,7 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -37,23 +39,46 @@ RunOptions Batched(int max_batch, int64_t delay_us) {
   return o;
 }
 
-// Batch sizes the batcher reported.
-class Sizes {
- public:
-  void Hook(Batcher& b) {
-    b.OnBatch([this](size_t n) {
+// A batcher over a real engine, the MLP, and the batch sizes the batcher reported.
+class BatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start(1); }
+
+  void Start(int intra_op_threads) {
+    batcher_.reset();
+    OrtEngineOptions eo;
+    eo.intra_op_threads = intra_op_threads;
+    engine_ = MakeEngine(eo);
+    ASSERT_NE(engine_, nullptr);
+    batcher_ = std::make_unique<Batcher>(*engine_);
+    batcher_->OnBatch([this](size_t n) {
       std::lock_guard<std::mutex> lock(mu_);
       sizes_.push_back(n);
     });
   }
-  std::vector<size_t> Sorted() {
+
+  std::vector<size_t> Sizes() {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<size_t> s = sizes_;
     std::sort(s.begin(), s.end());
     return s;
   }
 
- private:
+  // One-row MLP inputs for rows 0..n-1.
+  std::vector<std::vector<Tensor>> Rows(int n) const {
+    std::vector<std::vector<Tensor>> inputs;
+    for (int i = 0; i < n; ++i) {
+      inputs.push_back({Floats("x", {1, shape_.in}, MlpRow(shape_.in, static_cast<uint32_t>(i)))});
+    }
+    return inputs;
+  }
+
+  void ExpectBatchedEqualsAlone();
+
+  const test::MlpShape shape_;
+  const ModelSource mlp_ = Source("mlp", MlpOnnx(shape_));
+  std::unique_ptr<OrtEngine> engine_;
+  std::unique_ptr<Batcher> batcher_;
   std::mutex mu_;
   std::vector<size_t> sizes_;
 };
@@ -71,87 +96,73 @@ std::vector<Result<std::vector<Tensor>>> RunConcurrently(
   return out;
 }
 
-void ExpectBatchedEqualsAlone(int threads_per_session) {
-  OrtEngineOptions eo;
-  eo.intra_op_threads = threads_per_session;
-  auto engine = MakeEngine(eo);
-  ASSERT_NE(engine, nullptr);
-  Batcher batcher(*engine);
-  Sizes sizes;
-  sizes.Hook(batcher);
-  const test::MlpShape shape;
-  const ModelSource src = Source("mlp", MlpOnnx(shape));
+void BatcherTest::ExpectBatchedEqualsAlone() {
   constexpr int kN = 16;
-  std::vector<std::vector<Tensor>> inputs;
-  for (int i = 0; i < kN; ++i) inputs.push_back({Floats("x", {1, shape.in}, MlpRow(shape.in, i))});
-
-  const auto batched = RunConcurrently(batcher, src, inputs, Batched(kN, kForever));
-  EXPECT_EQ(sizes.Sorted(), (std::vector<size_t>{kN}));
+  const auto inputs = Rows(kN);
+  const auto batched = RunConcurrently(*batcher_, mlp_, inputs, Batched(kN, kForever));
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{kN}));
   for (int i = 0; i < kN; ++i) {
     ASSERT_TRUE(batched[i].ok()) << batched[i].status().ToString();
-    Result<std::vector<Tensor>> alone = engine->Run(src, inputs[i], RunOptions{});
+    Result<std::vector<Tensor>> alone = engine_->Run(mlp_, inputs[i], RunOptions{});
     ASSERT_TRUE(alone.ok()) << alone.status().ToString();
     ASSERT_EQ(batched[i]->size(), 1u);
     const Tensor& y = (*batched[i])[0];
     EXPECT_EQ(y.name, "y");
-    EXPECT_EQ(y.shape, (std::vector<int64_t>{1, shape.out}));
+    EXPECT_EQ(y.shape, (std::vector<int64_t>{1, shape_.out}));
     // Bitwise: ONNX Runtime's Gemm computes each output row from its own input row with
     // the same kernel and summation order whatever the number of rows.
     EXPECT_EQ(y.data, (*alone)[0].data) << "row " << i;
   }
 }
 
-TEST(BatcherTest, ConcurrentRunsBecomeOneBatchBitwiseEqualToRunsAlone) {
-  ExpectBatchedEqualsAlone(1);
+TEST_F(BatcherTest, ConcurrentRunsBecomeOneBatchBitwiseEqualToRunsAlone) {
+  ExpectBatchedEqualsAlone();
 }
 
-TEST(BatcherTest, BitwiseEqualWithTwoIntraOpThreads) { ExpectBatchedEqualsAlone(2); }
+TEST_F(BatcherTest, BitwiseEqualWithTwoIntraOpThreads) {
+  Start(2);
+  ExpectBatchedEqualsAlone();
+}
 
-TEST(BatcherTest, FullBatchesRunAtOnceAndTheRestWaitsForCompanions) {
-  auto engine = MakeEngine();
-  ASSERT_NE(engine, nullptr);
-  Batcher batcher(*engine);
-  Sizes sizes;
-  sizes.Hook(batcher);
-  const test::MlpShape shape;
-  const ModelSource src = Source("mlp", MlpOnnx(shape));
-  std::vector<std::vector<Tensor>> inputs;
-  for (int i = 0; i < 12; ++i) inputs.push_back({Floats("x", {1, shape.in}, MlpRow(shape.in, i))});
+TEST_F(BatcherTest, FullBatchesRunAtOnceAndTheRestWaitsForCompanions) {
   // Groups of 4: three full batches, whoever arrives in which.
-  const auto out = RunConcurrently(batcher, src, inputs, Batched(4, kForever));
+  const auto out = RunConcurrently(*batcher_, mlp_, Rows(12), Batched(4, kForever));
   for (const auto& r : out) EXPECT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(sizes.Sorted(), (std::vector<size_t>{4, 4, 4}));
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{4, 4, 4}));
 }
 
-TEST(BatcherTest, LoneRunWaitsTheDelayThenRunsAlone) {
-  auto engine = MakeEngine();
-  ASSERT_NE(engine, nullptr);
-  Batcher batcher(*engine);
-  Sizes sizes;
-  sizes.Hook(batcher);
-  const test::MlpShape shape;
-  const ModelSource src = Source("mlp", MlpOnnx(shape));
-  ASSERT_TRUE(engine->Signature(src).ok());  // loaded: the timing below is one run
+TEST_F(BatcherTest, MembersHoldTheWaitScopeOnlyWhileTheyWait) {
+  std::atomic<int> made{0}, alive{0};
+  batcher_->OnWait([&] {
+    ++made;
+    ++alive;
+    return std::shared_ptr<void>(new int(0), [&](void* p) {
+      delete static_cast<int*>(p);
+      --alive;
+    });
+  });
+  const auto out = RunConcurrently(*batcher_, mlp_, Rows(4), Batched(4, kForever));
+  for (const auto& r : out) EXPECT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(made.load(), 3);  // the member that fills the group runs it without waiting
+  EXPECT_EQ(alive.load(), 0);
+}
+
+TEST_F(BatcherTest, LoneRunWaitsTheDelayThenRunsAlone) {
+  ASSERT_TRUE(engine_->Signature(mlp_).ok());  // loaded: the timing below is one run
   constexpr int64_t kDelayUs = 100'000;
   const auto start = std::chrono::steady_clock::now();
-  auto r = batcher.Run(src, {Floats("x", {1, shape.in}, MlpRow(shape.in, 0))},
-                       Batched(8, kDelayUs));
+  auto r = batcher_->Run(mlp_, Rows(1)[0], Batched(8, kDelayUs));
   const auto waited = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_GE(waited, std::chrono::microseconds(kDelayUs));
   // The delay plus one run of a small MLP; generous for a loaded machine.
   EXPECT_LT(waited, std::chrono::microseconds(kDelayUs) + std::chrono::seconds(5));
-  EXPECT_EQ(sizes.Sorted(), (std::vector<size_t>{1}));
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{1}));
 }
 
-TEST(BatcherTest, DifferentShapesAreBatchedApart) {
-  auto engine = MakeEngine();
-  ASSERT_NE(engine, nullptr);
-  Batcher batcher(*engine);
-  Sizes sizes;
-  sizes.Hook(batcher);
+TEST_F(BatcherTest, DifferentShapesAreBatchedApart) {
   // s = a ["batch", 2] + b ["batch", ?]: b of width 1 broadcasts, b of width 2 adds.
-  const ModelSource src = Source("add", ReadFixture("inference/batch_add.onnx"));
+  const ModelSource add = Source("add", ReadFixture("inference/batch_add.onnx"));
   std::vector<std::vector<Tensor>> inputs;
   for (int i = 0; i < 8; ++i) {
     const float f = static_cast<float>(i);
@@ -159,8 +170,8 @@ TEST(BatcherTest, DifferentShapesAreBatchedApart) {
     inputs.push_back({Floats("a", {1, 2}, {f, 2 * f}),
                       Floats("b", {1, static_cast<int64_t>(b.size())}, b)});
   }
-  const auto out = RunConcurrently(batcher, src, inputs, Batched(4, kForever));
-  EXPECT_EQ(sizes.Sorted(), (std::vector<size_t>{4, 4}));
+  const auto out = RunConcurrently(*batcher_, add, inputs, Batched(4, kForever));
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{4, 4}));
   for (int i = 0; i < 8; ++i) {
     ASSERT_TRUE(out[i].ok()) << out[i].status().ToString();
     const float f = static_cast<float>(i);
@@ -170,72 +181,49 @@ TEST(BatcherTest, DifferentShapesAreBatchedApart) {
   }
 }
 
-TEST(BatcherTest, ABatchErrorReachesEveryMember) {
-  auto engine = MakeEngine();
-  ASSERT_NE(engine, nullptr);
-  Batcher batcher(*engine);
-  Sizes sizes;
-  sizes.Hook(batcher);
-  const test::MlpShape shape;
-  const ModelSource src = Source("mlp", MlpOnnx(shape));
-  std::vector<std::vector<Tensor>> inputs(4, {Floats("nope", {1, shape.in}, MlpRow(shape.in, 1))});
-  const auto out = RunConcurrently(batcher, src, inputs, Batched(4, kForever));
-  EXPECT_EQ(sizes.Sorted(), (std::vector<size_t>{4}));
+TEST_F(BatcherTest, ABatchErrorReachesEveryMember) {
+  std::vector<std::vector<Tensor>> inputs(4, {Floats("nope", {1, shape_.in}, MlpRow(shape_.in, 1))});
+  const auto out = RunConcurrently(*batcher_, mlp_, inputs, Batched(4, kForever));
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{4}));
   for (const auto& r : out) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << r.status().ToString();
   }
 }
 
-TEST(BatcherTest, MalformedOrMultiRowRequestsRunAloneAtOnce) {
-  auto engine = MakeEngine();
-  ASSERT_NE(engine, nullptr);
-  Batcher batcher(*engine);
-  Sizes sizes;
-  sizes.Hook(batcher);
-  const test::MlpShape shape;
-  const ModelSource src = Source("mlp", MlpOnnx(shape));
+TEST_F(BatcherTest, MalformedOrMultiRowRequestsRunAloneAtOnce) {
   // Data shorter than its shape: refused by the engine, never joined to a batch.
-  Tensor short_x = Floats("x", {1, shape.in}, MlpRow(shape.in, 0));
+  Tensor short_x = Rows(1)[0][0];
   short_x.data.resize(short_x.data.size() - 4);
-  auto bad = batcher.Run(src, {short_x}, Batched(8, kForever));
+  auto bad = batcher_->Run(mlp_, {short_x}, Batched(8, kForever));
   EXPECT_EQ(bad.status().code(), Code::kInvalidArgument) << bad.status().ToString();
   // Two rows: already a batch.
-  std::vector<float> two = MlpRow(shape.in, 0);
-  const std::vector<float> second = MlpRow(shape.in, 1);
+  std::vector<float> two = MlpRow(shape_.in, 0);
+  const std::vector<float> second = MlpRow(shape_.in, 1);
   two.insert(two.end(), second.begin(), second.end());
-  auto rows = batcher.Run(src, {Floats("x", {2, shape.in}, two)}, Batched(8, kForever));
+  auto rows = batcher_->Run(mlp_, {Floats("x", {2, shape_.in}, two)}, Batched(8, kForever));
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
-  EXPECT_EQ((*rows)[0].shape, (std::vector<int64_t>{2, shape.out}));
+  EXPECT_EQ((*rows)[0].shape, (std::vector<int64_t>{2, shape_.out}));
   // No policy: straight through.
-  auto plain = batcher.Run(src, {Floats("x", {1, shape.in}, MlpRow(shape.in, 0))}, RunOptions{});
+  auto plain = batcher_->Run(mlp_, Rows(1)[0], RunOptions{});
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
-  EXPECT_TRUE(sizes.Sorted().empty());
+  EXPECT_TRUE(Sizes().empty());
 }
 
-TEST(BatcherTest, DifferentRequestedOutputsAreBatchedApart) {
-  auto engine = MakeEngine();
-  ASSERT_NE(engine, nullptr);
-  Batcher batcher(*engine);
-  Sizes sizes;
-  sizes.Hook(batcher);
-  const test::MlpShape shape;
-  const ModelSource src = Source("mlp", MlpOnnx(shape));
+TEST_F(BatcherTest, DifferentRequestedOutputsAreBatchedApart) {
   RunOptions named = Batched(2, kForever);
   named.outputs = {"y"};
+  const auto inputs = Rows(4);
   std::vector<std::thread> threads;
   std::vector<Status> status(4, Status::Ok());
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&, i] {
-      status[i] = batcher
-                      .Run(src, {Floats("x", {1, shape.in}, MlpRow(shape.in, i))},
-                           i % 2 ? named : Batched(2, kForever))
-                      .status();
+      status[i] = batcher_->Run(mlp_, inputs[i], i % 2 ? named : Batched(2, kForever)).status();
     });
   }
   for (std::thread& t : threads) t.join();
   for (const Status& s : status) EXPECT_TRUE(s.ok()) << s.ToString();
-  EXPECT_EQ(sizes.Sorted(), (std::vector<size_t>{2, 2}));
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{2, 2}));
 }
 
 }  // namespace
