@@ -12,13 +12,13 @@
 namespace mv {
 
 inline constexpr int kMaxServingBatch = 1024;
-inline constexpr int64_t kMaxServingDelayUs = 1'000'000;
+inline constexpr int64_t kMaxServingDelayUs = 10'000'000;
 // The wait for companions when meta.serving names max_batch without max_delay_us.
 inline constexpr int64_t kDefaultServingDelayUs = 2000;
 
 // The batching `meta` (the version's whole meta object) asks for; max_batch 0 when it asks
 // for none. InvalidArgument naming the field when meta.serving is not an object, max_batch
-// is not an integer 2..1024, max_delay_us not an integer 0..1000000 or given without
+// is not an integer 2..1024, max_delay_us not an integer 0..10000000 or given without
 // max_batch. Thread-safe.
 Result<BatchPolicy> ParseServingMeta(const nlohmann::json& meta);
 // The same from the stored meta JSON text.

@@ -37,7 +37,7 @@ TEST(ServingMetaTest, RefusesMalformedValuesNamingTheField) {
       {R"({"serving":{"max_batch":4.5}})", "meta.serving.max_batch"},
       {R"({"serving":{"max_batch":"8"}})", "meta.serving.max_batch"},
       {R"({"serving":{"max_batch":8,"max_delay_us":-1}})", "meta.serving.max_delay_us"},
-      {R"({"serving":{"max_batch":8,"max_delay_us":1000001}})", "meta.serving.max_delay_us"},
+      {R"({"serving":{"max_batch":8,"max_delay_us":10000001}})", "meta.serving.max_delay_us"},
       {R"({"serving":{"max_delay_us":100}})", "needs meta.serving.max_batch"},
   };
   for (const auto& [meta, want] : cases) {
