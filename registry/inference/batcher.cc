@@ -131,7 +131,8 @@ void Batcher::Execute(const ModelSource& model, const RunOptions& options, Group
   if (n == 1) {
     results.push_back(inner_.Run(model, *group.slots[0]->inputs, plain));
   } else {
-    Result<std::vector<std::vector<Tensor>>> rows = [&]() -> Result<std::vector<std::vector<Tensor>>> {
+    Result<std::vector<std::vector<Tensor>>> rows =
+        [&]() -> Result<std::vector<std::vector<Tensor>>> {
       std::vector<Tensor> batch;
       const size_t arity = group.slots[0]->inputs->size();
       for (size_t i = 0; i < arity; ++i) {

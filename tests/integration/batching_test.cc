@@ -32,8 +32,7 @@ std::string Npy(const std::string& shape, const std::vector<float>& values) {
   std::string h = std::string("\x93NUMPY\x01\x00\x76\x00", 10) +
                   "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
   h.resize(127, ' ');
-  return h + "\n" +
-         std::string(reinterpret_cast<const char*>(values.data()), values.size() * 4);
+  return h + "\n" + std::string(reinterpret_cast<const char*>(values.data()), values.size() * 4);
 }
 
 const std::string kServing = R"({"serving":{"max_batch":8,"max_delay_us":10000000}})";
@@ -57,8 +56,8 @@ class BatchingTest : public ServerTest {
   // Creates `model` with one version of the MLP and waits for its parity report.
   json Upload(const std::string& model, const std::string& meta, const MlpShape& shape) {
     EXPECT_TRUE(HasStatus(CreateModel(cli(), model), 201));
-    EXPECT_TRUE(HasStatus(UploadVersion(cli(), model, meta, {Part("model.onnx", MlpOnnx(shape))}),
-                          201));
+    EXPECT_TRUE(
+        HasStatus(UploadVersion(cli(), model, meta, {Part("model.onnx", MlpOnnx(shape))}), 201));
     cli().set_read_timeout(300, 0);
     auto r = cli().Get(VersionPath(model, 1) + "/parity?wait=280");
     EXPECT_TRUE(HasStatus(r, 200));
@@ -163,8 +162,8 @@ TEST_F(BatchingTest, MultiRowRequestsRunAlone) {
   std::vector<float> rows = MlpRow(shape.in, 0);
   const std::vector<float> second = MlpRow(shape.in, 1);
   rows.insert(rows.end(), second.begin(), second.end());
-  auto r = cli().Post(VersionPath("batched", 1) + "/predict", Npy("(2, 64)", rows),
-                      "application/x-npy");
+  auto r =
+      cli().Post(VersionPath("batched", 1) + "/predict", Npy("(2, 64)", rows), "application/x-npy");
   ASSERT_TRUE(HasStatus(r, 200));
   EXPECT_TRUE(Sizes().empty());
 }

@@ -85,8 +85,8 @@ class BatcherTest : public ::testing::Test {
 
 // Runs `inputs[i]` on thread i, all at once; the results in the same order.
 std::vector<Result<std::vector<Tensor>>> RunConcurrently(
-    InferenceEngine& engine, const ModelSource& src,
-    const std::vector<std::vector<Tensor>>& inputs, const RunOptions& options) {
+    InferenceEngine& engine, const ModelSource& src, const std::vector<std::vector<Tensor>>& inputs,
+    const RunOptions& options) {
   std::vector<Result<std::vector<Tensor>>> out(inputs.size(), Internal("not run"));
   std::vector<std::thread> threads;
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -167,8 +167,8 @@ TEST_F(BatcherTest, DifferentShapesAreBatchedApart) {
   for (int i = 0; i < 8; ++i) {
     const float f = static_cast<float>(i);
     std::vector<float> b = i % 2 ? std::vector<float>{100 * f} : std::vector<float>{100 * f, -f};
-    inputs.push_back({Floats("a", {1, 2}, {f, 2 * f}),
-                      Floats("b", {1, static_cast<int64_t>(b.size())}, b)});
+    inputs.push_back(
+        {Floats("a", {1, 2}, {f, 2 * f}), Floats("b", {1, static_cast<int64_t>(b.size())}, b)});
   }
   const auto out = RunConcurrently(*batcher_, add, inputs, Batched(4, kForever));
   EXPECT_EQ(Sizes(), (std::vector<size_t>{4, 4}));
@@ -182,7 +182,8 @@ TEST_F(BatcherTest, DifferentShapesAreBatchedApart) {
 }
 
 TEST_F(BatcherTest, ABatchErrorReachesEveryMember) {
-  std::vector<std::vector<Tensor>> inputs(4, {Floats("nope", {1, shape_.in}, MlpRow(shape_.in, 1))});
+  std::vector<std::vector<Tensor>> inputs(4,
+                                          {Floats("nope", {1, shape_.in}, MlpRow(shape_.in, 1))});
   const auto out = RunConcurrently(*batcher_, mlp_, inputs, Batched(4, kForever));
   EXPECT_EQ(Sizes(), (std::vector<size_t>{4}));
   for (const auto& r : out) {

@@ -33,8 +33,8 @@ inline void MlpValueInfo(::onnx::ValueInfoProto* v, const std::string& name, int
   t->mutable_shape()->add_dim()->set_dim_value(width);
 }
 
-inline void MlpLayer(::onnx::GraphProto* g, std::mt19937& rng, int layer, int64_t in,
-                     int64_t out, const std::string& x, const std::string& y, bool relu) {
+inline void MlpLayer(::onnx::GraphProto* g, std::mt19937& rng, int layer, int64_t in, int64_t out,
+                     const std::string& x, const std::string& y, bool relu) {
   std::uniform_real_distribution<float> u(-0.5f, 0.5f);
   const std::string w = "w" + std::to_string(layer), b = "b" + std::to_string(layer);
   for (const auto& [name, dims] :

@@ -20,7 +20,8 @@ TEST(ServingMetaTest, AbsentOrEmptyAsksForNoBatching) {
 }
 
 TEST(ServingMetaTest, ReadsMaxBatchAndDelay) {
-  Result<BatchPolicy> p = ParseServingMetaJson(R"({"serving":{"max_batch":16,"max_delay_us":500}})");
+  Result<BatchPolicy> p =
+      ParseServingMetaJson(R"({"serving":{"max_batch":16,"max_delay_us":500}})");
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_EQ(p->max_batch, 16);
   EXPECT_EQ(p->max_delay_us, 500);
@@ -48,8 +49,7 @@ TEST(ServingMetaTest, RefusesMalformedValuesNamingTheField) {
   }
 }
 
-Version WithParity(const std::string& meta, const std::string& status,
-                   const std::string& report) {
+Version WithParity(const std::string& meta, const std::string& status, const std::string& report) {
   Version v;
   v.meta_json = meta;
   v.reports = std::vector<VersionReport>{};
@@ -60,21 +60,20 @@ Version WithParity(const std::string& meta, const std::string& status,
 constexpr const char* kAsks = R"({"serving":{"max_batch":8,"max_delay_us":300}})";
 
 TEST(BatchingOfTest, BatchesOnlyWhenTheParityBatchCheckPassed) {
-  Batching b = BatchingOf(WithParity(
-      kAsks, "passed", R"({"status":"passed","checks":{"batch":{"status":"passed"}}})"));
+  Batching b = BatchingOf(
+      WithParity(kAsks, "passed", R"({"status":"passed","checks":{"batch":{"status":"passed"}}})"));
   EXPECT_TRUE(b.final);
   EXPECT_EQ(b.policy.max_batch, 8);
   EXPECT_EQ(b.policy.max_delay_us, 300);
   // The batch check alone decides: a version whose reference check failed still batches
   // correctly (batched and single runs agree).
-  b = BatchingOf(WithParity(
-      kAsks, "failed", R"({"status":"failed","checks":{"batch":{"status":"passed"}}})"));
+  b = BatchingOf(
+      WithParity(kAsks, "failed", R"({"status":"failed","checks":{"batch":{"status":"passed"}}})"));
   EXPECT_EQ(b.policy.max_batch, 8);
-  for (const char* report :
-       {R"({"status":"failed","checks":{"batch":{"status":"failed"}}})",
-        R"({"status":"passed","checks":{"batch":{"status":"skipped"}}})",
-        R"({"status":"error","checks":{"batch":{"status":"error"}}})",
-        R"({"status":"skipped"})", R"({"checks":[1]})", "not json"}) {
+  for (const char* report : {R"({"status":"failed","checks":{"batch":{"status":"failed"}}})",
+                             R"({"status":"passed","checks":{"batch":{"status":"skipped"}}})",
+                             R"({"status":"error","checks":{"batch":{"status":"error"}}})",
+                             R"({"status":"skipped"})", R"({"checks":[1]})", "not json"}) {
     b = BatchingOf(WithParity(kAsks, "failed", report));
     EXPECT_EQ(b.policy.max_batch, 0) << report;
     EXPECT_TRUE(b.final) << report;
