@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "api/auth.h"
+#include "api/conn_stream.h"
 #include "api/http_server.h"
 #include "api/maintenance_commands.h"
 #include "api/observability.h"
@@ -31,6 +32,7 @@
 #include "registry/clock.h"
 #include "registry/formats/builtin.h"
 #include "registry/formats/cross/cross_checker.h"
+#include "registry/inference/batcher.h"
 #include "registry/inference/ort_engine.h"
 #include "registry/inference/ort_info.h"
 #include "registry/inference/parity_service.h"
@@ -328,7 +330,10 @@ int Serve(const std::vector<std::string>& args) {
   if (!engine.ok()) {
     return Fail(engine.status(), engine.status().code() == mv::Code::kInvalidArgument ? 2 : 1);
   }
-  mv::ServingService serving(versions, **engine);
+  // Serving runs go through the batcher (it batches only versions that ask for it); parity
+  // checks use the engine itself.
+  mv::inference::Batcher batcher(**engine);
+  mv::ServingService serving(versions, batcher);
   mv::inference::TorchRunner torch(
       flags->Has("torch-worker") ? flags->Get("torch-worker")
                                  : mv::inference::TorchRunner::DefaultWorkerPath(),
@@ -389,6 +394,9 @@ int Serve(const std::vector<std::string>& args) {
   metrics->set_enabled(!flags->Has("no-metrics"));
   int bound_port = 0;  // set once bound; read by the open-connections gauge
   WireMetrics(*metrics, **meta, **engine, serving, parity, bound_port);
+  batcher.OnBatch([&metrics](size_t requests) { metrics->RecordBatch(requests); });
+  // A request waiting for its batch gives its run slot back (see --running-requests).
+  batcher.OnWait([] { return std::make_shared<mv::api::BlockingWait>(); });
   versions.OnSealed([&parity, &metrics](const mv::Version& v) {
     metrics->RecordInspections(v);
     (void)parity.Schedule(v.model, v.number);

@@ -5,6 +5,7 @@
 #include "api/http_io.h"
 #include "api/json_codec.h"
 #include "registry/names.h"
+#include "registry/serving_meta.h"
 
 namespace mv::api {
 namespace {
@@ -131,6 +132,7 @@ Result<VersionSpec> SpecFromMeta(const json& meta) {
     RETURN_IF_ERROR(ParseAttrs(src->value("metrics", json()), "metric", spec.attrs));
   }
   if (meta.contains("env") && !meta["env"].is_object()) return InvalidArgument("env must be an object");
+  RETURN_IF_ERROR(ParseServingMeta(meta).status());
   spec.meta_json = meta.dump(-1, ' ', false, json::error_handler_t::replace);
   return spec;
 }

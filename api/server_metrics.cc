@@ -83,7 +83,18 @@ int64_t CountConnectionsOnPort(int port) {
   return n;
 }
 
-ServerMetrics::ServerMetrics(const Router& router) {
+// Upper bounds of the batch-size histogram: 1, 2, 4, ... 1024 requests (kMaxServingBatch).
+// util::Histogram counts microseconds against bounds in seconds, so a batch of n requests
+// is observed as n seconds: the buckets, _sum and _count then read in requests.
+namespace {
+std::vector<double> BatchBuckets() {
+  std::vector<double> b;
+  for (double n = 1; n <= 1024; n *= 2) b.push_back(n);
+  return b;
+}
+}  // namespace
+
+ServerMetrics::ServerMetrics(const Router& router) : batch_sizes_(BatchBuckets()) {
   for (size_t i = 0; i <= router.size(); ++i) {
     auto s = std::make_unique<RouteSeries>();
     if (i < router.size()) {
@@ -273,6 +284,14 @@ void ServerMetrics::RenderEvents(std::string& out) const {
     inference_other_.latency.Render(out, "modelvault_inference_duration_seconds",
                                     labels("other", "other"));
   }
+  RenderHeader(out, "modelvault_inference_batch_size", "histogram",
+               "Requests per run of the dynamic batcher (versions with meta.serving.max_batch).");
+  batch_sizes_.Render(out, "modelvault_inference_batch_size", "");
+}
+
+void ServerMetrics::RecordBatch(size_t requests) {
+  if (!enabled_.load(std::memory_order_relaxed)) return;
+  batch_sizes_.ObserveMicros(static_cast<int64_t>(requests) * 1'000'000);
 }
 
 void ServerMetrics::RenderSources(std::string& out) const {

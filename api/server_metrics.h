@@ -70,6 +70,8 @@ class ServerMetrics {
   void RecordInspections(const Version& v);
   void RecordParity(const std::string& status, int64_t duration_us);
   void RecordInference(const std::string& model, int64_t version, bool ok, int64_t duration_us);
+  // One run of the dynamic batcher and how many requests it served.
+  void RecordBatch(size_t requests);
 
   // The exposition text.
   std::string Render() const;
@@ -105,6 +107,7 @@ class ServerMetrics {
   std::map<std::string, std::unique_ptr<TimedSeries>> parity_;
   std::map<std::pair<std::string, int64_t>, std::unique_ptr<TimedSeries>> inference_;
   TimedSeries inference_other_;
+  util::Histogram batch_sizes_;  // requests per batched run (see RecordBatch)
 };
 
 }  // namespace mv::api

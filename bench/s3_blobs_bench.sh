@@ -2,11 +2,15 @@
 # s3_blobs_bench.sh [MODELVAULT] [SIZE_MIB] [ROUNDS]: upload and download MiB/s of one
 # artifact through `modelvault serve`, with the filesystem blob store and with S3 blobs on a
 # local s3rver (tests/scaleout, installed by scripts/setup-deps), over loopback with curl.
-# Prints a Markdown table; a measurement, never a test.
+# Prints a Markdown table, and as a suite of `make bench` (bench/run sets MV_BUILD and
+# MV_BENCH_OUT) writes s3_blobs.md and s3_blobs.csv there; a measurement, never a test.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bin="${1:-$root/build/modelvault}"
+default_bin="$root/build/modelvault"
+[[ -n "${MV_BUILD:-}" ]] && default_bin="$MV_BUILD/modelvault"
+bin="${1:-$default_bin}"
 size_mib="${2:-256}"
+[[ -n "${MV_BENCH_QUICK:-}" && -z "${2:-}" ]] && size_mib=32
 rounds="${3:-3}"
 if [[ -z "${MV_TEST_BLOBS:-}" ]]; then
   exec "$root/tests/scaleout/s3_env.sh" "$0" "$bin" "$size_mib" "$rounds"
@@ -47,10 +51,25 @@ run() {
 
 read -r fs_up fs_down < <(run file)
 read -r s3_up s3_down < <(run "$MV_TEST_BLOBS")
-echo "| blob store | upload MiB/s | download MiB/s |"
-echo "| --- | ---: | ---: |"
-echo "| filesystem | $fs_up | $fs_down |"
-echo "| S3 (s3rver on loopback) | $s3_up | $s3_down |"
-echo
-echo "One ${size_mib} MiB artifact per round, median of ${rounds} rounds, curl over loopback;"
-echo "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+table() {
+  echo "## s3_blobs: S3 blobs (s3rver) against the filesystem store"
+  echo
+  echo "| blob store | upload MiB/s | download MiB/s |"
+  echo "| --- | ---: | ---: |"
+  echo "| filesystem | $fs_up | $fs_down |"
+  echo "| S3 (s3rver on loopback) | $s3_up | $s3_down |"
+  echo
+  echo "One ${size_mib} MiB artifact per round, median of ${rounds} rounds, curl over loopback;"
+  echo "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+}
+table
+if [[ -n "${MV_BENCH_OUT:-}" ]]; then
+  table >"$MV_BENCH_OUT/s3_blobs.md"
+  {
+    echo "suite,case,system,metric,value,unit"
+    echo "s3_blobs,upload ${size_mib} MiB,filesystem,throughput,$fs_up,MiB/s"
+    echo "s3_blobs,upload ${size_mib} MiB,s3,throughput,$s3_up,MiB/s"
+    echo "s3_blobs,download ${size_mib} MiB,filesystem,throughput,$fs_down,MiB/s"
+    echo "s3_blobs,download ${size_mib} MiB,s3,throughput,$s3_down,MiB/s"
+  } >"$MV_BENCH_OUT/s3_blobs.csv"
+fi

@@ -73,12 +73,22 @@ struct ModelSource {
   std::function<Result<std::string>()> load;
 };
 
+// Dynamic batching of one served version (its meta.serving): concurrent single-item runs
+// are coalesced along the first axis, up to max_batch rows, a run waiting at most
+// max_delay_us for companions. max_batch < 2 runs alone.
+struct BatchPolicy {
+  int max_batch = 0;
+  int64_t max_delay_us = 0;
+};
+
 struct RunOptions {
   // Output names to return; empty means every output, in declaration order.
   std::vector<std::string> outputs;
   // false runs the graph as written (no graph optimisation, in a session of its own that
   // is not cached): parity checks use it because optimisers remove training-mode Dropout.
   bool optimized = true;
+  // Honoured by an engine that batches (inference::Batcher); others ignore it.
+  BatchPolicy batch;
 };
 
 class InferenceEngine {

@@ -3,6 +3,9 @@
 #include <chrono>
 #include <utility>
 
+#include "registry/serving_meta.h"
+#include "util/json_read.h"
+
 namespace mv {
 namespace {
 
@@ -59,6 +62,31 @@ const Artifact* ServedOnnxArtifact(const Version& v) {
     if (!pick || a.name < pick->name) pick = &a;
   }
   return pick;
+}
+
+Batching BatchingOf(const Version& v) {
+  Batching out;
+  const Result<BatchPolicy> asked = ParseServingMetaJson(v.meta_json);
+  if (!asked.ok() || asked->max_batch < 2) return out;
+  const VersionReport* parity = nullptr;
+  if (v.reports) {
+    for (const VersionReport& r : *v.reports) {
+      if (r.kind == "parity") parity = &r;
+    }
+  }
+  if (!parity || parity->status == "pending") {
+    out.final = false;
+    return out;
+  }
+  const Result<nlohmann::json> report = util::ReadJson(parity->report_json);
+  if (!report.ok()) return out;
+  const nlohmann::json* at = &*report;
+  for (const char* key : {"checks", "batch", "status"}) {
+    if (!at->is_object() || !at->contains(key)) return out;
+    at = &(*at)[key];
+  }
+  if (*at == "passed") out.policy = *asked;
+  return out;
 }
 
 ServingService::ServingService(VersionService& versions, InferenceEngine& engine,
@@ -144,7 +172,11 @@ Result<ServedVersion> ServingService::Resolve(const std::string& model, const st
                      max = options_.max_model_bytes]() {
     return ReadWhole(versions, model, number, name, max);
   };
-  RememberServed(out);
+  const Batching batching = BatchingOf(v);
+  out.batching = batching.policy;
+  // Until its parity report is in, a version asking for batching is read on every request,
+  // so that batching starts once the check has passed.
+  if (batching.final) RememberServed(out);
   return out;
 }
 
@@ -155,9 +187,11 @@ Result<ModelSignature> ServingService::Signature(const ServedVersion& v) {
 Result<std::vector<Tensor>> ServingService::Run(const ServedVersion& v,
                                                 const std::vector<Tensor>& inputs,
                                                 const RunOptions& options) {
-  if (!on_run_) return engine_.Run(v.source, inputs, options);
+  RunOptions batched = options;
+  batched.batch = v.batching;
+  if (!on_run_) return engine_.Run(v.source, inputs, batched);
   const auto start = std::chrono::steady_clock::now();
-  auto out = engine_.Run(v.source, inputs, options);
+  auto out = engine_.Run(v.source, inputs, batched);
   on_run_(v, out.ok(),
           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
                                                                 start)

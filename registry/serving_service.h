@@ -39,6 +39,9 @@ struct ServedVersion {
   int64_t number = 0;
   Artifact artifact;   // the ONNX artifact served (see ServedOnnxArtifact)
   ModelSource source;  // key = artifact SHA-256; load reads the blob
+  // Dynamic batching: meta.serving's policy when the version's parity `batch` check passed,
+  // else max_batch 0 (see BatchingOf).
+  BatchPolicy batching;
 };
 
 // The ONNX artifact a version serves: the one named "model.onnx" when there is one, else
@@ -46,6 +49,16 @@ struct ServedVersion {
 // inspection). Null when the version has none. The parity checks must judge this same
 // artifact.
 const Artifact* ServedOnnxArtifact(const Version& v);
+
+// How a version is batched: meta.serving's policy when its parity report's `batch` check
+// passed, max_batch 0 otherwise (no or malformed meta.serving, the check failed, skipped or
+// not run). `final` is false while the parity report is missing or pending (the answer may
+// still change). Reads v.reports, which must be loaded.
+struct Batching {
+  BatchPolicy policy;
+  bool final = true;
+};
+Batching BatchingOf(const Version& v);
 
 class ServingService {
  public:
@@ -70,8 +83,10 @@ class ServingService {
   // cached. InvalidArgument when the artifact is not a model the engine can run. Thread-safe.
   Result<ModelSignature> Signature(const ServedVersion& v);
 
-  // Runs the model. The engine checks the tensors against the signature (InvalidArgument
-  // naming the input or output and what was expected); Internal when it fails. Thread-safe.
+  // Runs the model, with the version's batching policy (an engine that batches coalesces
+  // concurrent single-item runs). The engine checks the tensors against the signature
+  // (InvalidArgument naming the input or output and what was expected); Internal when it
+  // fails. Thread-safe.
   Result<std::vector<Tensor>> Run(const ServedVersion& v, const std::vector<Tensor>& inputs,
                                   const RunOptions& options);
 

@@ -13,6 +13,7 @@
 #include <random>
 #include <system_error>
 
+#include "api/conn_stream.h"
 #include "registry/formats/builtin.h"
 #include "registry/inference/ort_engine.h"
 #include "storage/open_blobs.h"
@@ -65,7 +66,9 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
   auto engine = inference::OrtEngine::Create(engine_options);
   if (!engine.ok()) return engine.status();
   t->engine_ = std::move(engine).value();
-  t->serving_ = std::make_unique<ServingService>(*t->versions_, *t->engine_);
+  t->batcher_ = std::make_unique<inference::Batcher>(*t->engine_);
+  t->batcher_->OnWait([] { return std::make_shared<api::BlockingWait>(); });
+  t->serving_ = std::make_unique<ServingService>(*t->versions_, *t->batcher_);
   if (config.parity) {
     inference::TorchScriptRunner run_torch;
     if (!config.torch_worker.empty()) {

@@ -22,6 +22,7 @@
 #include "registry/clock.h"
 #include "registry/formats/artifact_format.h"
 #include "registry/formats/cross/cross_checker.h"
+#include "registry/inference/batcher.h"
 #include "registry/inference/parity_service.h"
 #include "registry/inference/torch_runner.h"
 #include "registry/inference_engine.h"
@@ -77,6 +78,9 @@ class TestServer {
   // The admin token's secret (empty with auth off).
   const std::string& admin_token() const { return admin_token_; }
   TokenService& tokens() { return *tokens_; }
+  // The batcher serving runs go through, as in `modelvault serve` (set its hook before
+  // sending inference requests).
+  inference::Batcher& batcher() { return *batcher_; }
   const api::Router& router() const { return router_; }
   // Stops serving and joins the thread; returns what Serve() returned. Idempotent.
   Status Stop();
@@ -98,6 +102,7 @@ class TestServer {
   std::unique_ptr<VersionService> versions_;
   std::unique_ptr<LifecycleService> lifecycle_;
   std::unique_ptr<InferenceEngine> engine_;  // ONNX Runtime, one thread per session
+  std::unique_ptr<inference::Batcher> batcher_;  // in front of engine_ for serving
   std::unique_ptr<ServingService> serving_;
   std::unique_ptr<inference::TorchRunner> torch_;
   std::unique_ptr<inference::ParityService> parity_;  // stopped before the engine goes

@@ -1,0 +1,231 @@
+// Batcher in front of the real OrtEngine: concurrent single-item runs become one run whose
+// rows are bitwise those of unbatched runs, a lone run waits no longer than its delay,
+// different shapes are never mixed, a batch's error reaches every member and a malformed
+// request fails alone. Groups fill by count (delays far longer than the test) wherever the
+// outcome must not depend on timing.
+#include "registry/inference/batcher.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/unit/inference/mlp_onnx.h"
+#include "tests/unit/inference/ort_test_util.h"
+
+namespace mv::inference {
+namespace {
+
+using test::Floats;
+using test::MakeEngine;
+using test::MlpOnnx;
+using test::MlpRow;
+using test::ReadFixture;
+using test::Source;
+using test::ValuesOf;
+
+constexpr int64_t kForever = 60'000'000;  // a delay no test waits out: groups fill by count
+
+RunOptions Batched(int max_batch, int64_t delay_us) {
+  RunOptions o;
+  o.batch.max_batch = max_batch;
+  o.batch.max_delay_us = delay_us;
+  return o;
+}
+
+// A batcher over a real engine, the MLP, and the batch sizes the batcher reported.
+class BatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start(1); }
+
+  void Start(int intra_op_threads) {
+    batcher_.reset();
+    OrtEngineOptions eo;
+    eo.intra_op_threads = intra_op_threads;
+    engine_ = MakeEngine(eo);
+    ASSERT_NE(engine_, nullptr);
+    batcher_ = std::make_unique<Batcher>(*engine_);
+    batcher_->OnBatch([this](size_t n) {
+      std::lock_guard<std::mutex> lock(mu_);
+      sizes_.push_back(n);
+    });
+  }
+
+  std::vector<size_t> Sizes() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<size_t> s = sizes_;
+    std::sort(s.begin(), s.end());
+    return s;
+  }
+
+  // One-row MLP inputs for rows 0..n-1.
+  std::vector<std::vector<Tensor>> Rows(int n) const {
+    std::vector<std::vector<Tensor>> inputs;
+    for (int i = 0; i < n; ++i) {
+      inputs.push_back({Floats("x", {1, shape_.in}, MlpRow(shape_.in, static_cast<uint32_t>(i)))});
+    }
+    return inputs;
+  }
+
+  void ExpectBatchedEqualsAlone();
+
+  const test::MlpShape shape_;
+  const ModelSource mlp_ = Source("mlp", MlpOnnx(shape_));
+  std::unique_ptr<OrtEngine> engine_;
+  std::unique_ptr<Batcher> batcher_;
+  std::mutex mu_;
+  std::vector<size_t> sizes_;
+};
+
+// Runs `inputs[i]` on thread i, all at once; the results in the same order.
+std::vector<Result<std::vector<Tensor>>> RunConcurrently(
+    InferenceEngine& engine, const ModelSource& src, const std::vector<std::vector<Tensor>>& inputs,
+    const RunOptions& options) {
+  std::vector<Result<std::vector<Tensor>>> out(inputs.size(), Internal("not run"));
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    threads.emplace_back([&, i] { out[i] = engine.Run(src, inputs[i], options); });
+  }
+  for (std::thread& t : threads) t.join();
+  return out;
+}
+
+void BatcherTest::ExpectBatchedEqualsAlone() {
+  constexpr int kN = 16;
+  const auto inputs = Rows(kN);
+  const auto batched = RunConcurrently(*batcher_, mlp_, inputs, Batched(kN, kForever));
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{kN}));
+  for (int i = 0; i < kN; ++i) {
+    ASSERT_TRUE(batched[i].ok()) << batched[i].status().ToString();
+    Result<std::vector<Tensor>> alone = engine_->Run(mlp_, inputs[i], RunOptions{});
+    ASSERT_TRUE(alone.ok()) << alone.status().ToString();
+    ASSERT_EQ(batched[i]->size(), 1u);
+    const Tensor& y = (*batched[i])[0];
+    EXPECT_EQ(y.name, "y");
+    EXPECT_EQ(y.shape, (std::vector<int64_t>{1, shape_.out}));
+    // Bitwise: ONNX Runtime's Gemm computes each output row from its own input row with
+    // the same kernel and summation order whatever the number of rows.
+    EXPECT_EQ(y.data, (*alone)[0].data) << "row " << i;
+  }
+}
+
+TEST_F(BatcherTest, ConcurrentRunsBecomeOneBatchBitwiseEqualToRunsAlone) {
+  ExpectBatchedEqualsAlone();
+}
+
+TEST_F(BatcherTest, BitwiseEqualWithTwoIntraOpThreads) {
+  Start(2);
+  ExpectBatchedEqualsAlone();
+}
+
+TEST_F(BatcherTest, FullBatchesRunAtOnceAndTheRestWaitsForCompanions) {
+  // Groups of 4: three full batches, whoever arrives in which.
+  const auto out = RunConcurrently(*batcher_, mlp_, Rows(12), Batched(4, kForever));
+  for (const auto& r : out) EXPECT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{4, 4, 4}));
+}
+
+TEST_F(BatcherTest, MembersHoldTheWaitScopeOnlyWhileTheyWait) {
+  std::atomic<int> made{0}, alive{0};
+  batcher_->OnWait([&] {
+    ++made;
+    ++alive;
+    return std::shared_ptr<void>(new int(0), [&](void* p) {
+      delete static_cast<int*>(p);
+      --alive;
+    });
+  });
+  const auto out = RunConcurrently(*batcher_, mlp_, Rows(4), Batched(4, kForever));
+  for (const auto& r : out) EXPECT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(made.load(), 3);  // the member that fills the group runs it without waiting
+  EXPECT_EQ(alive.load(), 0);
+}
+
+TEST_F(BatcherTest, LoneRunWaitsTheDelayThenRunsAlone) {
+  ASSERT_TRUE(engine_->Signature(mlp_).ok());  // loaded: the timing below is one run
+  constexpr int64_t kDelayUs = 100'000;
+  const auto start = std::chrono::steady_clock::now();
+  auto r = batcher_->Run(mlp_, Rows(1)[0], Batched(8, kDelayUs));
+  const auto waited = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_GE(waited, std::chrono::microseconds(kDelayUs));
+  // The delay plus one run of a small MLP; generous for a loaded machine.
+  EXPECT_LT(waited, std::chrono::microseconds(kDelayUs) + std::chrono::seconds(5));
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{1}));
+}
+
+TEST_F(BatcherTest, DifferentShapesAreBatchedApart) {
+  // s = a ["batch", 2] + b ["batch", ?]: b of width 1 broadcasts, b of width 2 adds.
+  const ModelSource add = Source("add", ReadFixture("inference/batch_add.onnx"));
+  std::vector<std::vector<Tensor>> inputs;
+  for (int i = 0; i < 8; ++i) {
+    const float f = static_cast<float>(i);
+    std::vector<float> b = i % 2 ? std::vector<float>{100 * f} : std::vector<float>{100 * f, -f};
+    inputs.push_back(
+        {Floats("a", {1, 2}, {f, 2 * f}), Floats("b", {1, static_cast<int64_t>(b.size())}, b)});
+  }
+  const auto out = RunConcurrently(*batcher_, add, inputs, Batched(4, kForever));
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{4, 4}));
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(out[i].ok()) << out[i].status().ToString();
+    const float f = static_cast<float>(i);
+    const std::vector<float> want =
+        i % 2 ? std::vector<float>{101 * f, 102 * f} : std::vector<float>{101 * f, f};
+    EXPECT_EQ(ValuesOf<float>((*out[i])[0]), want) << "request " << i;
+  }
+}
+
+TEST_F(BatcherTest, ABatchErrorReachesEveryMember) {
+  std::vector<std::vector<Tensor>> inputs(4,
+                                          {Floats("nope", {1, shape_.in}, MlpRow(shape_.in, 1))});
+  const auto out = RunConcurrently(*batcher_, mlp_, inputs, Batched(4, kForever));
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{4}));
+  for (const auto& r : out) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << r.status().ToString();
+  }
+}
+
+TEST_F(BatcherTest, MalformedOrMultiRowRequestsRunAloneAtOnce) {
+  // Data shorter than its shape: refused by the engine, never joined to a batch.
+  Tensor short_x = Rows(1)[0][0];
+  short_x.data.resize(short_x.data.size() - 4);
+  auto bad = batcher_->Run(mlp_, {short_x}, Batched(8, kForever));
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument) << bad.status().ToString();
+  // Two rows: already a batch.
+  std::vector<float> two = MlpRow(shape_.in, 0);
+  const std::vector<float> second = MlpRow(shape_.in, 1);
+  two.insert(two.end(), second.begin(), second.end());
+  auto rows = batcher_->Run(mlp_, {Floats("x", {2, shape_.in}, two)}, Batched(8, kForever));
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ((*rows)[0].shape, (std::vector<int64_t>{2, shape_.out}));
+  // No policy: straight through.
+  auto plain = batcher_->Run(mlp_, Rows(1)[0], RunOptions{});
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_TRUE(Sizes().empty());
+}
+
+TEST_F(BatcherTest, DifferentRequestedOutputsAreBatchedApart) {
+  RunOptions named = Batched(2, kForever);
+  named.outputs = {"y"};
+  const auto inputs = Rows(4);
+  std::vector<std::thread> threads;
+  std::vector<Status> status(4, Status::Ok());
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      status[i] = batcher_->Run(mlp_, inputs[i], i % 2 ? named : Batched(2, kForever)).status();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const Status& s : status) EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{2, 2}));
+}
+
+}  // namespace
+}  // namespace mv::inference
