@@ -43,7 +43,8 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
   PromotionGate gate;
   if (config.inspect || config.parity) {
     t->formats_ = std::make_unique<formats::FormatRegistry>();
-    formats::RegisterBuiltinFormats(*t->formats_);
+    t->onnx_validator_ = std::make_unique<inference::OrtModelValidator>();
+    formats::RegisterBuiltinFormats(*t->formats_, t->onnx_validator_.get());
     t->checker_ = std::make_unique<formats::cross::CrossArtifactChecker>();
     gate = QuarantineGate;
   }
