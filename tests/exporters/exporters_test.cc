@@ -3,7 +3,8 @@
 // onnx 1.17) uploaded to a real server that inspects, checks parity and gates promotion as
 // `modelvault serve` does: above IR 8 the inspection names ONNX Runtime as the validator
 // and its verdict; valid models are promotable, invalid ones and external data outside the
-// version are blocked.
+// version are blocked. A transformer block exported by Debian's torch at opset 14 accounts
+// for every state-dict tensor through renamed, transposed and shared initializers.
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -40,7 +41,7 @@ class ExportersTest : public ServerTest {
   json UploadCase(const std::string& name) {
     EXPECT_TRUE(HasStatus(CreateModel(cli(), name), 201));
     std::vector<Part> parts;
-    for (const char* f : {"model.onnx", "weights.bin"}) {
+    for (const char* f : {"model.onnx", "weights.bin", "weights.pt"}) {
       std::string bytes = ReadFile(Case(name, f));
       if (!bytes.empty()) parts.emplace_back(f, std::move(bytes));
     }
@@ -150,6 +151,37 @@ TEST_F(ExportersTest, ExternalDataOutsideTheVersionBlocksProduction) {
     EXPECT_NE(ErrorMessage(refused).find("\"references\" report"), std::string::npos)
         << ErrorMessage(refused);
   }
+}
+
+// torch 1.13 at opset 14 renames MatMul weights (onnx::MatMul_N), stores them transposed
+// (the fused attention in_proj_weight among them) and keeps one initializer for ln1's and
+// ln2's identical ones and zeros (and out_proj's zero bias).
+TEST_F(ExportersTest, TransformerExportAccountsForEveryWeight) {
+  json v = UploadCase("transformer");
+  const json& w = v["reports"]["weights"];
+  EXPECT_EQ(w["status"], "passed") << w.dump(1);
+  EXPECT_EQ(w["torch_tensors"], 14) << w.dump(1);
+  EXPECT_EQ(w["matched"], 14) << w.dump(1);
+  EXPECT_EQ(w["matched_transposed"], 3) << w.dump(1);
+  EXPECT_EQ(w["matched_shared"], 3) << w.dump(1);
+  EXPECT_EQ(w["missing_in_onnx"], 0) << w.dump(1);
+  EXPECT_EQ(w["missing_in_torch"], 0) << w.dump(1);
+  bool in_proj = false;
+  for (const auto& p : w["names"]["transposed"]) in_proj |= p["torch"] == "attn.in_proj_weight";
+  EXPECT_TRUE(in_proj) << w.dump(1);
+}
+
+// One element of fc1.weight (renamed and transposed in the export) altered in the state
+// dict: the report fails and names it.
+TEST_F(ExportersTest, TransformerWithAnAlteredWeightNamesIt) {
+  json v = UploadCase("transformer_altered");
+  const json& w = v["reports"]["weights"];
+  EXPECT_EQ(w["status"], "failed") << w.dump(1);
+  EXPECT_EQ(w["different"], 1) << w.dump(1);
+  ASSERT_EQ(w["names"]["different"].size(), 1u) << w.dump(1);
+  EXPECT_EQ(w["names"]["different"][0].get<std::string>().rfind("fc1.weight: ", 0), 0u)
+      << w.dump(1);
+  EXPECT_EQ(w["matched"], 13) << w.dump(1);
 }
 
 }  // namespace
