@@ -22,7 +22,6 @@
 #include "registry/clock.h"
 #include "registry/formats/artifact_format.h"
 #include "registry/formats/cross/cross_checker.h"
-#include "registry/inference/ort_validator.h"
 #include "registry/inference/parity_service.h"
 #include "registry/inference/torch_runner.h"
 #include "registry/inference_engine.h"
@@ -91,7 +90,6 @@ class TestServer {
   std::unique_ptr<TokenService> tokens_;
   std::unique_ptr<api::Authenticator> auth_;
   std::string admin_token_;
-  std::unique_ptr<inference::OrtModelValidator> onnx_validator_;
   std::unique_ptr<formats::FormatRegistry> formats_;
   std::unique_ptr<formats::cross::CrossArtifactChecker> checker_;
   SystemClock clock_;
