@@ -140,6 +140,13 @@ TEST_F(ExportersTest, Ir10ExternalDataInTheVersionIsValidated) {
   EXPECT_EQ(v["reports"]["references"]["status"], "passed") << v["reports"].dump(1);
 }
 
+TEST_F(ExportersTest, Ir10ExternalInitializersListedAsInputsAreValidated) {
+  json v = UploadCase("ir10_external_listed");
+  json in = Inspection("ir10_external_listed");
+  EXPECT_EQ(in["summary"]["validation"]["status"], "passed") << in.dump(1);
+  EXPECT_EQ(in["summary"]["validation"]["external_as_inputs"], 2) << in.dump(1);
+}
+
 TEST_F(ExportersTest, ExternalDataOutsideTheVersionBlocksProduction) {
   for (const char* name : {"ir10_external_parent", "ir10_external_absolute"}) {
     json v = UploadCase(name);

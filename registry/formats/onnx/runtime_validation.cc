@@ -1,5 +1,6 @@
 #include "registry/formats/onnx/runtime_validation.h"
 
+#include <set>
 #include <string>
 #include <utility>
 
@@ -17,6 +18,8 @@ void Add(Inspection& out, Level level, std::string code, std::string message) {
 // Moves every initializer stored as external data to the graph's inputs (same name, element
 // type and shape), so the runtime checks the graph without reading files. Returns how many.
 int64_t ExternalInitializersToInputs(::onnx::GraphProto& g) {
+  std::set<std::string> inputs;  // exporters may list initializers as inputs already
+  for (const auto& v : g.input()) inputs.insert(v.name());
   auto* inits = g.mutable_initializer();
   int64_t moved = 0;
   int kept = 0;
@@ -27,13 +30,14 @@ int64_t ExternalInitializersToInputs(::onnx::GraphProto& g) {
       ++kept;
       continue;
     }
+    ++moved;
+    if (!inputs.insert(t.name()).second) continue;
     ::onnx::ValueInfoProto* in = g.add_input();
     in->set_name(t.name());
     auto* type = in->mutable_type()->mutable_tensor_type();
     type->set_elem_type(t.data_type());
     auto* shape = type->mutable_shape();
     for (int64_t d : t.dims()) shape->add_dim()->set_dim_value(d);
-    ++moved;
   }
   while (inits->size() > kept) inits->RemoveLast();
   return moved;
