@@ -35,6 +35,7 @@
 #include "registry/inference/batcher.h"
 #include "registry/inference/ort_engine.h"
 #include "registry/inference/ort_info.h"
+#include "registry/inference/ort_validator.h"
 #include "registry/inference/parity_service.h"
 #include "registry/inference/torch_runner.h"
 #include "registry/lifecycle_service.h"
@@ -321,7 +322,8 @@ int Serve(const std::vector<std::string>& args) {
   limits.max_artifact_bytes = max_bytes;
   mv::ModelService models(**meta, clock);
   mv::formats::FormatRegistry formats;
-  mv::formats::RegisterBuiltinFormats(formats);
+  mv::inference::OrtModelValidator onnx_validator;
+  mv::formats::RegisterBuiltinFormats(formats, &onnx_validator);
   mv::formats::cross::CrossArtifactChecker checker;
   mv::VersionService versions(**meta, *blobs->store, clock, limits, &formats, *policy, &checker);
   mv::LifecycleService lifecycle(

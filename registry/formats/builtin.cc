@@ -10,13 +10,13 @@
 
 namespace mv::formats {
 
-void RegisterBuiltinFormats(FormatRegistry& registry) {
+void RegisterBuiltinFormats(FormatRegistry& registry, const onnx::ModelValidator* onnx_validator) {
   // Inspectors are added here, most specific first.
   registry.Register(std::make_unique<safetensors::SafetensorsIndexFormat>());
   registry.Register(std::make_unique<safetensors::SafetensorsFormat>());
   registry.Register(std::make_unique<npy::NpyFormat>());
   registry.Register(std::make_unique<npy::NpzFormat>());
-  registry.Register(std::make_unique<onnx::OnnxFormat>());
+  registry.Register(std::make_unique<onnx::OnnxFormat>(onnx_validator));
   // Torch zips before plain archives; pickles (sniffed by a walk of their opcodes) after
   // everything whose magic bytes are certain.
   registry.Register(std::make_unique<torch::TorchScriptFormat>());

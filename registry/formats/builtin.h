@@ -3,9 +3,13 @@
 #pragma once
 
 #include "registry/formats/artifact_format.h"
+#include "registry/formats/onnx/model_validator.h"
 
 namespace mv::formats {
 
-void RegisterBuiltinFormats(FormatRegistry& registry);
+// `onnx_validator` (not owned, may be null, must outlive `registry`) validates ONNX models
+// newer than the linked onnx checker reads; main passes ONNX Runtime's.
+void RegisterBuiltinFormats(FormatRegistry& registry,
+                            const onnx::ModelValidator* onnx_validator = nullptr);
 
 }  // namespace mv::formats

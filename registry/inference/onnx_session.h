@@ -13,6 +13,10 @@
 
 namespace mv::inference {
 
+// The one ONNX Runtime environment of the process (made on first use, never destroyed).
+// Internal when the runtime cannot start. Thread-safe.
+Result<const Ort::Env*> SharedEnv();
+
 struct SessionConfig {
   int intra_op_threads = 1;
   bool allow_spinning = false;

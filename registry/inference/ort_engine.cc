@@ -24,6 +24,8 @@ namespace {
 
 constexpr int kMaxThreads = 256;
 
+}  // namespace
+
 // The one Ort::Env of the process. Never destroyed: sessions must not outlive it, and a
 // static destructor could run while a detached thread still holds one.
 Result<const Ort::Env*> SharedEnv() {
@@ -42,6 +44,8 @@ Result<const Ort::Env*> SharedEnv() {
   }();
   return env;
 }
+
+namespace {
 
 Result<std::string> LoadBytes(const ModelSource& model, int64_t max_bytes) {
   if (!model.load) return Internal("the model source has no loader");

@@ -24,6 +24,7 @@ const std::vector<Category>& KnownCategories() {
       {"bad-test-data", "onnx 1.12 test data that contradicts its own model", false},
       {"inspector", "models the registry's inspector refuses", false},
       {"upload-rejected", "uploads the registry legitimately rejects", false},
+      {"not-packaged", "Debian ships only the model's download URL; tests download nothing", false},
   };
   return *categories;
 }

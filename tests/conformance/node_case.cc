@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace mv::conformance {
@@ -102,7 +103,12 @@ Result<NodeCase> LoadCase(const std::string& dir) {
   if (!model.ParseFromString(c.model_bytes)) {
     return InvalidArgument(dir + "/model.onnx is not an ONNX ModelProto");
   }
-  for (const auto& v : model.graph().input()) c.inputs.push_back(SpecOf(v));
+  std::set<std::string> initializers;
+  for (const auto& t : model.graph().initializer()) initializers.insert(t.name());
+  for (const auto& v : model.graph().input()) {
+    c.inputs.push_back(SpecOf(v));
+    c.inputs.back().has_initializer = initializers.count(v.name()) > 0;
+  }
   for (const auto& v : model.graph().output()) c.outputs.push_back(SpecOf(v));
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {

@@ -19,6 +19,10 @@ struct IoSpec {
   std::string type_text;       // "tensor(FP32)", "seq(tensor(FP32))", "optional(...)", ...
   bool has_shape = false;      // tensors: whether the graph declares a rank
   std::vector<int64_t> shape;  // the declared dims, -1 for a symbolic or unknown one
+  // A graph input an initializer of the same name backs (IR < 4 graphs list every
+  // initializer as an input): feeding it is optional, and OIP metadata lists only the
+  // inputs a request must carry.
+  bool has_initializer = false;
 };
 
 struct NodeCase {

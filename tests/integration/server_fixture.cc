@@ -16,6 +16,7 @@
 #include "api/conn_stream.h"
 #include "registry/formats/builtin.h"
 #include "registry/inference/ort_engine.h"
+#include "registry/inference/ort_validator.h"
 #include "storage/open_blobs.h"
 #include "util/encoding.h"
 #include "util/sha256.h"
@@ -52,7 +53,9 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
   PromotionGate gate;
   if (config.inspect || config.parity) {
     t->formats_ = std::make_unique<formats::FormatRegistry>();
-    formats::RegisterBuiltinFormats(*t->formats_);
+    // As main does: ONNX Runtime validates models above IR 8 (one for all servers).
+    static const inference::OrtModelValidator onnx_validator;
+    formats::RegisterBuiltinFormats(*t->formats_, &onnx_validator);
     t->checker_ = std::make_unique<formats::cross::CrossArtifactChecker>();
     gate = QuarantineGate;
   }

@@ -22,6 +22,9 @@ struct TensorDigest {
   // nothing, so it is never used to pair renamed tensors.
   bool uniform = false;
   std::string storage_ref;  // torch: "<storage key>@<byte offset>"; tied tensors share it
+  // Torch 2-D tensors up to kMaxTransposedBytes: the SHA-256 of the transpose's bytes
+  // (exporters store MatMul weights transposed); empty otherwise.
+  std::string sha256_transposed;
   bool hashed() const { return !sha256.empty(); }
 };
 
@@ -56,6 +59,14 @@ struct DigestLimits {
   int64_t max_total_bytes = int64_t{4} << 30;
   int64_t max_read_bytes = int64_t{256} << 20;  // a torch zip's data.pkl, held to walk it
 };
+
+// The largest 2-D tensor whose transpose is hashed too (held whole while it is hashed).
+inline constexpr int64_t kMaxTransposedBytes = int64_t{32} << 20;
+
+// The SHA-256 of the transpose of the row-major rows x cols matrix in `bytes` (elements of
+// `element_size` bytes).
+std::string TransposedSha256(std::string_view bytes, int64_t rows, int64_t cols,
+                             int64_t element_size);
 
 // The ONNX name of a torch dtype ("float32" -> "FLOAT"); "" when ONNX has none.
 std::string OnnxDtypeOfTorch(const std::string& torch_dtype);

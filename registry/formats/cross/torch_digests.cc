@@ -21,7 +21,25 @@ struct Job {
   int64_t end = 0;
   int64_t fed = 0;  // bytes hashed so far: short entries leave it below end - begin
   TensorHasher hash;
+  std::vector<int64_t> matrix;  // {rows, cols, element size} when the transpose is hashed too
+  std::string held;             // the matrix's bytes, until its transpose is hashed
+  std::string transposed;       // that digest
 };
+
+bool HashesTranspose(const torch::TensorRecord& t) {
+  return t.shape.size() == 2 && t.shape[0] > 1 && t.shape[1] > 1 && t.bytes <= kMaxTransposedBytes;
+}
+
+// Hashes the transposes of the matrices `jobs` held, then frees their bytes.
+void FinishTransposes(std::vector<Job*>& jobs) {
+  for (Job* j : jobs) {
+    if (j->matrix.empty()) continue;
+    if (j->fed == j->end - j->begin) {
+      j->transposed = TransposedSha256(j->held, j->matrix[0], j->matrix[1], j->matrix[2]);
+    }
+    std::string().swap(j->held);
+  }
+}
 
 bool Contiguous(const torch::TensorRecord& t) {
   if (t.shape.size() != t.stride.size()) return false;
@@ -58,8 +76,10 @@ Status HashEntry(archive::BlobArchive& ar, std::vector<Job*>& jobs) {
     for (Job* j : jobs) {
       int64_t from = std::max(pos, j->begin), to = std::min(end, j->end);
       if (from >= to) continue;
-      j->hash.Update(std::string_view(chunk).substr(static_cast<size_t>(from - pos),
-                                                    static_cast<size_t>(to - from)));
+      std::string_view part = std::string_view(chunk).substr(static_cast<size_t>(from - pos),
+                                                             static_cast<size_t>(to - from));
+      j->hash.Update(part);
+      if (!j->matrix.empty()) j->held.append(part);
       j->fed += to - from;
     }
     pos = end;
@@ -80,6 +100,7 @@ Status HashStorages(BlobReader& bytes, const std::string& top,
     auto it = by_entry.find(entry.name.substr(prefix.size()));
     if (it == by_entry.end()) continue;
     RETURN_IF_ERROR(HashEntry(*ar, it->second));
+    FinishTransposes(it->second);
     by_entry.erase(it);  // a duplicate entry of the same name is not read again
   }
   return Status::Ok();
@@ -127,8 +148,10 @@ Result<TensorDigests> DigestTorchZip(BlobReader& bytes, const DigestLimits& limi
     if (d.why_not.empty()) {
       const int64_t begin = t.offset * t.element_size;
       d.storage_ref = t.storage + "@" + std::to_string(begin);
-      jobs.push_back(
-          Job{out.tensors.size(), begin, begin + t.bytes, 0, TensorHasher(t.element_size)});
+      std::vector<int64_t> matrix;
+      if (HashesTranspose(t)) matrix = {t.shape[0], t.shape[1], t.element_size};
+      jobs.push_back(Job{out.tensors.size(), begin, begin + t.bytes, 0,
+                         TensorHasher(t.element_size), std::move(matrix), "", ""});
     }
     out.tensors.push_back(std::move(d));
   }
@@ -140,6 +163,7 @@ Result<TensorDigests> DigestTorchZip(BlobReader& bytes, const DigestLimits& limi
     if (j.fed == j.end - j.begin) {
       d.sha256 = j.hash.HexDigest();
       d.uniform = j.hash.uniform();
+      d.sha256_transposed = std::move(j.transposed);
     } else {
       d.why_not = "storage entry unreadable";
     }

@@ -1,5 +1,6 @@
 #include "registry/formats/cross/weight_parity.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -20,6 +21,12 @@ std::string ShapeText(const std::vector<int64_t>& shape) {
 }
 
 std::string Key(const TensorDigest& d) { return d.dtype + ShapeText(d.shape) + d.sha256; }
+
+// The key of w's transpose, or "" when it was not hashed.
+std::string TransposedKey(const TensorDigest& w) {
+  if (w.sha256_transposed.empty() || w.shape.size() != 2) return "";
+  return w.dtype + ShapeText({w.shape[1], w.shape[0]}) + w.sha256_transposed;
+}
 
 // An initializer that looks like a learned weight rather than a constant the exporter
 // added (shape tensors, scalars, axes).
@@ -81,11 +88,30 @@ class Comparer {
       ++out_.torch_tensors;
       if (!ByName(w)) unnamed.push_back(std::move(w));
     }
-    std::multimap<std::string, size_t> by_key;  // content that can identify a tensor
+    std::multimap<std::string, size_t> by_key;  // every hashed initializer's content
     for (size_t i = 0; i < onnx_.size(); ++i) {
-      if (onnx_[i].hashed() && !onnx_[i].uniform) by_key.emplace(Key(onnx_[i]), i);
+      if (onnx_[i].hashed()) by_key.emplace(Key(onnx_[i]), i);
     }
-    for (const TensorDigest& w : unnamed) ByContent(w, by_key);
+    std::vector<const TensorDigest*> unplaced;
+    for (const TensorDigest& w : unnamed) {
+      if (!ByContent(w, by_key)) unplaced.push_back(&w);
+    }
+    std::vector<const TensorDigest*> missing;
+    for (const TensorDigest* w : unplaced) {
+      if (!Shared(*w, by_key)) missing.push_back(w);
+    }
+    // BatchNorm statistics absent from the model mean the exporter folded them into the
+    // convolutions, whose weights then differ by design: nothing is paired by shape.
+    const bool folded = std::any_of(missing.begin(), missing.end(), [](const TensorDigest* w) {
+      return EndsWith(w->name, "running_mean") || EndsWith(w->name, "running_var");
+    });
+    for (const TensorDigest* w : missing) {
+      if (folded) {
+        Add(out_.missing_in_onnx, out_.names.missing_in_onnx, w->name);
+      } else {
+        ByShape(*w);
+      }
+    }
     for (size_t i = 0; i < onnx_.size(); ++i) {
       if (claimed_[i]) continue;
       const TensorDigest& o = onnx_[i];
@@ -127,34 +153,97 @@ class Comparer {
     return true;
   }
 
-  // Pairs `w` with an initializer of identical dtype, shape and (non-uniform) bytes that no
-  // other weight took, or that a weight sharing w's storage took (tied weights).
-  void ByContent(const TensorDigest& w, const std::multimap<std::string, size_t>& by_key) {
-    if (!w.hashed()) {
-      Add(out_.not_comparable, out_.names.not_comparable, w.name + ": " + w.why_not);
-      return;
-    }
-    auto [begin, end] =
-        w.uniform ? std::make_pair(by_key.end(), by_key.end()) : by_key.equal_range(Key(w));
-    std::optional<size_t> pick;
-    for (auto it = begin; it != end && !pick; ++it) {
-      if (!claimed_[it->second]) pick = it->second;
-    }
-    for (auto it = begin; it != end && !pick; ++it) {
-      if (!w.storage_ref.empty() && claimed_by_[it->second] == w.storage_ref) pick = it->second;
-    }
-    if (!pick) {
-      Add(out_.missing_in_onnx, out_.names.missing_in_onnx, w.name);
-      return;
-    }
-    claimed_[*pick] = true;
-    claimed_by_[*pick] = w.storage_ref;
-    ++out_.matched_by_content;
-    if (out_.names.renamed.size() < kMaxListedNames) {
-      out_.names.renamed.emplace_back(w.name, onnx_[*pick].name);
+  void AddPair(int64_t& count, std::vector<std::pair<std::string, std::string>>& names,
+               const TensorDigest& w, size_t onnx_index) {
+    ++count;
+    if (names.size() < kMaxListedNames) {
+      names.emplace_back(w.name, onnx_[onnx_index].name);
     } else {
       out_.names_truncated = true;
     }
+  }
+
+  // An initializer with `key` that no weight took, or that a weight sharing `storage` took
+  // (tied weights).
+  std::optional<size_t> Unclaimed(const std::string& key, const std::string& storage,
+                                  const std::multimap<std::string, size_t>& by_key) const {
+    if (key.empty()) return std::nullopt;
+    auto [begin, end] = by_key.equal_range(key);
+    for (auto it = begin; it != end; ++it) {
+      if (!claimed_[it->second]) return it->second;
+    }
+    for (auto it = begin; it != end; ++it) {
+      if (!storage.empty() && claimed_by_[it->second] == storage) return it->second;
+    }
+    return std::nullopt;
+  }
+
+  void Claim(size_t i, const TensorDigest& w) {
+    claimed_[i] = true;
+    claimed_by_[i] = w.storage_ref;
+  }
+
+  // Pairs a non-uniform `w` with an initializer of its dtype, shape and bytes, else with one
+  // holding its transpose. False when neither is free (Shared decides later).
+  bool ByContent(const TensorDigest& w, const std::multimap<std::string, size_t>& by_key) {
+    if (!w.hashed()) {
+      Add(out_.not_comparable, out_.names.not_comparable, w.name + ": " + w.why_not);
+      return true;
+    }
+    if (w.uniform) return false;
+    if (std::optional<size_t> i = Unclaimed(Key(w), w.storage_ref, by_key)) {
+      Claim(*i, w);
+      AddPair(out_.matched_by_content, out_.names.renamed, w, *i);
+      return true;
+    }
+    if (std::optional<size_t> i = Unclaimed(TransposedKey(w), w.storage_ref, by_key)) {
+      Claim(*i, w);
+      AddPair(out_.matched_transposed, out_.names.transposed, w, *i);
+      return true;
+    }
+    return false;
+  }
+
+  // After every weight that identifies its initializer is placed: whether `w` matches an
+  // initializer of the same content (or transposed), which is then shared.
+  bool Shared(const TensorDigest& w, const std::multimap<std::string, size_t>& by_key) {
+    for (const std::string& key : {Key(w), TransposedKey(w)}) {
+      if (key.empty()) continue;
+      auto it = by_key.find(key);
+      if (it == by_key.end()) continue;
+      claimed_[it->second] = true;
+      AddPair(out_.matched_shared, out_.names.shared, w, it->second);
+      return true;
+    }
+    return false;
+  }
+
+  // A weight whose content is nowhere in the model: when exactly one unclaimed weight-like
+  // initializer has its dtype and shape (or the transposed shape), that is its renamed copy
+  // with other bytes, named as different; otherwise it is missing. A uniform weight's copy
+  // is never identified this way.
+  void ByShape(const TensorDigest& w) {
+    std::optional<size_t> only;
+    int candidates = w.uniform ? 2 : 0;
+    for (size_t i = 0; i < onnx_.size() && candidates < 2; ++i) {
+      const TensorDigest& o = onnx_[i];
+      if (claimed_[i] || !WeightLike(o) || o.dtype != w.dtype) continue;
+      // The transposed shape only when w's transpose was hashed: else a faithful transposed
+      // copy would be called different.
+      const bool transposed = !w.sha256_transposed.empty() && o.shape.size() == 2 &&
+                              o.shape[0] == w.shape[1] && o.shape[1] == w.shape[0];
+      if (o.shape != w.shape && !transposed) continue;
+      only = i;
+      ++candidates;
+    }
+    if (candidates != 1) {
+      Add(out_.missing_in_onnx, out_.names.missing_in_onnx, w.name);
+      return;
+    }
+    Claim(*only, w);
+    Add(out_.different, out_.names.different,
+        w.name + ": bytes differ from ONNX '" + onnx_[*only].name +
+            "' (the only initializer of its dtype and shape)");
   }
 
   const std::vector<TensorDigest>& onnx_;
@@ -179,10 +268,11 @@ std::string WeightParity::StatusName() const {
 }
 
 Summary WeightParity::ToSummary() const {
-  Summary renamed_list = Summary::MakeArray();
-  for (const auto& [t, o] : names.renamed) {
-    renamed_list.Push(Summary::MakeObject().Set("torch", t).Set("onnx", o));
-  }
+  auto pairs = [](const std::vector<std::pair<std::string, std::string>>& list) {
+    Summary a = Summary::MakeArray();
+    for (const auto& [t, o] : list) a.Push(Summary::MakeObject().Set("torch", t).Set("onnx", o));
+    return a;
+  };
   Summary lists = Summary::MakeObject();
   lists.Set("different", Strings(names.different))
       .Set("missing_in_onnx", Strings(names.missing_in_onnx))
@@ -190,7 +280,9 @@ Summary WeightParity::ToSummary() const {
       .Set("onnx_not_weights", Strings(names.onnx_not_weights))
       .Set("not_comparable", Strings(names.not_comparable))
       .Set("ignored", Strings(names.ignored))
-      .Set("renamed", std::move(renamed_list));
+      .Set("renamed", pairs(names.renamed))
+      .Set("transposed", pairs(names.transposed))
+      .Set("shared", pairs(names.shared));
   Summary s = Summary::MakeObject();
   s.Set("prefix_stripped", prefix)
       .Set("torch_tensors", torch_tensors)
@@ -198,6 +290,8 @@ Summary WeightParity::ToSummary() const {
       .Set("matched", matched())
       .Set("matched_by_name", matched_by_name)
       .Set("matched_by_content", matched_by_content)
+      .Set("matched_transposed", matched_transposed)
+      .Set("matched_shared", matched_shared)
       .Set("different", different)
       .Set("missing_in_onnx", missing_in_onnx)
       .Set("missing_in_torch", missing_in_torch)

@@ -1,10 +1,12 @@
 // Weight parity: do a PyTorch state dict (or checkpoint) and an ONNX model carry the same
 // weights? Tensors are paired by name (a checkpoint's "model_state." / "state_dict."
-// prefix stripped), then, for exporters that rename, by dtype, shape and SHA-256. Only
-// identical bytes count: a transposed, folded or re-quantized copy is not a match.
-// Uniform tensors (all zeros, a scalar...) are never paired by content: their bytes say
-// nothing about which tensor they are. One initializer serves two torch weights only when
-// those share their storage (tied weights).
+// prefix stripped), then, for exporters that rename, by content: dtype, shape and SHA-256,
+// then the transpose of a 2-D weight (MatMul weights are stored transposed), then an
+// initializer another weight already took (exporters keep one initializer for identical
+// tensors, such as every LayerNorm's ones and zeros). Only identical bytes count: a folded
+// or re-quantized copy is not a match. Uniform tensors (all zeros, a scalar...) and tensors
+// whose content is already taken only ever count as shared: their bytes do not say which
+// initializer is theirs.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +28,8 @@ struct WeightParity {
   int64_t onnx_initializers = 0;  // initializers read from the ONNX side
   int64_t matched_by_name = 0;
   int64_t matched_by_content = 0;  // renamed by the exporter, identical bytes
+  int64_t matched_transposed = 0;  // renamed and stored transposed (2-D)
+  int64_t matched_shared = 0;      // identical content in an initializer others share
   int64_t different = 0;           // same name, other dtype, shape or bytes
   int64_t missing_in_onnx = 0;     // torch weights with no identical initializer
   int64_t missing_in_torch = 0;    // float initializers (not scalars) no torch weight has
@@ -38,11 +42,15 @@ struct WeightParity {
   struct Names {
     std::vector<std::string> different, missing_in_onnx, missing_in_torch, onnx_not_weights,
         not_comparable, ignored;
-    std::vector<std::pair<std::string, std::string>> renamed;  // (torch, onnx)
+    std::vector<std::pair<std::string, std::string>> renamed;     // (torch, onnx)
+    std::vector<std::pair<std::string, std::string>> transposed;  // (torch, onnx)
+    std::vector<std::pair<std::string, std::string>> shared;      // (torch, onnx)
   } names;
   bool names_truncated = false;
 
-  int64_t matched() const { return matched_by_name + matched_by_content; }
+  int64_t matched() const {
+    return matched_by_name + matched_by_content + matched_transposed + matched_shared;
+  }
   // "failed" when a weight differs, "passed" when every torch weight matched (and both
   // sides were read whole), "partial" otherwise.
   std::string StatusName() const;

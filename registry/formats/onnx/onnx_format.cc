@@ -9,6 +9,7 @@
 #include "registry/formats/onnx/onnx_checks.h"
 #include "registry/formats/onnx/onnx_stream.h"
 #include "registry/formats/onnx/onnx_summary.h"
+#include "registry/formats/onnx/runtime_validation.h"
 #include "registry/formats/sniff.h"
 
 namespace mv::formats::onnx {
@@ -136,11 +137,16 @@ Result<Inspection> OnnxFormat::Inspect(BlobReader& bytes, std::string_view,
   }
   out.summary = SummarizeModel(*model);
   bool sane = AddModelFindings(*model, bytes.size(), out);
-  const char* skip = !complete                         ? "model too large"
-                     : !sane                           ? "absurd tensor shape"
+  const char* unreadable = !complete ? "model too large" : !sane ? "absurd tensor shape" : nullptr;
+  if (model->ir_version() > kMaxCheckedIrVersion) {
+    RunChecker(*model, out);  // says why the checker is skipped
+    ValidateWithRuntime(validator_, unreadable, *model, out);
+    return out;
+  }
+  const char* skip = unreadable != nullptr             ? unreadable
                      : HasExternalData(model->graph()) ? "external data"
                                                        : nullptr;
-  if (skip != nullptr && model->ir_version() <= kMaxCheckedIrVersion) {
+  if (skip != nullptr) {
     Add(out, Level::kInfo, "checker-skipped", std::string("checker skipped: ") + skip);
     out.summary.Set("checker", "skipped");
   } else {

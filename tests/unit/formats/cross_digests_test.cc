@@ -5,10 +5,10 @@
 #include <map>
 
 #include "registry/formats/cross/onnx_digests.h"
-#include "util/sha256.h"
 #include "registry/formats/cross/torch_digests.h"
 #include "tests/fakes/memory_blob_reader.h"
 #include "tests/unit/formats/cross_test_util.h"
+#include "util/sha256.h"
 
 namespace mv::formats::cross {
 namespace {
@@ -19,6 +19,19 @@ using test::FloatBytes;
 using test::ModelWith;
 using test::RawInit;
 using test::TorchZipOf;
+
+TEST(TransposedSha256Test, HashesTheTransposeRowMajor) {
+  // [[1,2,3],[4,5,6]] transposed is [[1,4],[2,5],[3,6]].
+  const std::string m = FloatBytes({1, 2, 3, 4, 5, 6});
+  util::Sha256 expected;
+  expected.Update(FloatBytes({1, 4, 2, 5, 3, 6}));
+  EXPECT_EQ(TransposedSha256(m, 2, 3, 4), expected.HexDigest());
+  EXPECT_EQ(TransposedSha256(FloatBytes({1, 4, 2, 5, 3, 6}), 3, 2, 4), [] {
+    util::Sha256 s;
+    s.Update(FloatBytes({1, 2, 3, 4, 5, 6}));
+    return s.HexDigest();
+  }());
+}
 
 TEST(TensorHasherTest, NoticesUniformElementsAcrossPieces) {
   auto uniform = [](int64_t element_size, const std::vector<std::string>& pieces) {

@@ -91,24 +91,70 @@ TEST(WeightParityTest, TiedWeightsMayShareOneInitializer) {
   EXPECT_EQ(p.matched_by_name, 1);
   EXPECT_EQ(p.matched_by_content, 1);
   EXPECT_EQ(p.StatusName(), "passed");
-  // Equal bytes in two storages are two tensors: the ONNX side must hold two as well.
+  // Equal bytes in two storages: exporters keep one initializer for identical tensors, so
+  // the second shares it.
   head.storage_ref = "4@0";
   p = CompareWeights(Side({embed, head}), Side({D("embed.weight", {10, 4}, "e")}));
-  EXPECT_EQ(p.matched(), 1);
-  EXPECT_EQ(p.names.missing_in_onnx, std::vector<std::string>{"lm_head.weight"});
+  EXPECT_EQ(p.matched(), 2);
+  EXPECT_EQ(p.matched_shared, 1);
+  EXPECT_EQ(p.names.shared,
+            (std::vector<std::pair<std::string, std::string>>{{"lm_head.weight", "embed.weight"}}));
+  EXPECT_EQ(p.StatusName(), "passed");
 }
 
-TEST(WeightParityTest, UniformTensorsArePairedByNameOnly) {
-  // Freshly initialized BatchNorm biases are all zeros, and so is a folded Conv bias.
+TEST(WeightParityTest, UniformTensorsArePairedByNameOrShared) {
+  // Freshly initialized BatchNorm biases are all zeros, and so is a folded Conv bias: the
+  // bytes do not say whose it is, only that the content is in the model.
   TensorDigest bias = D("bn1.bias", {64}, "zeros"), mean = D("bn1.running_mean", {64}, "zeros");
   TensorDigest folded = D("onnx::Conv_194", {64}, "zeros"), named = D("bn1.bias", {64}, "zeros");
   bias.uniform = mean.uniform = folded.uniform = named.uniform = true;
   WeightParity p = CompareWeights(Side({bias, mean}), Side({folded}));
-  EXPECT_EQ(p.matched(), 0);
-  EXPECT_EQ(p.missing_in_onnx, 2);
-  EXPECT_EQ(p.missing_in_torch, 1);
+  EXPECT_EQ(p.matched_by_content, 0);
+  EXPECT_EQ(p.matched_shared, 2);
+  EXPECT_EQ(p.missing_in_onnx + p.missing_in_torch, 0);
   p = CompareWeights(Side({bias}), Side({named}));
   EXPECT_EQ(p.matched_by_name, 1);  // the name says which tensor it is
+  // Uniform content found nowhere is missing, never "different" by shape.
+  p = CompareWeights(Side({bias}), Side({D("onnx::Add_3", {64}, "other")}));
+  EXPECT_EQ(p.missing_in_onnx, 1);
+  EXPECT_EQ(p.different, 0);
+}
+
+TEST(WeightParityTest, TransposedMatrixMatchesByItsTransposedDigest) {
+  TensorDigest in_proj = D("attn.in_proj_weight", {96, 32}, "w");
+  in_proj.sha256_transposed = "wt";
+  WeightParity p = CompareWeights(Side({in_proj}), Side({D("onnx::MatMul_143", {32, 96}, "wt")}));
+  EXPECT_EQ(p.matched_transposed, 1);
+  EXPECT_EQ(p.names.transposed, (std::vector<std::pair<std::string, std::string>>{
+                                    {"attn.in_proj_weight", "onnx::MatMul_143"}}));
+  EXPECT_EQ(p.StatusName(), "passed");
+}
+
+TEST(WeightParityTest, RenamedWeightWithOtherBytesIsNamedByItsUniqueShape) {
+  TensorDigest fc1 = D("fc1.weight", {64, 32}, "w1"), fc2 = D("fc2.weight", {32, 64}, "w2");
+  fc1.sha256_transposed = "altered";
+  fc2.sha256_transposed = "w2t";
+  WeightParity p = CompareWeights(Side({fc1, fc2}), Side({D("onnx::MatMul_1", {32, 64}, "w1t"),
+                                                          D("onnx::MatMul_2", {64, 32}, "w2t")}));
+  EXPECT_EQ(p.matched_transposed, 1);
+  EXPECT_EQ(p.different, 1);
+  EXPECT_EQ(p.names.different,
+            std::vector<std::string>{"fc1.weight: bytes differ from ONNX 'onnx::MatMul_1' (the "
+                                     "only initializer of its dtype and shape)"});
+  EXPECT_EQ(p.missing_in_torch, 0);
+  EXPECT_EQ(p.StatusName(), "failed");
+}
+
+TEST(WeightParityTest, FoldedBatchNormIsNotPairedByShape) {
+  // conv1's weight exists only folded with bn1 (other bytes, same shape): not "different".
+  TensorDigest conv = D("conv1.weight", {8, 3, 3, 3}, "w");
+  WeightParity p = CompareWeights(
+      Side({conv, D("bn1.weight", {8}, "g"), D("bn1.bias", {8}, "b"),
+            D("bn1.running_mean", {8}, "m"), D("bn1.running_var", {8}, "v")}),
+      Side({D("onnx::Conv_19", {8, 3, 3, 3}, "folded"), D("onnx::Conv_20", {8}, "fb")}));
+  EXPECT_EQ(p.different, 0);
+  EXPECT_EQ(p.missing_in_onnx, 5);
+  EXPECT_EQ(p.StatusName(), "partial");
 }
 
 TEST(WeightParityTest, CheckpointPrefixIsStrippedAndTheRestIgnored) {
