@@ -1,10 +1,12 @@
 -- 0001 (PostgreSQL): the schema of schema/migrations/0001..0009 as one migration, with the
--- same tables, columns, indexes and guards. Times are Unix milliseconds, UTC (BIGINT).
+-- same tables, columns, indexes and guards. Times are Unix milliseconds, UTC (BIGINT). Names
+-- that are sorted or paged by are COLLATE "C": byte order, as SQLite's BINARY, whatever the
+-- database's locale.
 -- Applied by storage/postgres/pg_migrate.cc in one transaction under an advisory lock.
 
 CREATE TABLE models (
   id          BIGSERIAL PRIMARY KEY,
-  name        TEXT   NOT NULL UNIQUE,
+  name        TEXT   COLLATE "C" NOT NULL UNIQUE,
   description TEXT   NOT NULL DEFAULT '',
   owner       TEXT   NOT NULL DEFAULT 'anonymous',
   created_at  BIGINT NOT NULL,
@@ -13,7 +15,7 @@ CREATE TABLE models (
 
 CREATE TABLE model_tags (
   model_id BIGINT NOT NULL REFERENCES models(id),
-  key      TEXT   NOT NULL,
+  key      TEXT   COLLATE "C" NOT NULL,
   value    TEXT   NOT NULL,
   PRIMARY KEY (model_id, key)
 );
@@ -47,7 +49,7 @@ CREATE TABLE blobs (
 
 CREATE TABLE artifacts (
   version_id  BIGINT NOT NULL REFERENCES versions(id),
-  name        TEXT   NOT NULL,
+  name        TEXT   COLLATE "C" NOT NULL,
   sha256      TEXT   NOT NULL REFERENCES blobs(sha256),
   size        BIGINT NOT NULL,
   kind        TEXT   NOT NULL,
@@ -98,7 +100,7 @@ CREATE TRIGGER versions_sealed BEFORE UPDATE OR DELETE ON versions
 
 CREATE TABLE aliases (
   model_id   BIGINT NOT NULL REFERENCES models(id),
-  alias      TEXT   NOT NULL,
+  alias      TEXT   COLLATE "C" NOT NULL,
   version_id BIGINT NOT NULL REFERENCES versions(id),
   updated_at BIGINT NOT NULL,
   PRIMARY KEY (model_id, alias)
@@ -148,8 +150,8 @@ CREATE INDEX version_parents_by_parent ON version_parents(parent_id, child_id);
 
 CREATE TABLE lineage_refs (
   version_id BIGINT NOT NULL REFERENCES versions(id),
-  kind       TEXT   NOT NULL CHECK (kind IN ('run', 'dataset', 'commit')),
-  ref        TEXT   NOT NULL,
+  kind       TEXT   COLLATE "C" NOT NULL CHECK (kind IN ('run', 'dataset', 'commit')),
+  ref        TEXT   COLLATE "C" NOT NULL,
   detail     TEXT   NOT NULL DEFAULT '',
   PRIMARY KEY (version_id, kind, ref)
 );
@@ -158,7 +160,7 @@ CREATE INDEX lineage_refs_by_ref ON lineage_refs(kind, ref, version_id);
 CREATE TABLE version_attrs (
   version_id BIGINT NOT NULL REFERENCES versions(id),
   kind       TEXT   NOT NULL CHECK (kind IN ('tag', 'param', 'metric')),
-  key        TEXT   NOT NULL,
+  key        TEXT   COLLATE "C" NOT NULL,
   text_value TEXT,
   num_value  DOUBLE PRECISION,
   PRIMARY KEY (version_id, kind, key)
@@ -181,7 +183,7 @@ CREATE TABLE inspections (
 
 CREATE TABLE version_reports (
   version_id  BIGINT NOT NULL REFERENCES versions(id),
-  kind        TEXT   NOT NULL CHECK (length(kind) BETWEEN 1 AND 64),
+  kind        TEXT   COLLATE "C" NOT NULL CHECK (length(kind) BETWEEN 1 AND 64),
   status      TEXT   NOT NULL CHECK (length(status) BETWEEN 1 AND 64),
   report_json TEXT   NOT NULL CHECK (jsonb_typeof(report_json::jsonb) = 'object'),
   updated_at  BIGINT NOT NULL,
@@ -190,7 +192,7 @@ CREATE TABLE version_reports (
 
 CREATE TABLE tokens (
   id         BIGSERIAL PRIMARY KEY,
-  name       TEXT   NOT NULL UNIQUE,
+  name       TEXT   COLLATE "C" NOT NULL UNIQUE,
   sha256     TEXT   NOT NULL UNIQUE,
   scopes     TEXT   NOT NULL,
   models     TEXT   NOT NULL DEFAULT '*',

@@ -11,25 +11,17 @@ namespace {
 constexpr int kMaxGraphEdges = 5000;
 constexpr int kMaxDepth = 64;
 
+// Joins both endpoints' names, numbers, stages and tombstones onto the edges of `e`.
+#define MV_EDGE_NODES                                                                        \
+  "SELECT e.child, e.parent, e.relation, e.depth, mc.name, vc.number, vc.stage, "          \
+  "vc.deleted_at IS NOT NULL, mp.name, vp.number, vp.stage, vp.deleted_at IS NOT NULL "    \
+  "FROM e JOIN versions vc ON vc.id = e.child JOIN models mc ON mc.id = vc.model_id "      \
+  "JOIN versions vp ON vp.id = e.parent JOIN models mp ON mp.id = vp.model_id "             \
+  "ORDER BY e.child, e.parent"
+
 Status Duplicate(Status s, const std::string& what) {
   if (s.code() == Code::kAlreadyExists) return InvalidArgument(what + " is listed twice");
   return s;
-}
-
-// (name, number, stage, deleted) of a version row.
-Result<LineageNode> NodeOf(Connection& c, int64_t version_id) {
-  ASSIGN_OR_RETURN(Stmt s,
-                   c.Prepare("SELECT m.name, v.number, v.stage, v.deleted_at FROM "
-                             "versions v JOIN models m ON m.id = v.model_id WHERE v.id = ?"));
-  s.Bind(1, version_id);
-  ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return Internal("lineage names a missing version row");
-  LineageNode n;
-  n.model = s.Text(0);
-  n.version = s.Int(1);
-  n.stage = StageFromName(s.Text(2)).value_or(Stage::kNone);
-  n.deleted = !s.IsNull(3);
-  return n;
 }
 
 }  // namespace
@@ -88,17 +80,19 @@ Result<LineageGraph> PgMetadataStore::Graph(const std::string& model, int64_t nu
                                    " WHERE child_id = ?1 UNION"
                                    " SELECT p.child_id, p.parent_id, p.relation, g.depth + 1"
                                    " FROM version_parents p JOIN g ON p.child_id = g.parent"
-                                   " WHERE g.depth < ?2)"
+                                   " WHERE g.depth < ?2), e(child, parent, relation, depth) AS ("
                                    " SELECT child, parent, relation, MIN(depth) FROM g"
-                                   " GROUP BY child, parent, relation LIMIT ?3"
+                                   " GROUP BY child, parent, relation ORDER BY child, parent LIMIT ?3) "
+                                   MV_EDGE_NODES
                                  : "WITH RECURSIVE g(child, parent, relation, depth) AS ("
                                    " SELECT child_id, parent_id, relation, 1 FROM version_parents"
                                    " WHERE parent_id = ?1 UNION"
                                    " SELECT p.child_id, p.parent_id, p.relation, g.depth + 1"
                                    " FROM version_parents p JOIN g ON p.parent_id = g.child"
-                                   " WHERE g.depth < ?2)"
+                                   " WHERE g.depth < ?2), e(child, parent, relation, depth) AS ("
                                    " SELECT child, parent, relation, MIN(depth) FROM g"
-                                   " GROUP BY child, parent, relation LIMIT ?3"));
+                                   " GROUP BY child, parent, relation ORDER BY child, parent LIMIT ?3) "
+                                   MV_EDGE_NODES));
   s.Bind(1, start_id).Bind(2, int64_t{std::min(depth, kMaxDepth)}).Bind(3, int64_t{kMaxGraphEdges});
   struct RawEdge {
     int64_t child, parent;
@@ -106,10 +100,20 @@ Result<LineageGraph> PgMetadataStore::Graph(const std::string& model, int64_t nu
     int depth;
   };
   std::vector<RawEdge> raw;
+  // Each endpoint's names come with its edge (columns 4..11), not one round trip per node.
+  std::map<int64_t, LineageNode> info;
+  info[start_id] = LineageNode{model, number, start.second.stage,
+                               start.second.deleted_at_ms.has_value(), 0, 0};
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
     raw.push_back({s.Int(0), s.Int(1), s.Text(2), static_cast<int>(s.Int(3))});
+    for (int end = 0; end < 2; ++end) {
+      const int col = 4 + 4 * end;
+      info[s.Int(end)] = LineageNode{s.Text(col), s.Int(col + 1),
+                                     StageFromName(s.Text(col + 2)).value_or(Stage::kNone),
+                                     s.Int(col + 3) != 0, 0, 0};
+    }
   }
   std::map<int64_t, int> depth_of{{start_id, 0}};
   for (const RawEdge& e : raw) {
@@ -121,7 +125,7 @@ Result<LineageGraph> PgMetadataStore::Graph(const std::string& model, int64_t nu
   LineageGraph g;
   std::map<int64_t, LineageNode> nodes;
   for (const auto& [id, d] : depth_of) {
-    ASSIGN_OR_RETURN(LineageNode n, NodeOf(*c, id));
+    LineageNode n = info[id];
     n.depth = d;
     nodes[id] = n;
     g.nodes.push_back(std::move(n));

@@ -29,9 +29,14 @@ Result<int64_t> ModelId(Connection& c, const std::string& name);
 // The same, locking the model's row until the transaction ends.
 Result<int64_t> LockModelId(Connection& c, const std::string& name);
 Result<Model> LoadModel(Connection& c, const std::string& name);
+// The version's row id and record (artifacts and aliases, and with `with_reports` the
+// reports of a live sealed version), in one statement. NotFound when absent.
 Result<std::pair<int64_t, Version>> LoadVersion(Connection& c, const std::string& model,
-                                                int64_t number);
-Status LoadVersionDetails(Connection& c, int64_t version_id, Version& v);
+                                                int64_t number, bool with_reports = false);
+// Artifacts and aliases of the version rows `ids`, into `versions` (same order), in one
+// statement.
+Status LoadVersionDetails(Connection& c, const std::vector<int64_t>& ids,
+                          const std::vector<Version*>& versions);
 
 // Appends one audit event to the chain; call inside the change's transaction.
 Status AppendAudit(Connection& c, const Actor& who, int64_t now_ms, const std::string& action,

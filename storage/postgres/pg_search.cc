@@ -85,9 +85,9 @@ Result<std::vector<VersionHit>> PgMetadataStore::SearchVersions(const VersionSea
       out.push_back(std::move(hit));
     }
   }
-  for (size_t i = 0; i < out.size(); ++i) {
-    RETURN_IF_ERROR(LoadVersionDetails(*c, ids[i], out[i].version));
-  }
+  std::vector<Version*> versions;
+  for (VersionHit& hit : out) versions.push_back(&hit.version);
+  RETURN_IF_ERROR(LoadVersionDetails(*c, ids, versions));  // the whole page in one statement
   return out;
 }
 

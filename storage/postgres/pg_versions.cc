@@ -105,75 +105,6 @@ Result<Model> LoadModel(Connection& c, const std::string& name) {
   return m;
 }
 
-Version ReadVersionRow(const Stmt& s, const std::string& model, int first) {
-  Version v;
-  v.model = model;
-  v.number = s.Int(first + 1);
-  v.state = s.Text(first + 2) == "sealed" ? VersionState::kSealed : VersionState::kDraft;
-  v.description = s.Text(first + 3);
-  v.meta_json = s.Text(first + 4);
-  v.created_at_ms = s.Int(first + 5);
-  if (!s.IsNull(first + 6)) v.sealed_at_ms = s.Int(first + 6);
-  v.stage = StageFromName(s.Text(first + 7)).value_or(Stage::kNone);
-  if (!s.IsNull(first + 8)) v.stage_changed_at_ms = s.Int(first + 8);
-  if (!s.IsNull(first + 9)) v.deleted_at_ms = s.Int(first + 9);
-  return v;
-}
-
-Status LoadVersionDetails(Connection& c, int64_t version_id, Version& v) {
-  {
-    ASSIGN_OR_RETURN(
-        Stmt s, c.Prepare("SELECT a.name, a.sha256, a.size, a.kind, a.created_at, a.safety, "
-                          "a.quarantined, i.kind, i.safety, i.verdict, '', i.findings, "
-                          "i.error_count, i.warning_count FROM artifacts a LEFT JOIN inspections "
-                          "i ON i.sha256 = a.sha256 AND i.name = a.name WHERE a.version_id = ? "
-                          "ORDER BY a.name"));
-    s.Bind(1, version_id);
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      Artifact a{s.Text(0), s.Text(1), s.Int(2),      s.Text(3),
-                 s.Int(4),  s.Text(5), s.Int(6) != 0, std::nullopt};
-      if (!s.IsNull(7)) {
-        a.inspection = InspectionRecord{s.Text(7),  s.Text(8), s.Text(9), s.Text(10),
-                                        s.Text(11), s.Int(12), s.Int(13)};
-      }
-      v.artifacts.push_back(std::move(a));
-    }
-  }
-  ASSIGN_OR_RETURN(Stmt a, c.Prepare("SELECT alias FROM aliases WHERE version_id = ? "
-                                     "ORDER BY alias"));
-  a.Bind(1, version_id);
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, a.Step());
-    if (!row) break;
-    v.aliases.push_back(a.Text(0));
-  }
-  return Status::Ok();
-}
-
-Result<std::pair<int64_t, Version>> LoadVersion(Connection& c, const std::string& model,
-                                                int64_t number) {
-  int64_t id = 0;
-  Version v;
-  {
-    static const std::string sql = std::string("SELECT ") + kVersionColumns +
-                                   " FROM versions v JOIN models m ON m.id = v.model_id "
-                                   "WHERE m.name = ? AND v.number = ?";
-    ASSIGN_OR_RETURN(Stmt s, c.Prepare(sql.c_str()));
-    s.Bind(1, model).Bind(2, number);
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) {
-      RETURN_IF_ERROR(ModelId(c, model).status());  // which one is missing
-      return NotFound("model '" + model + "' has no version " + std::to_string(number));
-    }
-    id = s.Int(0);
-    v = ReadVersionRow(s, model);
-  }
-  RETURN_IF_ERROR(LoadVersionDetails(c, id, v));
-  return std::make_pair(id, std::move(v));
-}
-
 Result<Version> PgMetadataStore::CreateVersion(const std::string& model,
                                                    const VersionSpec& spec,
                                                    const std::vector<Artifact>& artifacts,
@@ -233,30 +164,15 @@ Result<InspectionRecord> PgMetadataStore::GetInspection(const std::string& sha25
 
 Result<Version> PgMetadataStore::GetVersion(const std::string& model, int64_t number) {
   auto c = pool_->Acquire();
-  ReadTxn txn(*c);  // one snapshot and one file lock for its several reads
-  RETURN_IF_ERROR(txn.Begin());
-  ASSIGN_OR_RETURN(auto loaded, LoadVersion(*c, model, number));
+  ASSIGN_OR_RETURN(auto loaded, LoadVersion(*c, model, number));  // one statement
   return std::move(loaded.second);
 }
 
 Result<Version> PgMetadataStore::GetVersionWithReports(const std::string& model,
-                                                           int64_t number) {
+                                                       int64_t number) {
   auto c = pool_->Acquire();
-  ReadTxn txn(*c);
-  RETURN_IF_ERROR(txn.Begin());
-  ASSIGN_OR_RETURN(auto loaded, LoadVersion(*c, model, number));
-  Version& v = loaded.second;
-  v.reports.emplace();
-  if (v.state != VersionState::kSealed || v.deleted_at_ms) return std::move(v);
-  ASSIGN_OR_RETURN(Stmt s, c->Prepare("SELECT kind, status, report_json, updated_at FROM "
-                                      "version_reports WHERE version_id = ? ORDER BY kind"));
-  s.Bind(1, loaded.first);
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    v.reports->push_back(VersionReport{s.Text(0), s.Text(1), s.Text(2), s.Int(3)});
-  }
-  return std::move(v);
+  ASSIGN_OR_RETURN(auto loaded, LoadVersion(*c, model, number, /*with_reports=*/true));
+  return std::move(loaded.second);
 }
 
 Status PgMetadataStore::PutDraftArtifact(const std::string& model, int64_t number,
