@@ -2,9 +2,8 @@
 # GET version and lineage latency with the metadata on SQLite and on PostgreSQL 15 (issue 17).
 # Starts `modelvault serve` twice on the same data (loaded through the HTTP API by
 # bench/postgres/latency.py): once with the default SQLite metadata, once with
-# --metadata on a throwaway PostgreSQL (tests/scaleout/pg_env.sh, loopback, fsync off for
-# both setups' comparability is NOT claimed: PostgreSQL runs with fsync=off, SQLite with
-# synchronous=FULL, which only affects writes, not the GETs measured). Sequential requests
+# --metadata on a throwaway PostgreSQL on loopback (tests/scaleout/pg_env.sh). That server
+# runs with fsync off, which changes writes only, not the GETs measured. Sequential requests
 # over one keep-alive connection; a measurement, never a pass/fail test.
 # Writes $OUT/pg_latency.csv (default bench/results/.last). env: MV_BUILD (default build),
 # MODELS, PER, REPS.

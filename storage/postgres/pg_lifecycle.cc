@@ -89,9 +89,8 @@ Result<TransitionResult> PgMetadataStore::Transition(const std::string& model, i
   return result;
 }
 
-// The stage is a literal, not a bound parameter: a parameter compared with the column of the
-// partial index versions_one_production makes SQLite re-prepare the statement on every bind
-// (the plan depends on the value), which cost the serving hot path about a tenth of its CPU.
+// The stage is a literal, not a bound parameter, as in the SQLite store: a generic plan for
+// a bound stage could not use the partial index versions_one_production.
 namespace {
 #define MV_VERSION_IN_STAGE(stage)                                                  \
   "SELECT number FROM versions WHERE model_id = ? AND stage = '" stage "' AND "     \
