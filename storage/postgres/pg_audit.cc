@@ -91,7 +91,7 @@ Result<std::vector<ChainedAuditEvent>> ReadAuditChainRows(Connection& c, int64_t
 }
 
 Result<std::vector<ChainedAuditEvent>> PgMetadataStore::ReadAuditChain(int64_t after_id,
-                                                                           int limit) {
+                                                                       int limit) {
   auto c = pool_->Acquire();
   return ReadAuditChainRows(*c, after_id, limit);
 }

@@ -164,7 +164,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo
   }
   std::unique_ptr<Connection> c(new Connection(conn));
   // Quiet NOTICEs (e.g. "relation already exists, skipping") instead of libpq's stderr print.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   // No JIT: every statement here is short, and compiling one costs more than it saves.
   RETURN_IF_ERROR(c->Exec("SET client_min_messages = warning; SET jit = off"));
   return c;

@@ -53,8 +53,8 @@ Status NoAlias(const std::string& model, const std::string& alias) {
 }  // namespace
 
 Result<TransitionResult> PgMetadataStore::Transition(const std::string& model, int64_t number,
-                                                         const TransitionRequest& req,
-                                                         const Actor& who, int64_t now_ms) {
+                                                     const TransitionRequest& req, const Actor& who,
+                                                     int64_t now_ms) {
   auto c = pool_->Acquire();
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
@@ -92,15 +92,20 @@ Result<TransitionResult> PgMetadataStore::Transition(const std::string& model, i
 // The stage is a literal, not a bound parameter, as in the SQLite store: a generic plan for
 // a bound stage could not use the partial index versions_one_production.
 namespace {
-#define MV_VERSION_IN_STAGE(stage)                                                  \
-  "SELECT number FROM versions WHERE model_id = ? AND stage = '" stage "' AND "     \
+#define MV_VERSION_IN_STAGE(stage)                                     \
+  "SELECT number FROM versions WHERE model_id = ? AND stage = '" stage \
+  "' AND "                                                             \
   "deleted_at IS NULL ORDER BY stage_changed_at DESC, number DESC LIMIT 1"
 const char* VersionInStageSql(Stage stage) {
   switch (stage) {
-    case Stage::kNone: return MV_VERSION_IN_STAGE("none");
-    case Stage::kStaging: return MV_VERSION_IN_STAGE("staging");
-    case Stage::kProduction: return MV_VERSION_IN_STAGE("production");
-    case Stage::kArchived: return MV_VERSION_IN_STAGE("archived");
+    case Stage::kNone:
+      return MV_VERSION_IN_STAGE("none");
+    case Stage::kStaging:
+      return MV_VERSION_IN_STAGE("staging");
+    case Stage::kProduction:
+      return MV_VERSION_IN_STAGE("production");
+    case Stage::kArchived:
+      return MV_VERSION_IN_STAGE("archived");
   }
   return MV_VERSION_IN_STAGE("none");
 }
@@ -128,8 +133,7 @@ Result<int64_t> PgMetadataStore::LatestVersion(const std::string& model) {
   return s.Int(0);
 }
 
-Result<int64_t> PgMetadataStore::ResolveAlias(const std::string& model,
-                                                  const std::string& alias) {
+Result<int64_t> PgMetadataStore::ResolveAlias(const std::string& model, const std::string& alias) {
   auto c = pool_->Acquire();
   ASSIGN_OR_RETURN(int64_t model_id, ModelId(*c, model));
   ASSIGN_OR_RETURN(std::optional<int64_t> target, AliasTarget(*c, model_id, alias));
@@ -137,8 +141,8 @@ Result<int64_t> PgMetadataStore::ResolveAlias(const std::string& model,
   return *target;
 }
 
-Status PgMetadataStore::SetAlias(const std::string& model, const std::string& alias,
-                                     int64_t number, const Actor& who, int64_t now_ms) {
+Status PgMetadataStore::SetAlias(const std::string& model, const std::string& alias, int64_t number,
+                                 const Actor& who, int64_t now_ms) {
   auto c = pool_->Acquire();
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
@@ -161,7 +165,7 @@ Status PgMetadataStore::SetAlias(const std::string& model, const std::string& al
 }
 
 Status PgMetadataStore::DeleteAlias(const std::string& model, const std::string& alias,
-                                        const Actor& who, int64_t now_ms) {
+                                    const Actor& who, int64_t now_ms) {
   auto c = pool_->Acquire();
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
@@ -179,8 +183,8 @@ Status PgMetadataStore::DeleteAlias(const std::string& model, const std::string&
 }
 
 Result<Version> PgMetadataStore::DeleteVersion(const std::string& model, int64_t number,
-                                                   const std::string& comment, const Actor& who,
-                                                   int64_t now_ms) {
+                                               const std::string& comment, const Actor& who,
+                                               int64_t now_ms) {
   auto c = pool_->Acquire();
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
@@ -200,8 +204,8 @@ Result<Version> PgMetadataStore::DeleteVersion(const std::string& model, int64_t
     RETURN_IF_ERROR(s.Bind(1, now_ms).Bind(2, now_ms).Bind(3, id).Run());
   }
   if (v.stage != Stage::kNone) {
-    RETURN_IF_ERROR(AppendAudit(*c, who, now_ms, "stage", model, number, StageName(v.stage),
-                                "none", "deleted"));
+    RETURN_IF_ERROR(AppendAudit(*c, who, now_ms, "stage", model, number, StageName(v.stage), "none",
+                                "deleted"));
   }
   for (const std::string& alias : v.aliases) {
     RETURN_IF_ERROR(AppendAudit(*c, who, now_ms, "alias.delete", model, number,

@@ -12,11 +12,11 @@ constexpr int kMaxGraphEdges = 5000;
 constexpr int kMaxDepth = 64;
 
 // Joins both endpoints' names, numbers, stages and tombstones onto the edges of `e`.
-#define MV_EDGE_NODES                                                                        \
-  "SELECT e.child, e.parent, e.relation, e.depth, mc.name, vc.number, vc.stage, "          \
-  "vc.deleted_at IS NOT NULL, mp.name, vp.number, vp.stage, vp.deleted_at IS NOT NULL "    \
-  "FROM e JOIN versions vc ON vc.id = e.child JOIN models mc ON mc.id = vc.model_id "      \
-  "JOIN versions vp ON vp.id = e.parent JOIN models mp ON mp.id = vp.model_id "             \
+#define MV_EDGE_NODES                                                                   \
+  "SELECT e.child, e.parent, e.relation, e.depth, mc.name, vc.number, vc.stage, "       \
+  "vc.deleted_at IS NOT NULL, mp.name, vp.number, vp.stage, vp.deleted_at IS NOT NULL " \
+  "FROM e JOIN versions vc ON vc.id = e.child JOIN models mc ON mc.id = vc.model_id "   \
+  "JOIN versions vp ON vp.id = e.parent JOIN models mp ON mp.id = vp.model_id "         \
   "ORDER BY e.child, e.parent"
 
 Status Duplicate(Status s, const std::string& what) {
@@ -67,32 +67,33 @@ Status InsertLineageAndAttrs(Connection& c, int64_t version_id, const VersionSpe
 }
 
 Result<LineageGraph> PgMetadataStore::Graph(const std::string& model, int64_t number, bool up,
-                                                int depth) {
+                                            int depth) {
   auto c = pool_->Acquire();
   ReadTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
   ASSIGN_OR_RETURN(auto start, LoadVersion(*c, model, number));
   const int64_t start_id = start.first;
   // Edges reachable within `depth` steps, walking child->parent (up) or parent->child (down).
-  ASSIGN_OR_RETURN(Stmt s,
-                   c->Prepare(up ? "WITH RECURSIVE g(child, parent, relation, depth) AS ("
-                                   " SELECT child_id, parent_id, relation, 1 FROM version_parents"
-                                   " WHERE child_id = ?1 UNION"
-                                   " SELECT p.child_id, p.parent_id, p.relation, g.depth + 1"
-                                   " FROM version_parents p JOIN g ON p.child_id = g.parent"
-                                   " WHERE g.depth < ?2), e(child, parent, relation, depth) AS ("
-                                   " SELECT child, parent, relation, MIN(depth) FROM g"
-                                   " GROUP BY child, parent, relation ORDER BY child, parent LIMIT ?3) "
-                                   MV_EDGE_NODES
-                                 : "WITH RECURSIVE g(child, parent, relation, depth) AS ("
-                                   " SELECT child_id, parent_id, relation, 1 FROM version_parents"
-                                   " WHERE parent_id = ?1 UNION"
-                                   " SELECT p.child_id, p.parent_id, p.relation, g.depth + 1"
-                                   " FROM version_parents p JOIN g ON p.parent_id = g.child"
-                                   " WHERE g.depth < ?2), e(child, parent, relation, depth) AS ("
-                                   " SELECT child, parent, relation, MIN(depth) FROM g"
-                                   " GROUP BY child, parent, relation ORDER BY child, parent LIMIT ?3) "
-                                   MV_EDGE_NODES));
+  ASSIGN_OR_RETURN(
+      Stmt s,
+      c->Prepare(
+          up ? "WITH RECURSIVE g(child, parent, relation, depth) AS ("
+               " SELECT child_id, parent_id, relation, 1 FROM version_parents"
+               " WHERE child_id = ?1 UNION"
+               " SELECT p.child_id, p.parent_id, p.relation, g.depth + 1"
+               " FROM version_parents p JOIN g ON p.child_id = g.parent"
+               " WHERE g.depth < ?2), e(child, parent, relation, depth) AS ("
+               " SELECT child, parent, relation, MIN(depth) FROM g"
+               " GROUP BY child, parent, relation ORDER BY child, parent LIMIT ?3) " MV_EDGE_NODES
+             : "WITH RECURSIVE g(child, parent, relation, depth) AS ("
+               " SELECT child_id, parent_id, relation, 1 FROM version_parents"
+               " WHERE parent_id = ?1 UNION"
+               " SELECT p.child_id, p.parent_id, p.relation, g.depth + 1"
+               " FROM version_parents p JOIN g ON p.parent_id = g.child"
+               " WHERE g.depth < ?2), e(child, parent, relation, depth) AS ("
+               " SELECT child, parent, relation, MIN(depth) FROM g"
+               " GROUP BY child, parent, relation ORDER BY child, parent LIMIT "
+               "?3) " MV_EDGE_NODES));
   s.Bind(1, start_id).Bind(2, int64_t{std::min(depth, kMaxDepth)}).Bind(3, int64_t{kMaxGraphEdges});
   struct RawEdge {
     int64_t child, parent;
@@ -102,17 +103,20 @@ Result<LineageGraph> PgMetadataStore::Graph(const std::string& model, int64_t nu
   std::vector<RawEdge> raw;
   // Each endpoint's names come with its edge (columns 4..11), not one round trip per node.
   std::map<int64_t, LineageNode> info;
-  info[start_id] = LineageNode{model, number, start.second.stage,
-                               start.second.deleted_at_ms.has_value(), 0, 0};
+  info[start_id] =
+      LineageNode{model, number, start.second.stage, start.second.deleted_at_ms.has_value(), 0, 0};
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
     raw.push_back({s.Int(0), s.Int(1), s.Text(2), static_cast<int>(s.Int(3))});
     for (int end = 0; end < 2; ++end) {
       const int col = 4 + 4 * end;
-      info[s.Int(end)] = LineageNode{s.Text(col), s.Int(col + 1),
+      info[s.Int(end)] = LineageNode{s.Text(col),
+                                     s.Int(col + 1),
                                      StageFromName(s.Text(col + 2)).value_or(Stage::kNone),
-                                     s.Int(col + 3) != 0, 0, 0};
+                                     s.Int(col + 3) != 0,
+                                     0,
+                                     0};
     }
   }
   std::map<int64_t, int> depth_of{{start_id, 0}};

@@ -1,6 +1,5 @@
 #include "storage/postgres/pg_metadata_store.h"
 
-
 #include "schema/migrations.h"
 #include "storage/postgres/pg_rows.h"
 
@@ -31,8 +30,9 @@ Status Migrate(Connection& c) {
   WriteTxn txn(c);
   RETURN_IF_ERROR(txn.Begin());
   RETURN_IF_ERROR(c.Exec(kMigrateLock));
-  RETURN_IF_ERROR(c.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY "
-                         "KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"));
+  RETURN_IF_ERROR(
+      c.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY "
+             "KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"));
   int current = 0;
   {
     ASSIGN_OR_RETURN(Stmt s, c.PrepareDynamic("SELECT COALESCE(MAX(number), 0) FROM "
@@ -76,7 +76,7 @@ Result<int> PgMetadataStore::SchemaVersion() {
 }
 
 Result<Model> PgMetadataStore::CreateModel(const NewModel& model, const Actor& who,
-                                               int64_t now_ms) {
+                                           int64_t now_ms) {
   auto c = pool_->Acquire();
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
@@ -108,7 +108,7 @@ Result<Model> PgMetadataStore::GetModel(const std::string& name) {
 }
 
 Result<Model> PgMetadataStore::UpdateModel(const std::string& name, const ModelPatch& patch,
-                                               const Actor& who, int64_t now_ms) {
+                                           const Actor& who, int64_t now_ms) {
   auto c = pool_->Acquire();
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());

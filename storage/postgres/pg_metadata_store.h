@@ -19,8 +19,7 @@ class PgMetadataStore final : public MetadataStore, public AuditChainReader, pub
   // Connects to `conninfo` (a postgres:// URL or libpq key=value string), applies pending
   // migrations (schema/postgres) and opens `pool_size` connections. Unavailable when the
   // server cannot be reached; FailedPrecondition when its schema is newer than this binary.
-  static Result<std::unique_ptr<PgMetadataStore>> Open(const std::string& conninfo,
-                                                       int pool_size);
+  static Result<std::unique_ptr<PgMetadataStore>> Open(const std::string& conninfo, int pool_size);
 
   Result<Model> CreateModel(const NewModel& model, const Actor& who, int64_t now_ms) override;
   Result<Model> GetModel(const std::string& name) override;

@@ -38,8 +38,8 @@ Status CheckReport(Connection& c, const std::string& kind, const std::string& st
 }  // namespace
 
 Status PgMetadataStore::PutVersionReport(const std::string& model, int64_t number,
-                                             const std::string& kind, const std::string& status,
-                                             const std::string& report_json, int64_t now_ms) {
+                                         const std::string& kind, const std::string& status,
+                                         const std::string& report_json, int64_t now_ms) {
   auto c = pool_->Acquire();
   RETURN_IF_ERROR(CheckReport(*c, kind, status, report_json));
   WriteTxn txn(*c);
@@ -63,14 +63,14 @@ Status PgMetadataStore::PutVersionReport(const std::string& model, int64_t numbe
   }
   // A finished parity check is a webhook event, queued with the report it announces.
   if (kind == "parity" && status != "pending") {
-    RETURN_IF_ERROR(QueueWebhookDeliveries(*c, Actor{"modelvault", ""}, now_ms,
-                                           "parity.finished", model, number, "", status, ""));
+    RETURN_IF_ERROR(QueueWebhookDeliveries(*c, Actor{"modelvault", ""}, now_ms, "parity.finished",
+                                           model, number, "", status, ""));
   }
   return txn.Commit();
 }
 
 Result<std::vector<VersionReport>> PgMetadataStore::ListVersionReports(const std::string& model,
-                                                                           int64_t number) {
+                                                                       int64_t number) {
   auto c = pool_->Acquire();
   ReadTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());

@@ -1,7 +1,7 @@
 // Listing and searching models and versions with the filter language, keyset-paged.
-#include "storage/sqlite/filter_sql.h"
 #include "storage/postgres/pg_metadata_store.h"
 #include "storage/postgres/pg_rows.h"
+#include "storage/sqlite/filter_sql.h"
 
 namespace mv::storage::pg {
 namespace {
@@ -21,15 +21,15 @@ void BindAll(Stmt& s, const std::vector<SqlParam>& params, int first) {
 
 }  // namespace
 
-Result<std::vector<Model>> PgMetadataStore::ListModels(const std::string& after_name,
-                                                           int limit,
-                                                           const search::Node* filter) {
+Result<std::vector<Model>> PgMetadataStore::ListModels(const std::string& after_name, int limit,
+                                                       const search::Node* filter) {
   ASSIGN_OR_RETURN(SqlFragment where, CompileModelFilter(filter, SqlDialect::kPostgres));
   auto c = pool_->Acquire();
   std::vector<std::string> names;
   {
-    ASSIGN_OR_RETURN(Stmt s, c->PrepareDynamic("SELECT m.name FROM models m WHERE m.name > ? AND (" +
-                                               where.sql + ") ORDER BY m.name LIMIT ?"));
+    ASSIGN_OR_RETURN(
+        Stmt s, c->PrepareDynamic("SELECT m.name FROM models m WHERE m.name > ? AND (" + where.sql +
+                                  ") ORDER BY m.name LIMIT ?"));
     s.Bind(1, after_name);
     BindAll(s, where.params, 2);
     s.Bind(static_cast<int>(where.params.size()) + 2, int64_t{limit});
@@ -51,16 +51,19 @@ Result<std::vector<Model>> PgMetadataStore::ListModels(const std::string& after_
 Result<std::vector<VersionHit>> PgMetadataStore::SearchVersions(const VersionSearch& q) {
   ASSIGN_OR_RETURN(SqlFragment where, CompileVersionFilter(q.filter, SqlDialect::kPostgres));
   const char* cmp = q.newest_first ? "<" : ">";
-  std::string sql = std::string("SELECT m.name, ") + kVersionColumns +
-                    " FROM versions v JOIN models m ON m.id = v.model_id"
-                    " WHERE v.deleted_at IS NULL AND (?::boolean OR v.state = 'sealed')"
-                    // The model and the cursor only when given, as plain terms (as in the
-                    // SQLite store), so the plan can walk versions_by_model_created.
-                    + (q.model.empty() ? "" : " AND m.name = ?") +
-                    (q.after ? std::string(" AND (v.created_at, v.id) ") + cmp + " (?::bigint, ?::bigint)" : "") +
-                    " AND (" + where.sql + ")"
-                    " ORDER BY v.created_at " + (q.newest_first ? "DESC" : "ASC") +
-                    ", v.id " + (q.newest_first ? "DESC" : "ASC") + " LIMIT ?";
+  std::string sql =
+      std::string("SELECT m.name, ") + kVersionColumns +
+      " FROM versions v JOIN models m ON m.id = v.model_id"
+      " WHERE v.deleted_at IS NULL AND (?::boolean OR v.state = 'sealed')"
+      // The model and the cursor only when given, as plain terms (as in the
+      // SQLite store), so the plan can walk versions_by_model_created.
+      + (q.model.empty() ? "" : " AND m.name = ?") +
+      (q.after ? std::string(" AND (v.created_at, v.id) ") + cmp + " (?::bigint, ?::bigint)" : "") +
+      " AND (" + where.sql +
+      ")"
+      " ORDER BY v.created_at " +
+      (q.newest_first ? "DESC" : "ASC") + ", v.id " + (q.newest_first ? "DESC" : "ASC") +
+      " LIMIT ?";
   auto c = pool_->Acquire();
   std::vector<VersionHit> out;
   std::vector<int64_t> ids;

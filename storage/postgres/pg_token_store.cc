@@ -108,8 +108,7 @@ Result<std::vector<Token>> PgTokenStore::ListTokens() {
   return out;
 }
 
-Result<Token> PgTokenStore::RevokeToken(const std::string& name, const Actor& who,
-                                            int64_t now_ms) {
+Result<Token> PgTokenStore::RevokeToken(const std::string& name, const Actor& who, int64_t now_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   RETURN_IF_ERROR(c_->EnsureOpen());
   WriteTxn txn(*c_);

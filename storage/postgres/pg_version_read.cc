@@ -109,15 +109,15 @@ Status LoadVersionDetails(Connection& c, const std::vector<int64_t>& ids,
   }
   array += "}";
   // Column 14 is the version's row id; the artifact columns are those of ReadArtifact.
-  ASSIGN_OR_RETURN(
-      Stmt s, c.Prepare("SELECT 1, a.name, a.sha256, a.size, a.kind, a.created_at, a.safety, "
-                        "a.quarantined, i.kind, i.safety, i.verdict, i.findings, "
-                        "i.error_count, i.warning_count, a.version_id FROM artifacts a "
-                        "LEFT JOIN inspections i ON i.sha256 = a.sha256 AND i.name = a.name "
-                        "WHERE a.version_id = ANY(?1::bigint[]) "
-                        "UNION ALL SELECT 2, alias, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-                        "NULL, NULL, NULL, NULL, NULL, version_id FROM aliases "
-                        "WHERE version_id = ANY(?1::bigint[])"));
+  ASSIGN_OR_RETURN(Stmt s,
+                   c.Prepare("SELECT 1, a.name, a.sha256, a.size, a.kind, a.created_at, a.safety, "
+                             "a.quarantined, i.kind, i.safety, i.verdict, i.findings, "
+                             "i.error_count, i.warning_count, a.version_id FROM artifacts a "
+                             "LEFT JOIN inspections i ON i.sha256 = a.sha256 AND i.name = a.name "
+                             "WHERE a.version_id = ANY(?1::bigint[]) "
+                             "UNION ALL SELECT 2, alias, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+                             "NULL, NULL, NULL, NULL, NULL, version_id FROM aliases "
+                             "WHERE version_id = ANY(?1::bigint[])"));
   s.Bind(1, array);
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());

@@ -105,10 +105,9 @@ Result<Model> LoadModel(Connection& c, const std::string& name) {
   return m;
 }
 
-Result<Version> PgMetadataStore::CreateVersion(const std::string& model,
-                                                   const VersionSpec& spec,
-                                                   const std::vector<Artifact>& artifacts,
-                                                   bool sealed, const Actor& who, int64_t now_ms) {
+Result<Version> PgMetadataStore::CreateVersion(const std::string& model, const VersionSpec& spec,
+                                               const std::vector<Artifact>& artifacts, bool sealed,
+                                               const Actor& who, int64_t now_ms) {
   auto c = pool_->Acquire();
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
@@ -150,7 +149,7 @@ Result<Version> PgMetadataStore::CreateVersion(const std::string& model,
 }
 
 Result<InspectionRecord> PgMetadataStore::GetInspection(const std::string& sha256,
-                                                            const std::string& name) {
+                                                        const std::string& name) {
   auto c = pool_->Acquire();
   ASSIGN_OR_RETURN(Stmt s, c->Prepare("SELECT kind, safety, verdict, summary, findings, "
                                       "error_count, warning_count FROM inspections "
@@ -168,15 +167,14 @@ Result<Version> PgMetadataStore::GetVersion(const std::string& model, int64_t nu
   return std::move(loaded.second);
 }
 
-Result<Version> PgMetadataStore::GetVersionWithReports(const std::string& model,
-                                                       int64_t number) {
+Result<Version> PgMetadataStore::GetVersionWithReports(const std::string& model, int64_t number) {
   auto c = pool_->Acquire();
   ASSIGN_OR_RETURN(auto loaded, LoadVersion(*c, model, number, /*with_reports=*/true));
   return std::move(loaded.second);
 }
 
 Status PgMetadataStore::PutDraftArtifact(const std::string& model, int64_t number,
-                                             const Artifact& artifact, const Actor& who) {
+                                         const Artifact& artifact, const Actor& who) {
   auto c = pool_->Acquire();
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
@@ -190,8 +188,8 @@ Status PgMetadataStore::PutDraftArtifact(const std::string& model, int64_t numbe
 }
 
 Status PgMetadataStore::DeleteDraftArtifact(const std::string& model, int64_t number,
-                                                const std::string& name, const Actor& who,
-                                                int64_t now_ms) {
+                                            const std::string& name, const Actor& who,
+                                            int64_t now_ms) {
   auto c = pool_->Acquire();
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
@@ -213,7 +211,7 @@ Status PgMetadataStore::DeleteDraftArtifact(const std::string& model, int64_t nu
 }
 
 Result<Version> PgMetadataStore::SealVersion(const std::string& model, int64_t number,
-                                                 const Actor& who, int64_t now_ms) {
+                                             const Actor& who, int64_t now_ms) {
   auto c = pool_->Acquire();
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());

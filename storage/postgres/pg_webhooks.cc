@@ -53,9 +53,9 @@ Webhook ReadHook(const Stmt& s) {
   return h;
 }
 
-#define MV_DELIVERY_COLUMNS                                                                     \
-  "id, webhook_id, event, action, model, version, from_value, to_value, comment, actor, "       \
-  "request_id, at, status, attempts, next_attempt_at, last_http_status, last_error, "           \
+#define MV_DELIVERY_COLUMNS                                                               \
+  "id, webhook_id, event, action, model, version, from_value, to_value, comment, actor, " \
+  "request_id, at, status, attempts, next_attempt_at, last_http_status, last_error, "     \
   "last_duration_ms, finished_at, snapshot"
 
 WebhookDelivery ReadDelivery(const Stmt& s) {
@@ -188,8 +188,7 @@ Status PgMetadataStore::DeleteWebhook(int64_t id) {
   return Status::Ok();
 }
 
-Result<int64_t> PgMetadataStore::QueueTestDelivery(int64_t id, const Actor& who,
-                                                       int64_t now_ms) {
+Result<int64_t> PgMetadataStore::QueueTestDelivery(int64_t id, const Actor& who, int64_t now_ms) {
   auto c = pool_->Acquire();
   RETURN_IF_ERROR(HookById(*c, id).status());
   ASSIGN_OR_RETURN(Stmt s, c->Prepare("INSERT INTO webhook_deliveries(webhook_id, event, action, "
@@ -203,8 +202,7 @@ Result<int64_t> PgMetadataStore::QueueTestDelivery(int64_t id, const Actor& who,
 }
 
 Result<std::vector<WebhookDelivery>> PgMetadataStore::ListDeliveries(int64_t webhook_id,
-                                                                         int64_t before_id,
-                                                                         int limit) {
+                                                                     int64_t before_id, int limit) {
   auto c = pool_->Acquire();
   RETURN_IF_ERROR(HookById(*c, webhook_id).status());
   ASSIGN_OR_RETURN(Stmt s, c->Prepare("SELECT " MV_DELIVERY_COLUMNS " FROM webhook_deliveries "
@@ -220,8 +218,7 @@ Result<std::vector<WebhookDelivery>> PgMetadataStore::ListDeliveries(int64_t web
   return out;
 }
 
-Result<std::vector<WebhookDelivery>> PgMetadataStore::DueDeliveries(int64_t now_ms,
-                                                                        int limit) {
+Result<std::vector<WebhookDelivery>> PgMetadataStore::DueDeliveries(int64_t now_ms, int limit) {
   auto c = pool_->Acquire();
   ASSIGN_OR_RETURN(Stmt s, c->Prepare("SELECT " MV_DELIVERY_COLUMNS " FROM webhook_deliveries "
                                       "WHERE status = 'pending' AND next_attempt_at <= ? "

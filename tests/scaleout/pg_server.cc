@@ -26,7 +26,8 @@ std::string PgAdminUrl() {
 
 Result<std::string> CreatePgDatabase() {
   const std::string admin = PgAdminUrl();
-  if (admin.empty()) return Unavailable("MV_TEST_PG is not set: run under tests/scaleout/pg_env.sh");
+  if (admin.empty())
+    return Unavailable("MV_TEST_PG is not set: run under tests/scaleout/pg_env.sh");
   static std::atomic<int> counter{0};
   const std::string name =
       "t" + std::to_string(::getpid()) + "_" + std::to_string(counter.fetch_add(1));
