@@ -46,6 +46,7 @@
 #include "registry/webhook_service.h"
 #include "storage/fs/fs_blob_store.h"
 #include "storage/open_blobs.h"
+#include "storage/open_metadata.h"
 #include "storage/sqlite/sqlite_maintenance_store.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
 #include "storage/sqlite/sqlite_token_store.h"
@@ -236,7 +237,7 @@ mv::Result<mv::api::AuthOptions> SetUpAuth(const mv::util::Flags& flags, mv::Tok
 }
 
 // What /metrics reads from the parts that own the numbers, and the hooks that record events.
-void WireMetrics(mv::api::ServerMetrics& metrics, mv::storage::SqliteMetadataStore& meta,
+void WireMetrics(mv::api::ServerMetrics& metrics, mv::storage::MetadataBackend& meta,
                  mv::inference::OrtEngine& engine, mv::ServingService& serving,
                  mv::inference::ParityService& parity, const int& bound_port) {
   mv::api::MetricsSources sources;
@@ -303,15 +304,18 @@ int Serve(const std::vector<std::string>& args) {
   if (!blobs.ok()) return Fail(blobs.status());
   auto presign = PresignFn(*flags, blobs->s3);
   if (!presign.ok()) return Fail(presign.status(), 2);
-  auto meta = mv::storage::SqliteMetadataStore::Open(data_dir + "/modelvault.db",
-                                                     static_cast<int>(threads) + 2);
-  if (!meta.ok()) return Fail(meta.status());
-
-  auto token_store = mv::storage::SqliteTokenStore::Open(data_dir + "/modelvault.db");
-  if (!token_store.ok()) return Fail(token_store.status());
+  auto backend = mv::storage::OpenMetadata(flags->Get("metadata"), data_dir,
+                                           static_cast<int>(threads) + 2);
+  if (!backend.ok()) {
+    return Fail(backend.status(), backend.status().code() == mv::Code::kInvalidArgument ? 2 : 1);
+  }
+  if (flags->Has("metadata")) {
+    std::fprintf(stderr, "modelvault: metadata in %s\n", backend->description().c_str());
+  }
+  mv::MetadataStore* const meta = &backend->meta();
 
   mv::SystemClock clock;
-  mv::TokenService tokens(**token_store, clock);
+  mv::TokenService tokens(backend->tokens(), clock);
   auto auth_options = SetUpAuth(*flags, tokens, data_dir);
   if (!auth_options.ok()) {
     return Fail(auth_options.status(),
@@ -320,14 +324,14 @@ int Serve(const std::vector<std::string>& args) {
   mv::api::Authenticator auth(&tokens, *auth_options);
   mv::VersionLimits limits;
   limits.max_artifact_bytes = max_bytes;
-  mv::ModelService models(**meta, clock);
+  mv::ModelService models(*meta, clock);
   mv::formats::FormatRegistry formats;
   mv::inference::OrtModelValidator onnx_validator;
   mv::formats::RegisterBuiltinFormats(formats, &onnx_validator);
   mv::formats::cross::CrossArtifactChecker checker;
-  mv::VersionService versions(**meta, *blobs->store, clock, limits, &formats, *policy, &checker);
+  mv::VersionService versions(*meta, *blobs->store, clock, limits, &formats, *policy, &checker);
   mv::LifecycleService lifecycle(
-      **meta, clock, mv::ProductionGate(**meta, mv::inference::CheckParityForPromotion));
+      *meta, clock, mv::ProductionGate(*meta, mv::inference::CheckParityForPromotion));
   auto engine = MakeEngine(*flags);
   if (!engine.ok()) {
     return Fail(engine.status(), engine.status().code() == mv::Code::kInvalidArgument ? 2 : 1);
@@ -343,10 +347,10 @@ int Serve(const std::vector<std::string>& args) {
   mv::inference::ParityServiceOptions parity_options;
   parity_options.workers = static_cast<int>(flags->GetInt("parity-workers"));
   parity_options.max_waiters = static_cast<int>(flags->GetInt("parity-max-waiters"));
-  mv::inference::ParityService parity(**meta, versions, **engine, TorchRunnerFn(torch), clock,
+  mv::inference::ParityService parity(*meta, versions, **engine, TorchRunnerFn(torch), clock,
                                       parity_options);
   mv::api::Services services{&models, &versions, &lifecycle,
-                             [&] { return (*meta)->SchemaVersion().status(); }};
+                             [&] { return backend->SchemaVersion().status(); }};
   services.serving = &serving;
   services.parity = &parity;
   services.server_version = kVersion;
@@ -355,7 +359,7 @@ int Serve(const std::vector<std::string>& args) {
       static_cast<uint64_t>(flags->GetBytes("inference-memory")));
   services.inference_budget = &inference_budget;
   services.tokens = &tokens;
-  services.audit_chain = meta->get();
+  services.audit_chain = &backend->audit_chain();
   services.presign_download = *presign;
 
   mv::api::Router router;
@@ -383,7 +387,7 @@ int Serve(const std::vector<std::string>& args) {
   webhook_options.max_attempts = static_cast<int>(flags->GetInt("webhook-attempts"));
   webhook_options.first_retry_ms = flags->GetDurationMs("webhook-retry");
   webhook_options.poll_ms = flags->GetDurationMs("webhook-poll");
-  mv::WebhookService webhooks(**meta, webhook_sender, clock, webhook_options);
+  mv::WebhookService webhooks(backend->webhooks(), webhook_sender, clock, webhook_options);
   mv::api::RegisterWebhookRoutes(router, webhooks);
   std::unique_ptr<mv::api::ServerMetrics> metrics;
   mv::api::RegisterMetricsRoute(router, metrics);
@@ -395,7 +399,7 @@ int Serve(const std::vector<std::string>& args) {
   metrics = std::make_unique<mv::api::ServerMetrics>(router);  // after the last route
   metrics->set_enabled(!flags->Has("no-metrics"));
   int bound_port = 0;  // set once bound; read by the open-connections gauge
-  WireMetrics(*metrics, **meta, **engine, serving, parity, bound_port);
+  WireMetrics(*metrics, *backend, **engine, serving, parity, bound_port);
   batcher.OnBatch([&metrics](size_t requests) { metrics->RecordBatch(requests); });
   // A request waiting for its batch gives its run slot back (see --running-requests).
   batcher.OnWait([] { return std::make_shared<mv::api::BlockingWait>(); });

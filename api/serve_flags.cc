@@ -9,6 +9,10 @@ using util::FlagType;
 const util::FlagSpecs& ServeFlagSpecs() {
   static const util::FlagSpecs specs = {
     {"data-dir", FlagType::kString, "./data", "where the SQLite database and the blobs live", "DIR"},
+    {"metadata", FlagType::kString, "",
+     "where models, versions, stages, tokens and the audit log live: empty for SQLite in "
+     "--data-dir, or postgres://USER@HOST:PORT/DB (password from the URL or PGPASSWORD; "
+     "several replicas may share one database)", "URL"},
     {"host", FlagType::kString, "127.0.0.1", "address to listen on", "HOST"},
     {"port", FlagType::kInt, "8080", "port; 0 picks a free one", "N", 0, 65535},
     {"port-file", FlagType::kString, "", "write the bound port to FILE once listening", "FILE"},

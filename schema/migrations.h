@@ -1,4 +1,5 @@
-// The numbered SQL migrations in schema/migrations/, embedded at build time.
+// The numbered SQL migrations in schema/migrations/ (SQLite) and schema/postgres/
+// (PostgreSQL), embedded at build time.
 #pragma once
 
 #include <vector>
@@ -13,5 +14,7 @@ struct Migration {
 
 // All migrations, ascending by number. Append-only: never edit a released one.
 const std::vector<Migration>& Migrations();
+// The PostgreSQL schema of schema/postgres/, likewise.
+const std::vector<Migration>& PostgresMigrations();
 
 }  // namespace mv::schema

@@ -14,7 +14,8 @@ using search::Value;
 
 enum class Target { kVersions, kModels };
 
-const char* OpSql(Op op) {
+const char* OpSql(Op op, SqlDialect dialect) {
+  const bool pg = dialect == SqlDialect::kPostgres;
   switch (op) {
     case Op::kEq: return " = ";
     case Op::kNe: return " != ";
@@ -22,8 +23,8 @@ const char* OpSql(Op op) {
     case Op::kLe: return " <= ";
     case Op::kGt: return " > ";
     case Op::kGe: return " >= ";
-    case Op::kLike: return " LIKE ";
-    case Op::kNotLike: return " NOT LIKE ";
+    case Op::kLike: return pg ? " ILIKE " : " LIKE ";
+    case Op::kNotLike: return pg ? " NOT ILIKE " : " NOT LIKE ";
     case Op::kIn: return " IN ";
     case Op::kNotIn: return " NOT IN ";
   }
@@ -32,7 +33,7 @@ const char* OpSql(Op op) {
 
 class Compiler {
  public:
-  explicit Compiler(Target t) : target_(t) {}
+  Compiler(Target t, SqlDialect dialect) : target_(t), dialect_(dialect) {}
 
   Status Emit(const Node& n) {
     switch (n.kind) {
@@ -63,7 +64,7 @@ class Compiler {
   // "<column> <op> ?" (or "IN (?, ?)"), binding the values as text or numbers.
   Status EmitPredicate(const std::string& column, const Node& n, bool numeric_column) {
     out_.sql += column;
-    out_.sql += OpSql(n.op);
+    out_.sql += OpSql(n.op, dialect_);
     bool list = n.op == Op::kIn || n.op == Op::kNotIn;
     if (list) out_.sql += "(";
     for (size_t i = 0; i < n.values.size(); ++i) {
@@ -170,22 +171,27 @@ class Compiler {
   }
 
   Target target_;
+  SqlDialect dialect_;
   SqlFragment out_{"", {}};
 };
 
-Result<SqlFragment> Compile(const Node* node, Target t) {
-  if (node == nullptr) return SqlFragment{};
-  Compiler c(t);
+Result<SqlFragment> Compile(const Node* node, Target t, SqlDialect dialect) {
+  if (node == nullptr) {
+    return SqlFragment{dialect == SqlDialect::kPostgres ? "TRUE" : "1", {}};
+  }
+  Compiler c(t, dialect);
   RETURN_IF_ERROR(c.Emit(*node));
   return c.Take();
 }
 
 }  // namespace
 
-Result<SqlFragment> CompileVersionFilter(const Node* node) {
-  return Compile(node, Target::kVersions);
+Result<SqlFragment> CompileVersionFilter(const Node* node, SqlDialect dialect) {
+  return Compile(node, Target::kVersions, dialect);
 }
 
-Result<SqlFragment> CompileModelFilter(const Node* node) { return Compile(node, Target::kModels); }
+Result<SqlFragment> CompileModelFilter(const Node* node, SqlDialect dialect) {
+  return Compile(node, Target::kModels, dialect);
+}
 
 }  // namespace mv::storage

@@ -18,12 +18,38 @@
 #include "registry/inference/ort_engine.h"
 #include "registry/inference/ort_validator.h"
 #include "storage/open_blobs.h"
+#include "storage/postgres/pg_conn.h"
 #include "util/encoding.h"
 #include "util/sha256.h"
 
 namespace mv::itest {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// The --metadata value for a server on `data_dir`: "" (SQLite in the dir) unless
+// MV_TEST_METADATA names a PostgreSQL server (tests/scaleout/pg_env.sh sets it). Then each
+// data dir gets its own database, named after the dir, so tests stay apart and a restart on
+// the same dir finds its data again.
+Result<std::string> MetadataFor(const std::string& data_dir) {
+  const char* base = std::getenv("MV_TEST_METADATA");
+  if (base == nullptr || *base == '\0') return std::string();
+  const std::string url = base;
+  const std::string name = "it_" + Sha256Hex(fs::absolute(data_dir).lexically_normal().string())
+                                       .substr(0, 20);
+  ASSIGN_OR_RETURN(auto admin, storage::pg::Connection::Open(url));
+  ASSIGN_OR_RETURN(auto exists, admin->Prepare("SELECT 1 FROM pg_database WHERE datname = ?"));
+  exists.Bind(1, name);
+  ASSIGN_OR_RETURN(bool found, exists.Step());
+  if (!found) {
+    const std::string create = "CREATE DATABASE " + name;  // a hex name: nothing to quote
+    RETURN_IF_ERROR(admin->Exec(create.c_str()));
+  }
+  return url.substr(0, url.rfind('/') + 1) + name;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_dir,
                                                       const ServerConfig& config) {
@@ -41,9 +67,11 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
   auto blobs = storage::OpenBlobs(blob_spec, data_dir, {});
   if (!blobs.ok()) return blobs.status();
   t->blobs_ = std::move(blobs->store);
-  auto meta = storage::SqliteMetadataStore::Open(data_dir + "/modelvault.db", config.threads + 2);
+  ASSIGN_OR_RETURN(const std::string metadata, MetadataFor(data_dir));
+  auto meta = storage::OpenMetadata(metadata, data_dir, config.threads + 2);
   if (!meta.ok()) return meta.status();
-  t->meta_ = std::move(meta).value();
+  t->backend_ = std::make_unique<storage::MetadataBackend>(std::move(meta).value());
+  t->meta_ = &t->backend_->meta();
 
   RETURN_IF_ERROR(t->StartAuth(data_dir, config));
 
@@ -94,9 +122,9 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
     t->lifecycle_ = std::make_unique<LifecycleService>(
         *t->meta_, t->clock_, ProductionGate(*t->meta_, inference::CheckParityForPromotion));
   }
-  storage::SqliteMetadataStore* store = t->meta_.get();
+  storage::MetadataBackend* backend = t->backend_.get();
   t->services_ = api::Services{t->models_.get(), t->versions_.get(), t->lifecycle_.get(),
-                               [store] { return store->SchemaVersion().status(); }};
+                               [backend] { return backend->SchemaVersion().status(); }};
   api::RegisterHealthRoutes(t->router_, t->services_);
   api::RegisterModelRoutes(t->router_, t->services_);
   api::RegisterVersionRoutes(t->router_, t->services_);
@@ -110,7 +138,7 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
   api::RegisterPredictRoutes(t->router_, t->services_);
   api::RegisterParityRoutes(t->router_, t->services_);
   t->services_.tokens = t->tokens_.get();
-  t->services_.audit_chain = t->meta_.get();
+  t->services_.audit_chain = &t->backend_->audit_chain();
   api::RegisterTokenRoutes(t->router_, t->services_);
   if (config.auth) {
     api::Authenticator* auth = t->auth_.get();
@@ -147,10 +175,7 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
 // As `modelvault serve` does: the first start with auth on makes the admin token and writes
 // it to <data_dir>/admin-token; a restart reads it back.
 Status TestServer::StartAuth(const std::string& data_dir, const ServerConfig& config) {
-  auto store = storage::SqliteTokenStore::Open(data_dir + "/modelvault.db");
-  if (!store.ok()) return store.status();
-  token_store_ = std::move(store).value();
-  tokens_ = std::make_unique<TokenService>(*token_store_, clock_);
+  tokens_ = std::make_unique<TokenService>(backend_->tokens(), clock_);
   api::AuthOptions options;
   options.enabled = config.auth;
   options.anonymous_read = config.anonymous_read;

@@ -31,8 +31,7 @@
 #include "registry/token_service.h"
 #include "registry/version_service.h"
 #include "storage/fs/fs_blob_store.h"
-#include "storage/sqlite/sqlite_metadata_store.h"
-#include "storage/sqlite/sqlite_token_store.h"
+#include "storage/open_metadata.h"
 
 namespace mv::itest {
 
@@ -90,8 +89,9 @@ class TestServer {
   Status StartAuth(const std::string& data_dir, const ServerConfig& config);
 
   std::unique_ptr<BlobStore> blobs_;
-  std::unique_ptr<storage::SqliteMetadataStore> meta_;
-  std::unique_ptr<storage::SqliteTokenStore> token_store_;
+  // The metadata backend: SQLite in the data dir, or PostgreSQL when MV_TEST_METADATA is set.
+  std::unique_ptr<storage::MetadataBackend> backend_;
+  MetadataStore* meta_ = nullptr;
   std::unique_ptr<TokenService> tokens_;
   std::unique_ptr<api::Authenticator> auth_;
   std::string admin_token_;

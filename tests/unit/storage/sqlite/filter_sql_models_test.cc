@@ -14,7 +14,7 @@ namespace {
 
 using ModelFilterTest = SearchTest;
 
-TEST_F(ModelFilterTest, TagsAreTheModelsOwnTags) {
+TEST_P(ModelFilterTest, TagsAreTheModelsOwnTags) {
   // bert:1 has a version tag team=vision; the model's tag is nlp.
   EXPECT_EQ(FindModels("tags.team = 'vision'"), (Strings{"resnet"}));
   EXPECT_EQ(FindModels("tags.team = 'nlp'"), (Strings{"bert"}));
@@ -23,7 +23,7 @@ TEST_F(ModelFilterTest, TagsAreTheModelsOwnTags) {
   EXPECT_EQ(FindModels("tags.team LIKE 'n%'"), (Strings{"bert"}));
 }
 
-TEST_F(ModelFilterTest, ModelFields) {
+TEST_P(ModelFilterTest, ModelFields) {
   EXPECT_EQ(FindModels(""), (Strings{"bert", "gpt", "resnet"}));
   EXPECT_EQ(FindModels("name = 'bert'"), (Strings{"bert"}));
   EXPECT_EQ(FindModels("model LIKE 'g%'"), (Strings{"gpt"}));
@@ -32,7 +32,7 @@ TEST_F(ModelFilterTest, ModelFields) {
   EXPECT_EQ(FindModels("created_at > '2023-11-14T22:13:20Z'"), (Strings{}));
 }
 
-TEST_F(ModelFilterTest, StageMatchesWhenAnyLiveVersionIsInIt) {
+TEST_P(ModelFilterTest, StageMatchesWhenAnyLiveVersionIsInIt) {
   EXPECT_EQ(FindModels("stage = 'production'"), (Strings{"resnet"}));
   EXPECT_EQ(FindModels("stage = 'staging'"), (Strings{"bert", "resnet"}));
   EXPECT_EQ(FindModels("stage = 'archived'"), (Strings{}));
@@ -42,7 +42,7 @@ TEST_F(ModelFilterTest, StageMatchesWhenAnyLiveVersionIsInIt) {
   EXPECT_EQ(FindModels("stage = 'production' AND alias = 'champion'"), (Strings{"resnet"}));
 }
 
-TEST_F(ModelFilterTest, VersionFieldsSkipTombstonesAndDrafts) {
+TEST_P(ModelFilterTest, VersionFieldsSkipTombstonesAndDrafts) {
   EXPECT_EQ(FindModels("version = 1"), (Strings{"bert", "resnet"}));  // gpt:1 is deleted
   EXPECT_EQ(FindModels("version >= 3"), (Strings{"resnet"}));
   EXPECT_EQ(FindModels("version = 4"), (Strings{}));                // resnet:4 is a draft
@@ -53,7 +53,7 @@ TEST_F(ModelFilterTest, VersionFieldsSkipTombstonesAndDrafts) {
   EXPECT_EQ(FindModels("alias IN ('champion', 'stable')"), (Strings{"bert", "resnet"}));
 }
 
-TEST_F(ModelFilterTest, PagingKeepsTheFilter) {
+TEST_P(ModelFilterTest, PagingKeepsTheFilter) {
   EXPECT_EQ(FindModels("stage = 'staging'", "bert"), (Strings{"resnet"}));
   EXPECT_EQ(FindModels("stage = 'staging'", "resnet"), (Strings{}));
   auto tree = search::ParseFilter("tags.team IN ('vision', 'nlp')");
@@ -64,7 +64,7 @@ TEST_F(ModelFilterTest, PagingKeepsTheFilter) {
   EXPECT_EQ((*one)[0].name, "bert");
 }
 
-TEST_F(ModelFilterTest, InjectionLookingValuesMatchNothingAndBadValuesAreRefused) {
+TEST_P(ModelFilterTest, InjectionLookingValuesMatchNothingAndBadValuesAreRefused) {
   EXPECT_EQ(FindModels("name = 'x'' OR 1=1 --'"), (Strings{}));
   EXPECT_EQ(FindModels("tags.team = 'x'' OR ''a''=''a'"), (Strings{}));
   EXPECT_EQ(FindModels("stage = 'none'') OR 1=1 --'"), (Strings{}));
@@ -131,6 +131,8 @@ TEST(FilterSqlCompileTest, ValuesAreBoundWithTheRightTypes) {
   EXPECT_EQ(std::get<std::string>(sql->params[6]), "p");
   EXPECT_EQ(std::get<std::string>(sql->params[7]), "x");
 }
+
+MV_STORE_BACKENDS(ModelFilterTest);
 
 }  // namespace
 }  // namespace mv::storage

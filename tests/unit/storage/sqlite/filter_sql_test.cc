@@ -12,21 +12,21 @@ namespace {
 
 using FilterSqlTest = SearchTest;
 
-TEST_F(FilterSqlTest, NoFilterFindsEveryLiveSealedVersion) {
+TEST_P(FilterSqlTest, NoFilterFindsEveryLiveSealedVersion) {
   EXPECT_EQ(Find(""), (Strings{"bert:1", "bert:2", "gpt:2", "resnet:1", "resnet:2", "resnet:3"}));
   EXPECT_EQ(Find("", "", /*drafts=*/true),
             (Strings{"bert:1", "bert:2", "gpt:2", "resnet:1", "resnet:2", "resnet:3", "resnet:4"}));
   EXPECT_EQ(Find("", "bert"), (Strings{"bert:1", "bert:2"}));
 }
 
-TEST_F(FilterSqlTest, TheIssueExample) {
+TEST_P(FilterSqlTest, TheIssueExample) {
   EXPECT_EQ(Find("stage = 'production' AND (tags.team = 'vision' OR metrics.top1 >= 0.76)"),
             (Strings{"resnet:2"}));
   EXPECT_EQ(Find("stage = 'staging' AND (tags.team = 'vision' OR metrics.top1 >= 0.76)"),
             (Strings{"bert:1", "resnet:1"}));
 }
 
-TEST_F(FilterSqlTest, NumbersCompareNumericallyAndStringsAsText) {
+TEST_P(FilterSqlTest, NumbersCompareNumericallyAndStringsAsText) {
   EXPECT_EQ(Find("metrics.top1 >= 0.76"), (Strings{"bert:1", "resnet:2", "resnet:3"}));
   EXPECT_EQ(Find("metrics.top1 >= 0.76", "", true),
             (Strings{"bert:1", "resnet:2", "resnet:3", "resnet:4"}));
@@ -46,7 +46,7 @@ TEST_F(FilterSqlTest, NumbersCompareNumericallyAndStringsAsText) {
   EXPECT_EQ(Find("metrics.absent > 0 OR params.absent = 'x'"), (Strings{}));
 }
 
-TEST_F(FilterSqlTest, InAndNotIn) {
+TEST_P(FilterSqlTest, InAndNotIn) {
   EXPECT_EQ(Find("tags.team IN ('vision', 'nlp')"),
             (Strings{"bert:1", "resnet:1", "resnet:2", "resnet:3"}));
   EXPECT_EQ(Find("tags.team NOT IN ('vision')"), (Strings{"resnet:2"}));
@@ -59,7 +59,7 @@ TEST_F(FilterSqlTest, InAndNotIn) {
             (Strings{"bert:1", "resnet:1", "resnet:2"}));
 }
 
-TEST_F(FilterSqlTest, LikeAndNotLike) {
+TEST_P(FilterSqlTest, LikeAndNotLike) {
   EXPECT_EQ(Find("name LIKE 'res%'"), (Strings{"resnet:1", "resnet:2", "resnet:3"}));
   EXPECT_EQ(Find("name NOT LIKE 'res%'"), (Strings{"bert:1", "bert:2", "gpt:2"}));
   EXPECT_EQ(Find("model LIKE '_ert'"), (Strings{"bert:1", "bert:2"}));
@@ -68,7 +68,7 @@ TEST_F(FilterSqlTest, LikeAndNotLike) {
   EXPECT_EQ(Find("tags.team NOT LIKE 'vis%'"), (Strings{"resnet:2"}));
 }
 
-TEST_F(FilterSqlTest, NotAndOrCombine) {
+TEST_P(FilterSqlTest, NotAndOrCombine) {
   // NOT of a keyed comparison also matches versions without the key; != needs the key.
   EXPECT_EQ(Find("NOT tags.team = 'vision'"), (Strings{"bert:2", "gpt:2", "resnet:2"}));
   EXPECT_EQ(Find("tags.team != 'vision'"), (Strings{"resnet:2"}));
@@ -80,7 +80,7 @@ TEST_F(FilterSqlTest, NotAndOrCombine) {
   EXPECT_EQ(Find("(name = 'gpt' OR name = 'bert') AND version = 1"), (Strings{"bert:1"}));
 }
 
-TEST_F(FilterSqlTest, CreatedAtTakesRfc3339OrMilliseconds) {
+TEST_P(FilterSqlTest, CreatedAtTakesRfc3339OrMilliseconds) {
   // kT0 is 2023-11-14T22:13:20Z; versions were created at kT0 + 600 ... kT0 + 3000 ms.
   EXPECT_EQ(Find("created_at >= '2023-11-14T22:13:22Z'"),
             (Strings{"bert:2", "resnet:2", "resnet:3"}));
@@ -95,7 +95,7 @@ TEST_F(FilterSqlTest, CreatedAtTakesRfc3339OrMilliseconds) {
   EXPECT_EQ(SearchError("created_at < -1e19"), Code::kInvalidArgument);
 }
 
-TEST_F(FilterSqlTest, VersionNumbersAreIntegers) {
+TEST_P(FilterSqlTest, VersionNumbersAreIntegers) {
   EXPECT_EQ(Find("version >= 2"), (Strings{"bert:2", "gpt:2", "resnet:2", "resnet:3"}));
   EXPECT_EQ(Find("version = 3", "resnet"), (Strings{"resnet:3"}));
   EXPECT_EQ(Find("version = 4", "resnet"), (Strings{}));  // a draft
@@ -112,7 +112,7 @@ TEST_F(FilterSqlTest, VersionNumbersAreIntegers) {
   EXPECT_EQ(Find("version < 9007199254740992"), Find(""));
 }
 
-TEST_F(FilterSqlTest, AliasAndStageFields) {
+TEST_P(FilterSqlTest, AliasAndStageFields) {
   EXPECT_EQ(Find("alias = 'champion'"), (Strings{"resnet:3"}));
   EXPECT_EQ(Find("alias IN ('champion', 'stable')"), (Strings{"bert:1", "resnet:3"}));
   EXPECT_EQ(Find("NOT alias = 'champion'", "resnet"), (Strings{"resnet:1", "resnet:2"}));
@@ -124,7 +124,7 @@ TEST_F(FilterSqlTest, AliasAndStageFields) {
   EXPECT_EQ(Find("stage = 'archived'"), (Strings{}));
 }
 
-TEST_F(FilterSqlTest, TheModelRestrictionAndDraftsCombineWithTheFilter) {
+TEST_P(FilterSqlTest, TheModelRestrictionAndDraftsCombineWithTheFilter) {
   EXPECT_EQ(Find("tags.team = 'vision'"), (Strings{"bert:1", "resnet:1", "resnet:3"}));
   EXPECT_EQ(Find("tags.team = 'vision'", "resnet"), (Strings{"resnet:1", "resnet:3"}));
   EXPECT_EQ(Find("tags.team = 'vision'", "resnet", true),
@@ -132,7 +132,7 @@ TEST_F(FilterSqlTest, TheModelRestrictionAndDraftsCombineWithTheFilter) {
   EXPECT_EQ(Find("metrics.top1 > 0.92", "", true), (Strings{"resnet:4"}));  // gpt:1 is gone
 }
 
-TEST_F(FilterSqlTest, InjectionLookingValuesAreDataNotSql) {
+TEST_P(FilterSqlTest, InjectionLookingValuesAreDataNotSql) {
   EXPECT_EQ(Find("tags.team = 'x'' OR 1=1 --'"), (Strings{}));
   EXPECT_EQ(Find("name = 'resnet'' OR ''1''=''1'"), (Strings{}));
   EXPECT_EQ(Find("description = '''; DROP TABLE versions; --'"), (Strings{}));
@@ -152,6 +152,8 @@ TEST_F(FilterSqlTest, InjectionLookingValuesAreDataNotSql) {
   EXPECT_EQ(std::get<std::string>(sql->params[0]), "team");
   EXPECT_EQ(std::get<std::string>(sql->params[1]), "x' OR 1=1 --");
 }
+
+MV_STORE_BACKENDS(FilterSqlTest);
 
 }  // namespace
 }  // namespace mv::storage

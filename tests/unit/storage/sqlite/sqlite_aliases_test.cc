@@ -12,7 +12,7 @@ namespace {
 using SqliteAliasesTest = StoreTest;
 using SqliteDeleteTest = StoreTest;
 
-TEST_F(SqliteAliasesTest, SetMoveResolveAndDeleteAreAudited) {
+TEST_P(SqliteAliasesTest, SetMoveResolveAndDeleteAreAudited) {
   MustCreateModel("m");
   MustCreateVersion("m", true);
   MustCreateVersion("m", true);
@@ -58,7 +58,7 @@ TEST_F(SqliteAliasesTest, SetMoveResolveAndDeleteAreAudited) {
   EXPECT_EQ(e[3].version, 2);
 }
 
-TEST_F(SqliteAliasesTest, AliasesArePerModel) {
+TEST_P(SqliteAliasesTest, AliasesArePerModel) {
   MustCreateModel("a");
   MustCreateModel("b");
   MustCreateVersion("a", true);
@@ -74,7 +74,7 @@ TEST_F(SqliteAliasesTest, AliasesArePerModel) {
   EXPECT_EQ(store_->ResolveAlias("ghost", "best").status().code(), Code::kNotFound);
 }
 
-TEST_F(SqliteAliasesTest, OnlySealedLiveVersionsTakeAliases) {
+TEST_P(SqliteAliasesTest, OnlySealedLiveVersionsTakeAliases) {
   MustCreateModel("m");
   MustCreateVersion("m", false);  // 1: draft
   MustCreateVersion("m", true);   // 2
@@ -89,7 +89,7 @@ TEST_F(SqliteAliasesTest, OnlySealedLiveVersionsTakeAliases) {
   EXPECT_EQ(QueryInt("SELECT COUNT(*) FROM aliases"), 0);
 }
 
-TEST_F(SqliteDeleteTest, ProductionVersionsCannotBeDeleted) {
+TEST_P(SqliteDeleteTest, ProductionVersionsCannotBeDeleted) {
   MustCreateModel("m");
   MustCreateVersion("m", true);
   MustTransition("m", 1, Stage::kProduction);
@@ -104,7 +104,7 @@ TEST_F(SqliteDeleteTest, ProductionVersionsCannotBeDeleted) {
   EXPECT_EQ(store_->DeleteVersion("ghost", 1, "", kWho, kT0).status().code(), Code::kNotFound);
 }
 
-TEST_F(SqliteDeleteTest, ATombstoneKeepsItsNumberAndAuditButNotItsContent) {
+TEST_P(SqliteDeleteTest, ATombstoneKeepsItsNumberAndAuditButNotItsContent) {
   MustCreateModel("m");
   VersionSpec spec = Spec("to go", R"({"lr":0.1})");
   spec.attrs = {Attr("tag", "team", "vision"), Attr("metric", "top1", "0.7", 0.7)};
@@ -168,14 +168,14 @@ TEST_F(SqliteDeleteTest, ATombstoneKeepsItsNumberAndAuditButNotItsContent) {
   EXPECT_EQ(MustCreateVersion("m", true), 3);
 }
 
-TEST_F(SqliteDeleteTest, TheDatabaseKeepsTombstonesFinal) {
+TEST_P(SqliteDeleteTest, TheDatabaseKeepsTombstonesFinal) {
   MustCreateModel("m");
   MustCreateVersion("m", true);
   ASSERT_TRUE(store_->DeleteVersion("m", 1, "", kWho, kT0 + 5).ok());
   for (const char* sql :
        {"UPDATE versions SET deleted_at = NULL", "UPDATE versions SET stage = 'staging'",
         "UPDATE versions SET state = 'draft'"}) {
-    EXPECT_EQ(Raw().Exec(sql).code(), Code::kFailedPrecondition) << sql;
+    EXPECT_EQ(RawExec(sql).code(), Code::kFailedPrecondition) << sql;
   }
   auto v = store_->GetVersion("m", 1);
   ASSERT_TRUE(v.ok());
@@ -183,7 +183,7 @@ TEST_F(SqliteDeleteTest, TheDatabaseKeepsTombstonesFinal) {
   EXPECT_EQ(v->stage, Stage::kNone);
 }
 
-TEST_F(SqliteDeleteTest, LatestVersionSkipsDraftsAndTombstones) {
+TEST_P(SqliteDeleteTest, LatestVersionSkipsDraftsAndTombstones) {
   EXPECT_EQ(store_->LatestVersion("ghost").status().code(), Code::kNotFound);
   MustCreateModel("m");
   EXPECT_EQ(store_->LatestVersion("m").status().code(), Code::kNotFound);
@@ -205,6 +205,9 @@ TEST_F(SqliteDeleteTest, LatestVersionSkipsDraftsAndTombstones) {
   ASSERT_TRUE(store_->DeleteVersion("m", 2, "", kWho, kT0 + 6).ok());
   EXPECT_EQ(store_->LatestVersion("m").status().code(), Code::kNotFound);
 }
+
+MV_STORE_BACKENDS(SqliteAliasesTest);
+MV_STORE_BACKENDS(SqliteDeleteTest);
 
 }  // namespace
 }  // namespace mv::storage

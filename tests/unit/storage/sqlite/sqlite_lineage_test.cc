@@ -101,7 +101,7 @@ class SqliteLineageTest : public StoreTest {
   }
 };
 
-TEST_F(SqliteLineageTest, BadLineageRecordsNothingAndUsesNoNumber) {
+TEST_P(SqliteLineageTest, BadLineageRecordsNothingAndUsesNoNumber) {
   const int64_t versions = QueryInt("SELECT COUNT(*) FROM versions");
   const int64_t rows = LineageRows();
   const size_t events = Audit("").size();
@@ -134,7 +134,7 @@ TEST_F(SqliteLineageTest, BadLineageRecordsNothingAndUsesNoNumber) {
   EXPECT_EQ(MustCreateVersion("q", true), 2);  // q:1 exists; no number was used
 }
 
-TEST_F(SqliteLineageTest, DownstreamOfDatasetsCommitsAndRuns) {
+TEST_P(SqliteLineageTest, DownstreamOfDatasetsCommitsAndRuns) {
   EXPECT_EQ(Down("dataset", "sha256:d1"), (Strings{"base:1@1", "ft:1@1"}));
   EXPECT_EQ(Down("dataset", "sha256:d2"), (Strings{"ft:1@1"}));
   EXPECT_EQ(Down("commit", "c0ffee"), (Strings{"base:1@1", "ft:1@1"}));
@@ -144,7 +144,7 @@ TEST_F(SqliteLineageTest, DownstreamOfDatasetsCommitsAndRuns) {
   EXPECT_EQ(Down("dataset", "nope"), (Strings{}));
 }
 
-TEST_F(SqliteLineageTest, DownstreamOfAParentDirectOrTransitive) {
+TEST_P(SqliteLineageTest, DownstreamOfAParentDirectOrTransitive) {
   EXPECT_EQ(Down("parent", "base", 1), (Strings{"ft:1@1", "ft:2@1", "ens:1@1"}));
   // ens:1 is reachable at depth 1 and 2: it is listed once, at its nearest depth.
   EXPECT_EQ(Down("parent", "base", 1, true), (Strings{"ft:1@1", "ft:2@1", "ens:1@1", "q:1@2"}));
@@ -157,7 +157,7 @@ TEST_F(SqliteLineageTest, DownstreamOfAParentDirectOrTransitive) {
   EXPECT_FALSE(store_->Downstream(missing).ok());
 }
 
-TEST_F(SqliteLineageTest, TransitiveRefQueriesFollowEveryDescendant) {
+TEST_P(SqliteLineageTest, TransitiveRefQueriesFollowEveryDescendant) {
   // d2 is used by ft:1 only; q:1 and ens:1 derive from ft:1.
   EXPECT_EQ(Down("dataset", "sha256:d2", 0, true), (Strings{"ft:1@1", "q:1@2", "ens:1@2"}));
   // beef's only user has no children; r-1's (base:1) has all the others.
@@ -166,7 +166,7 @@ TEST_F(SqliteLineageTest, TransitiveRefQueriesFollowEveryDescendant) {
             (Strings{"base:1@1", "ft:1@2", "ft:2@2", "ens:1@2", "q:1@3"}));
 }
 
-TEST_F(SqliteLineageTest, TransitiveWalksHaveNoDepthBoundAndSurviveCycles) {
+TEST_P(SqliteLineageTest, TransitiveWalksHaveNoDepthBoundAndSurviveCycles) {
   MustCreateModel("long");
   Add("long", {}, {{"dataset", "sha256:long", ""}});
   for (int v = 2; v <= 100; ++v) Add("long", {Parent("long", v - 1, "fine-tuned-from")}, {});
@@ -174,18 +174,17 @@ TEST_F(SqliteLineageTest, TransitiveWalksHaveNoDepthBoundAndSurviveCycles) {
   ASSERT_EQ(all.size(), 100u);
   EXPECT_EQ(all.back(), "long:100@100");
   // Cycles cannot be uploaded; written behind the store's back, a walk still ends.
-  auto cycle = Raw().PrepareDynamic(
+  Status cycle = RawExec(
       "INSERT INTO version_parents(child_id, parent_id, relation) SELECT "
       "(SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'long' "
       "AND v.number = 1), (SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id "
       "WHERE m.name = 'long' AND v.number = 100), 'other'");
-  ASSERT_TRUE(cycle.ok()) << cycle.status().ToString();
-  ASSERT_TRUE(cycle->Run().ok());
+  ASSERT_TRUE(cycle.ok()) << cycle.ToString();
   EXPECT_EQ(Down("dataset", "sha256:long", 0, true).size(), 100u);
   EXPECT_EQ(Down("parent", "long", 50, true).size(), 99u);  // around the loop, itself excluded
 }
 
-TEST_F(SqliteLineageTest, TransitiveDepthIsTheNearestOneAcrossLongChains) {
+TEST_P(SqliteLineageTest, TransitiveDepthIsTheNearestOneAcrossLongChains) {
   // long:1 <- long:2 <- ... <- long:90, with a shortcut long:1 <- jump:1 <- long:70.
   MustCreateModel("long");
   MustCreateModel("jump");
@@ -226,7 +225,7 @@ TEST_F(SqliteLineageTest, TransitiveDepthIsTheNearestOneAcrossLongChains) {
   EXPECT_EQ(paged, all);
 }
 
-TEST_F(SqliteLineageTest, TransitivePagesResumeAfterTheirKey) {
+TEST_P(SqliteLineageTest, TransitivePagesResumeAfterTheirKey) {
   LineageQuery q;
   q.kind = "run";
   q.ref = "r-1";
@@ -244,7 +243,7 @@ TEST_F(SqliteLineageTest, TransitivePagesResumeAfterTheirKey) {
   EXPECT_EQ(seen, (std::vector<std::string>{"base:1", "ft:1", "ft:2", "ens:1", "q:1"}));
 }
 
-TEST_F(SqliteLineageTest, TombstonesAreLeftOutOfDownstreamButStillLinkTheirChildren) {
+TEST_P(SqliteLineageTest, TombstonesAreLeftOutOfDownstreamButStillLinkTheirChildren) {
   ASSERT_TRUE(store_->DeleteVersion("ft", 2, "", kWho, kT0 + 5).ok());
   ASSERT_TRUE(store_->DeleteVersion("ft", 1, "", kWho, kT0 + 5).ok());
   EXPECT_EQ(Down("parent", "base", 1), (Strings{"ens:1@1"}));
@@ -253,7 +252,7 @@ TEST_F(SqliteLineageTest, TombstonesAreLeftOutOfDownstreamButStillLinkTheirChild
   EXPECT_EQ(Down("run", "r-2"), (Strings{}));
 }
 
-TEST_F(SqliteLineageTest, DownstreamPagesAreFullAfterTombstonesAndCarryStages) {
+TEST_P(SqliteLineageTest, DownstreamPagesAreFullAfterTombstonesAndCarryStages) {
   MustTransition("ens", 1, Stage::kProduction);
   ASSERT_TRUE(store_->DeleteVersion("ft", 1, "", kWho, kT0 + 5).ok());
   // The limit counts live versions only: the tombstone ft:1 does not shorten the page.
@@ -266,7 +265,7 @@ TEST_F(SqliteLineageTest, DownstreamPagesAreFullAfterTombstonesAndCarryStages) {
   EXPECT_EQ(Down("commit", "beef", 0, false, 5), (Strings{"q:1@1"}));
 }
 
-TEST_F(SqliteLineageTest, GraphUpWithDepthLimits) {
+TEST_P(SqliteLineageTest, GraphUpWithDepthLimits) {
   Rendered one = GraphOf("q", 1, /*up=*/true, 1);
   EXPECT_EQ(one.nodes, (Strings{"ft:1@1", "q:1@0"}));
   EXPECT_EQ(one.edges, (Strings{"q:1->ft:1 quantized-from"}));
@@ -287,7 +286,7 @@ TEST_F(SqliteLineageTest, GraphUpWithDepthLimits) {
   EXPECT_TRUE(GraphOf("ens", 1, true, 1).refs.empty());
 }
 
-TEST_F(SqliteLineageTest, GraphDownWithStagesTombstonesAndRefs) {
+TEST_P(SqliteLineageTest, GraphDownWithStagesTombstonesAndRefs) {
   MustTransition("ft", 1, Stage::kProduction);
   ASSERT_TRUE(store_->DeleteVersion("ft", 2, "", kWho, kT0 + 5).ok());
   Rendered one = GraphOf("base", 1, /*up=*/false, 1);
@@ -313,6 +312,8 @@ TEST_F(SqliteLineageTest, GraphDownWithStagesTombstonesAndRefs) {
   EXPECT_EQ(store_->Graph("q", 2, false, 1).status().code(), Code::kNotFound);
   EXPECT_EQ(store_->Graph("ghost", 1, true, 1).status().code(), Code::kNotFound);
 }
+
+MV_STORE_BACKENDS(SqliteLineageTest);
 
 }  // namespace
 }  // namespace mv::storage

@@ -16,11 +16,12 @@ using SqliteMetadataStoreTest = StoreTest;
 
 // --- schema -----------------------------------------------------------------------------
 
-TEST_F(SqliteMetadataStoreTest, MigrationsSetUserVersionToTheNewest) {
+TEST_P(SqliteMetadataStoreTest, MigrationsSetUserVersionToTheNewest) {
+  MV_SQLITE_ONLY();  // tests/scaleout/pg_store_test.cc checks PostgreSQL's migrations
   const auto& all = schema::Migrations();
   ASSERT_FALSE(all.empty());
   for (size_t i = 1; i < all.size(); ++i) EXPECT_LT(all[i - 1].number, all[i].number);
-  auto v = store_->SchemaVersion();
+  auto v = backend_->SchemaVersion();
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(*v, all.back().number);
   EXPECT_EQ(QueryInt("PRAGMA user_version"), all.back().number);
@@ -29,13 +30,14 @@ TEST_F(SqliteMetadataStoreTest, MigrationsSetUserVersionToTheNewest) {
             1);
 }
 
-TEST_F(SqliteMetadataStoreTest, ReopeningIsIdempotentAndKeepsData) {
+TEST_P(SqliteMetadataStoreTest, ReopeningIsIdempotentAndKeepsData) {
+  MV_SQLITE_ONLY();
   MustCreateModel("kept", {{"k", "v"}});
   const int64_t objects = QueryInt("SELECT COUNT(*) FROM sqlite_master");
   raw_.reset();
   Reopen();
   Reopen();
-  auto v = store_->SchemaVersion();
+  auto v = backend_->SchemaVersion();
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(*v, schema::Migrations().back().number);
   EXPECT_EQ(QueryInt("SELECT COUNT(*) FROM sqlite_master"), objects);
@@ -47,8 +49,10 @@ TEST_F(SqliteMetadataStoreTest, ReopeningIsIdempotentAndKeepsData) {
   EXPECT_EQ(QueryInt("PRAGMA user_version"), schema::Migrations().back().number);
 }
 
-TEST_F(SqliteMetadataStoreTest, NewerSchemaThanTheBinaryIsRefused) {
-  store_.reset();
+TEST_P(SqliteMetadataStoreTest, NewerSchemaThanTheBinaryIsRefused) {
+  MV_SQLITE_ONLY();
+  store_ = nullptr;
+  backend_.reset();
   const std::string pragma =
       "PRAGMA user_version = " + std::to_string(schema::Migrations().back().number + 1);
   ASSERT_TRUE(Raw().Exec(pragma.c_str()).ok());
@@ -59,7 +63,7 @@ TEST_F(SqliteMetadataStoreTest, NewerSchemaThanTheBinaryIsRefused) {
 
 // --- models -------------------------------------------------------------------------------
 
-TEST_F(SqliteMetadataStoreTest, CreateAndGetModel) {
+TEST_P(SqliteMetadataStoreTest, CreateAndGetModel) {
   Model m = MustCreateModel("resnet", {{"task", "vision"}, {"size", "18"}});
   EXPECT_EQ(m.name, "resnet");
   EXPECT_EQ(m.description, "about resnet");
@@ -72,7 +76,7 @@ TEST_F(SqliteMetadataStoreTest, CreateAndGetModel) {
   EXPECT_EQ(store_->GetModel("absent").status().code(), Code::kNotFound);
 }
 
-TEST_F(SqliteMetadataStoreTest, DuplicateModelNameIsAlreadyExists) {
+TEST_P(SqliteMetadataStoreTest, DuplicateModelNameIsAlreadyExists) {
   MustCreateModel("dup", {{"a", "1"}});
   auto again = store_->CreateModel(NewModel{"dup", "x", {{"b", "2"}}, "bob"}, kWho, kT0 + 5);
   EXPECT_EQ(again.status().code(), Code::kAlreadyExists);
@@ -82,7 +86,7 @@ TEST_F(SqliteMetadataStoreTest, DuplicateModelNameIsAlreadyExists) {
   EXPECT_EQ(QueryInt("SELECT COUNT(*) FROM model_tags"), 1);
 }
 
-TEST_F(SqliteMetadataStoreTest, ListModelsPagesByName) {
+TEST_P(SqliteMetadataStoreTest, ListModelsPagesByName) {
   for (const char* n : {"b", "a", "d", "C", "c"}) MustCreateModel(n);
   auto names = [&](const std::string& after, int limit) {
     std::vector<std::string> out;
@@ -102,7 +106,7 @@ TEST_F(SqliteMetadataStoreTest, ListModelsPagesByName) {
   EXPECT_EQ(names("bb", 10), (std::vector<std::string>{"c", "d"}));  // need not exist
 }
 
-TEST_F(SqliteMetadataStoreTest, UpdateModel) {
+TEST_P(SqliteMetadataStoreTest, UpdateModel) {
   MustCreateModel("m", {{"a", "1"}});
   ModelPatch p;
   p.description = "new";
@@ -127,7 +131,7 @@ TEST_F(SqliteMetadataStoreTest, UpdateModel) {
   EXPECT_EQ(store_->UpdateModel("ghost", p, kWho, kT0).status().code(), Code::kNotFound);
 }
 
-TEST_F(SqliteMetadataStoreTest, ModelChangesAreAuditedInTheirTransaction) {
+TEST_P(SqliteMetadataStoreTest, ModelChangesAreAuditedInTheirTransaction) {
   MustCreateModel("m", {{"a", "1"}});
   ASSERT_FALSE(store_->CreateModel(NewModel{"m", "again", {}, "bob"}, kWho, kT0 + 1).ok());
   ModelPatch p;
@@ -150,15 +154,17 @@ TEST_F(SqliteMetadataStoreTest, ModelChangesAreAuditedInTheirTransaction) {
   EXPECT_LT(events[0].id, events[1].id);
 }
 
-TEST_F(SqliteMetadataStoreTest, TheAuditLogIsAppendOnlyInTheDatabase) {
+TEST_P(SqliteMetadataStoreTest, TheAuditLogIsAppendOnlyInTheDatabase) {
   MustCreateModel("m");
-  EXPECT_EQ(Raw().Exec("UPDATE audit_events SET actor = 'mallory'").code(),
+  EXPECT_EQ(RawExec("UPDATE audit_events SET actor = 'mallory'").code(),
             Code::kFailedPrecondition);
-  EXPECT_EQ(Raw().Exec("DELETE FROM audit_events").code(), Code::kFailedPrecondition);
+  EXPECT_EQ(RawExec("DELETE FROM audit_events").code(), Code::kFailedPrecondition);
   std::vector<AuditEvent> events = Audit("m");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].actor, "alice");
 }
+
+MV_STORE_BACKENDS(SqliteMetadataStoreTest);
 
 }  // namespace
 }  // namespace mv::storage

@@ -21,7 +21,7 @@ class ReportsTest : public StoreTest {
   }
 };
 
-TEST_F(ReportsTest, WrittenOnASealedVersionAndReplacedPerKind) {
+TEST_P(ReportsTest, WrittenOnASealedVersionAndReplacedPerKind) {
   int64_t n = MustCreateVersion("m", /*sealed=*/true);
   EXPECT_TRUE(List(n).empty());
   ASSERT_TRUE(
@@ -46,7 +46,7 @@ TEST_F(ReportsTest, WrittenOnASealedVersionAndReplacedPerKind) {
   EXPECT_EQ(Audit("m").size(), 2u);  // model.create, version.create
 }
 
-TEST_F(ReportsTest, ReportsAreKeptPerVersion) {
+TEST_P(ReportsTest, ReportsAreKeptPerVersion) {
   int64_t a = MustCreateVersion("m", true), b = MustCreateVersion("m", true);
   ASSERT_TRUE(store_->PutVersionReport("m", a, "parity", "pending", "{}", kT0).ok());
   EXPECT_EQ(List(a).size(), 1u);
@@ -54,7 +54,7 @@ TEST_F(ReportsTest, ReportsAreKeptPerVersion) {
   EXPECT_EQ(QueryInt("SELECT COUNT(*) FROM version_reports"), 1);
 }
 
-TEST_F(ReportsTest, DraftsAndTombstonesAreRefused) {
+TEST_P(ReportsTest, DraftsAndTombstonesAreRefused) {
   int64_t draft = MustCreateVersion("m", /*sealed=*/false);
   Status s = store_->PutVersionReport("m", draft, "weights", "passed", "{}", kT0);
   EXPECT_EQ(s.code(), Code::kFailedPrecondition) << s.ToString();
@@ -67,7 +67,7 @@ TEST_F(ReportsTest, DraftsAndTombstonesAreRefused) {
 
 // A version read with its reports (one snapshot): a sealed version carries its reports by
 // kind; a draft and a tombstone carry none, even when a tombstone had some.
-TEST_F(ReportsTest, VersionReadWithReports) {
+TEST_P(ReportsTest, VersionReadWithReports) {
   const int64_t sealed = MustCreateVersion("m", true), draft = MustCreateVersion("m", false);
   const int64_t gone = MustCreateVersion("m", true);
   ASSERT_TRUE(store_->PutVersionReport("m", sealed, "weights", "passed", R"({"w":1})", kT0).ok());
@@ -93,7 +93,7 @@ TEST_F(ReportsTest, VersionReadWithReports) {
   EXPECT_EQ(store_->GetVersionWithReports("nope", 1).status().code(), Code::kNotFound);
 }
 
-TEST_F(ReportsTest, UnknownVersionsAreNotFound) {
+TEST_P(ReportsTest, UnknownVersionsAreNotFound) {
   EXPECT_EQ(store_->PutVersionReport("m", 9, "weights", "passed", "{}", kT0).code(),
             Code::kNotFound);
   EXPECT_EQ(store_->PutVersionReport("nope", 1, "weights", "passed", "{}", kT0).code(),
@@ -102,7 +102,7 @@ TEST_F(ReportsTest, UnknownVersionsAreNotFound) {
   EXPECT_EQ(store_->ListVersionReports("nope", 1).status().code(), Code::kNotFound);
 }
 
-TEST_F(ReportsTest, BadKindsStatusesAndJsonAreRefused) {
+TEST_P(ReportsTest, BadKindsStatusesAndJsonAreRefused) {
   int64_t n = MustCreateVersion("m", true);
   auto put = [&](const std::string& kind, const std::string& status, const std::string& json) {
     return store_->PutVersionReport("m", n, kind, status, json, kT0).code();
@@ -122,7 +122,7 @@ TEST_F(ReportsTest, BadKindsStatusesAndJsonAreRefused) {
   EXPECT_EQ(put("onnx-parity_2", "error", R"({"nested":{"a":[1,2]}})"), Code::kOk);
 }
 
-TEST_F(ReportsTest, ReportsSurviveAReopen) {
+TEST_P(ReportsTest, ReportsSurviveAReopen) {
   int64_t n = MustCreateVersion("m", true);
   ASSERT_TRUE(
       store_->PutVersionReport("m", n, "references", "failed", R"({"errors":1})", kT0).ok());
@@ -132,6 +132,8 @@ TEST_F(ReportsTest, ReportsSurviveAReopen) {
   EXPECT_EQ(reports[0].status, "failed");
   EXPECT_EQ(reports[0].report_json, R"({"errors":1})");
 }
+
+MV_STORE_BACKENDS(ReportsTest);
 
 }  // namespace
 }  // namespace mv::storage

@@ -28,7 +28,7 @@ class SqliteStagesTest : public StoreTest {
   }
 };
 
-TEST_F(SqliteStagesTest, TransitionMovesASealedVersionAndAuditsIt) {
+TEST_P(SqliteStagesTest, TransitionMovesASealedVersionAndAuditsIt) {
   MustCreateModel("m");
   MustCreateVersion("m", true);
   auto r = store_->Transition("m", 1, To(Stage::kStaging), Actor{"bob", "req-5"}, kT0 + 100);
@@ -50,7 +50,7 @@ TEST_F(SqliteStagesTest, TransitionMovesASealedVersionAndAuditsIt) {
   EXPECT_EQ(e[0].at_ms, kT0 + 100);
 }
 
-TEST_F(SqliteStagesTest, DraftsTombstonesAndMissingVersionsAreRefused) {
+TEST_P(SqliteStagesTest, DraftsTombstonesAndMissingVersionsAreRefused) {
   MustCreateModel("m");
   MustCreateVersion("m", false);  // 1: draft
   MustCreateVersion("m", true);   // 2: to be deleted
@@ -71,7 +71,7 @@ TEST_F(SqliteStagesTest, DraftsTombstonesAndMissingVersionsAreRefused) {
   EXPECT_EQ(StageOf("m", 2), Stage::kNone);
 }
 
-TEST_F(SqliteStagesTest, SameStageIsANoOpWithoutAnEvent) {
+TEST_P(SqliteStagesTest, SameStageIsANoOpWithoutAnEvent) {
   MustCreateModel("m");
   MustCreateVersion("m", true);
   auto none = store_->Transition("m", 1, To(Stage::kNone), kWho, kT0 + 5);
@@ -88,7 +88,7 @@ TEST_F(SqliteStagesTest, SameStageIsANoOpWithoutAnEvent) {
   EXPECT_EQ(Audit("m", "stage").size(), 1u);
 }
 
-TEST_F(SqliteStagesTest, ForbiddenTransitionsChangeNothing) {
+TEST_P(SqliteStagesTest, ForbiddenTransitionsChangeNothing) {
   MustCreateModel("m");
   MustCreateVersion("m", true);
   MustCreateVersion("m", true);
@@ -103,7 +103,7 @@ TEST_F(SqliteStagesTest, ForbiddenTransitionsChangeNothing) {
   EXPECT_EQ(Audit("m", "stage").size(), 2u);
 }
 
-TEST_F(SqliteStagesTest, PromotionArchivesThePreviousHolderWithTwoEvents) {
+TEST_P(SqliteStagesTest, PromotionArchivesThePreviousHolderWithTwoEvents) {
   MustCreateModel("m");
   MustCreateVersion("m", true);
   MustCreateVersion("m", true);
@@ -136,7 +136,7 @@ TEST_F(SqliteStagesTest, PromotionArchivesThePreviousHolderWithTwoEvents) {
   EXPECT_EQ(e[3].at_ms, kT0 + 30);
 }
 
-TEST_F(SqliteStagesTest, PromotionCanMoveThePreviousHolderToStagingInstead) {
+TEST_P(SqliteStagesTest, PromotionCanMoveThePreviousHolderToStagingInstead) {
   MustCreateModel("m");
   MustCreateVersion("m", true);
   MustCreateVersion("m", true);
@@ -155,7 +155,7 @@ TEST_F(SqliteStagesTest, PromotionCanMoveThePreviousHolderToStagingInstead) {
   EXPECT_EQ(StageOf("m", 2), Stage::kArchived);
 }
 
-TEST_F(SqliteStagesTest, ProductionIsPerModel) {
+TEST_P(SqliteStagesTest, ProductionIsPerModel) {
   MustCreateModel("a");
   MustCreateModel("b");
   MustCreateVersion("a", true);
@@ -166,7 +166,7 @@ TEST_F(SqliteStagesTest, ProductionIsPerModel) {
   EXPECT_EQ(StageOf("b", 1), Stage::kProduction);
 }
 
-TEST_F(SqliteStagesTest, TheDatabaseRejectsASecondProductionRow) {
+TEST_P(SqliteStagesTest, TheDatabaseRejectsASecondProductionRow) {
   MustCreateModel("m");
   MustCreateModel("other");
   MustCreateVersion("m", true);
@@ -175,7 +175,7 @@ TEST_F(SqliteStagesTest, TheDatabaseRejectsASecondProductionRow) {
   MustTransition("m", 1, Stage::kProduction);
   // A raw write from a second connection, bypassing the store's code.
   const std::string second = "UPDATE versions SET stage = 'production' WHERE id = " + IdSql("m", 2);
-  Status s = Raw().Exec(second.c_str());
+  Status s = RawExec(second);
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.code(), Code::kAlreadyExists) << s.ToString();
   EXPECT_EQ(ProductionRows("m"), 1);
@@ -183,13 +183,13 @@ TEST_F(SqliteStagesTest, TheDatabaseRejectsASecondProductionRow) {
   // Another model's production row is no conflict.
   const std::string other =
       "UPDATE versions SET stage = 'production' WHERE id = " + IdSql("other", 1);
-  EXPECT_TRUE(Raw().Exec(other.c_str()).ok());
+  EXPECT_TRUE(RawExec(other).ok());
   // Nor are stages outside the four names accepted.
   const std::string bogus = "UPDATE versions SET stage = 'canary' WHERE id = " + IdSql("m", 2);
-  EXPECT_FALSE(Raw().Exec(bogus.c_str()).ok());
+  EXPECT_FALSE(RawExec(bogus).ok());
 }
 
-TEST_F(SqliteStagesTest, VersionInStageFindsTheNewestHolder) {
+TEST_P(SqliteStagesTest, VersionInStageFindsTheNewestHolder) {
   MustCreateModel("m");
   for (int i = 0; i < 4; ++i) MustCreateVersion("m", true);
   EXPECT_EQ(store_->VersionInStage("m", Stage::kProduction).status().code(), Code::kNotFound);
@@ -215,7 +215,7 @@ TEST_F(SqliteStagesTest, VersionInStageFindsTheNewestHolder) {
   EXPECT_EQ(*staging, 3);
 }
 
-TEST_F(SqliteStagesTest, ConcurrentPromotionsLeaveExactlyOneProductionVersion) {
+TEST_P(SqliteStagesTest, ConcurrentPromotionsLeaveExactlyOneProductionVersion) {
   constexpr int kThreads = 32;
   constexpr int kRounds = 20;
   Reopen(8);
@@ -264,6 +264,8 @@ TEST_F(SqliteStagesTest, ConcurrentPromotionsLeaveExactlyOneProductionVersion) {
     break;
   }
 }
+
+MV_STORE_BACKENDS(SqliteStagesTest);
 
 }  // namespace
 }  // namespace mv::storage

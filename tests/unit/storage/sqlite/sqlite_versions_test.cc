@@ -46,7 +46,7 @@ class SqliteVersionsTest : public StoreTest {
   }
 };
 
-TEST_F(SqliteVersionsTest, VersionsAreNumberedPerModel) {
+TEST_P(SqliteVersionsTest, VersionsAreNumberedPerModel) {
   MustCreateModel("a");
   MustCreateModel("b");
   EXPECT_EQ(MustCreateVersion("a", true), 1);
@@ -61,7 +61,7 @@ TEST_F(SqliteVersionsTest, VersionsAreNumberedPerModel) {
   EXPECT_EQ(a->version_count, 2);
 }
 
-TEST_F(SqliteVersionsTest, CreateVersionStoresEverything) {
+TEST_P(SqliteVersionsTest, CreateVersionStoresEverything) {
   MustCreateModel("m");
   auto v =
       store_->CreateVersion("m", Spec("first", R"({"x":1})"),
@@ -86,7 +86,7 @@ TEST_F(SqliteVersionsTest, CreateVersionStoresEverything) {
   EXPECT_EQ(store_->GetVersion("ghost", 1).status().code(), Code::kNotFound);
 }
 
-TEST_F(SqliteVersionsTest, UnknownModelUsesNoNumber) {
+TEST_P(SqliteVersionsTest, UnknownModelUsesNoNumber) {
   MustCreateModel("m");
   auto v = store_->CreateVersion("ghost", Spec(), {Art("w")}, true, kWho, kT0);
   EXPECT_EQ(v.status().code(), Code::kNotFound);
@@ -94,7 +94,8 @@ TEST_F(SqliteVersionsTest, UnknownModelUsesNoNumber) {
   EXPECT_EQ(QueryInt("SELECT COUNT(*) FROM versions"), 1);
 }
 
-TEST_F(SqliteVersionsTest, FailedCreateVersionRollsBackAndUsesNoNumber) {
+TEST_P(SqliteVersionsTest, FailedCreateVersionRollsBackAndUsesNoNumber) {
+  MV_SQLITE_ONLY();  // the poison trigger is SQLite's SQL
   MustCreateModel("m");
   EXPECT_EQ(MustCreateVersion("m", true), 1);
   // Make the database refuse one artifact row, after the version row is already inserted.
@@ -112,7 +113,7 @@ TEST_F(SqliteVersionsTest, FailedCreateVersionRollsBackAndUsesNoNumber) {
   EXPECT_EQ(MustCreateVersion("m", true), 2);            // number 2 was not burnt
 }
 
-TEST_F(SqliteVersionsTest, DraftsAreHiddenUnlessAskedFor) {
+TEST_P(SqliteVersionsTest, DraftsAreHiddenUnlessAskedFor) {
   MustCreateModel("m");
   MustCreateVersion("m", true);   // 1
   MustCreateVersion("m", false);  // 2 (draft)
@@ -134,7 +135,7 @@ TEST_F(SqliteVersionsTest, DraftsAreHiddenUnlessAskedFor) {
   EXPECT_TRUE(SearchHits("ghost", 10, true).empty());
 }
 
-TEST_F(SqliteVersionsTest, SearchOrdersByCreationTimeNotNumberAndSpansModels) {
+TEST_P(SqliteVersionsTest, SearchOrdersByCreationTimeNotNumberAndSpansModels) {
   MustCreateModel("a");
   MustCreateModel("b");
   MustCreateVersion("a", true, {Art("w")}, Spec(), kT0 + 30);  // a:1, the newest
@@ -164,7 +165,7 @@ TEST_F(SqliteVersionsTest, SearchOrdersByCreationTimeNotNumberAndSpansModels) {
   EXPECT_EQ((*rest)[1].version.model + ":" + std::to_string((*rest)[1].version.number), "a:1");
 }
 
-TEST_F(SqliteVersionsTest, DraftArtifactsCanChange) {
+TEST_P(SqliteVersionsTest, DraftArtifactsCanChange) {
   MustCreateModel("m");
   const int64_t n = MustCreateVersion("m", false, {});
   ASSERT_TRUE(store_->PutDraftArtifact("m", n, Art("a", 'a', 1), kWho).ok());
@@ -181,7 +182,7 @@ TEST_F(SqliteVersionsTest, DraftArtifactsCanChange) {
   EXPECT_EQ(store_->DeleteDraftArtifact("m", 99, "a", kWho, kT0).code(), Code::kNotFound);
 }
 
-TEST_F(SqliteVersionsTest, SealVersion) {
+TEST_P(SqliteVersionsTest, SealVersion) {
   MustCreateModel("m");
   const int64_t n = MustCreateVersion("m", false, {});
   auto empty = store_->SealVersion("m", n, kWho, kT0 + 50);
@@ -196,7 +197,7 @@ TEST_F(SqliteVersionsTest, SealVersion) {
   EXPECT_EQ(Numbers("m", 0, 10, false), (std::vector<int64_t>{n}));
 }
 
-TEST_F(SqliteVersionsTest, SealedVersionsRejectArtifactChanges) {
+TEST_P(SqliteVersionsTest, SealedVersionsRejectArtifactChanges) {
   MustCreateModel("m");
   const int64_t n = MustCreateVersion("m", true, {Art("w", 'a', 10)});
   EXPECT_EQ(store_->PutDraftArtifact("m", n, Art("new"), kWho).code(), Code::kFailedPrecondition);
@@ -209,7 +210,8 @@ TEST_F(SqliteVersionsTest, SealedVersionsRejectArtifactChanges) {
   EXPECT_EQ(v->artifacts[0].sha256, std::string(64, 'a'));
 }
 
-TEST_F(SqliteVersionsTest, DatabaseTriggersProtectSealedVersions) {
+TEST_P(SqliteVersionsTest, DatabaseTriggersProtectSealedVersions) {
+  MV_SQLITE_ONLY();  // written in SQLite's SQL (INSERT OR REPLACE)
   MustCreateModel("m");
   MustCreateVersion("m", true, {Art("w", 'a', 10)});   // 1: sealed
   MustCreateVersion("m", false, {Art("w", 'a', 10)});  // 2: draft
@@ -257,7 +259,7 @@ TEST_F(SqliteVersionsTest, DatabaseTriggersProtectSealedVersions) {
   EXPECT_TRUE(d->artifacts.empty());
 }
 
-TEST_F(SqliteVersionsTest, ConcurrentCreateVersionGivesDistinctConsecutiveNumbers) {
+TEST_P(SqliteVersionsTest, ConcurrentCreateVersionGivesDistinctConsecutiveNumbers) {
   MustCreateModel("m");
   constexpr int kThreads = 8;
   constexpr int kPerThread = 20;
@@ -295,7 +297,7 @@ TEST_F(SqliteVersionsTest, ConcurrentCreateVersionGivesDistinctConsecutiveNumber
   EXPECT_EQ(m->version_count, kThreads * kPerThread / 2);
 }
 
-TEST_F(SqliteVersionsTest, VersionChangesAreAudited) {
+TEST_P(SqliteVersionsTest, VersionChangesAreAudited) {
   MustCreateModel("m");
   MustCreateVersion("m", true, {Art("w")}, Spec("one"), kT0 + 1);  // 1
   const int64_t n = MustCreateVersion("m", false, {}, Spec("two"), kT0 + 2);
@@ -325,6 +327,8 @@ TEST_F(SqliteVersionsTest, VersionChangesAreAudited) {
   EXPECT_EQ(e[6].to, "sealed");
   EXPECT_EQ(e[6].at_ms, kT0 + 5);
 }
+
+MV_STORE_BACKENDS(SqliteVersionsTest);
 
 }  // namespace
 }  // namespace mv::storage

@@ -1,5 +1,7 @@
-// The fixture shared by the SQLite store's unit tests: a real store in a per-test temp dir,
-// a second raw connection for checks the API cannot express, and record builders.
+// The fixture shared by the metadata store tests, run against every backend (the
+// conformance suite): SQLite in a per-test temp dir, and PostgreSQL in a per-test database
+// when tests/scaleout/pg_env.sh provides a server (MV_TEST_PG). A second raw connection
+// serves checks the API cannot express, and builders make the records.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,8 +12,11 @@
 #include <utility>
 #include <vector>
 
+#include "storage/open_metadata.h"
+#include "storage/postgres/pg_conn.h"
 #include "storage/sqlite/sqlite_conn.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
+#include "tests/scaleout/pg_server.h"
 #include "tests/unit/temp_dir.h"
 
 namespace mv::storage {
@@ -55,27 +60,64 @@ inline TransitionRequest To(Stage stage, bool archive_previous = true) {
   return r;
 }
 
-class StoreTest : public ::testing::Test {
+// The backends every store test runs on: "sqlite", and "postgres" when MV_TEST_PG is set.
+inline std::vector<std::string> StoreBackends() {
+  std::vector<std::string> out = {"sqlite"};
+  if (!test::PgAdminUrl().empty()) out.push_back("postgres");
+  return out;
+}
+
+inline std::string StoreBackendName(const ::testing::TestParamInfo<std::string>& p) {
+  return p.param;
+}
+
+// Instantiates a TEST_P store suite on every backend; test names end in /sqlite, /postgres.
+#define MV_STORE_BACKENDS(Suite)                                                  \
+  INSTANTIATE_TEST_SUITE_P(Backends, Suite, ::testing::ValuesIn(StoreBackends()), \
+                           StoreBackendName)
+
+// For the few checks written in one backend's SQL dialect (or of SQLite's file format).
+#define MV_SQLITE_ONLY()                                      \
+  do {                                                        \
+    if (!IsSqlite()) GTEST_SKIP() << "checks SQLite's own SQL"; \
+  } while (0)
+
+class StoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     dir_ = std::make_unique<test::TempDir>();
-    path_ = dir_->Join("meta.db");
+    path_ = dir_->Join("modelvault.db");
+    if (!IsSqlite()) {
+      auto url = test::CreatePgDatabase();
+      ASSERT_TRUE(url.ok()) << url.status().ToString();
+      url_ = *url;
+    }
     Reopen();
   }
   void TearDown() override {
     raw_.reset();
-    store_.reset();
+    pg_raw_.reset();
+    backend_.reset();
+    store_ = nullptr;
+    if (!url_.empty()) {
+      EXPECT_TRUE(test::DropPgDatabase(url_).ok());
+    }
     dir_.reset();
   }
 
+  bool IsSqlite() const { return GetParam() == "sqlite"; }
+
+  // Opens the store (again) through the factory main.cc uses.
   void Reopen(int pool_size = 4) {
-    store_.reset();
-    auto s = SqliteMetadataStore::Open(path_, pool_size);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(s).value();
+    store_ = nullptr;
+    backend_.reset();
+    auto b = OpenMetadata(IsSqlite() ? "" : url_, dir_->path(), pool_size);
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    backend_ = std::make_unique<MetadataBackend>(std::move(b).value());
+    store_ = &backend_->meta();
   }
 
-  // A second, independent connection for checks the store's API cannot express.
+  // A second, independent SQLite connection (MV_SQLITE_ONLY tests).
   Connection& Raw() {
     if (!raw_) {
       auto c = Connection::Open(path_);
@@ -85,13 +127,36 @@ class StoreTest : public ::testing::Test {
     return *raw_;
   }
 
+  // Runs SQL on a second connection of either backend, bypassing the store.
+  Status RawExec(const std::string& sql) {
+    if (IsSqlite()) return Raw().Exec(sql.c_str());
+    return PgRaw().Exec(sql.c_str());
+  }
+
   int64_t QueryInt(const std::string& sql) {
+    if (!IsSqlite()) {
+      auto s = PgRaw().PrepareDynamic(sql);
+      EXPECT_TRUE(s.ok()) << s.status().ToString();
+      if (!s.ok()) return -1;
+      auto row = s->Step();
+      EXPECT_TRUE(row.ok() && *row) << sql << ": " << row.status().ToString();
+      return row.ok() && *row ? s->Int(0) : -1;
+    }
     auto s = Raw().PrepareDynamic(sql);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     if (!s.ok()) return -1;
     auto row = s->Step();
     EXPECT_TRUE(row.ok() && *row) << sql;
     return row.ok() && *row ? s->Int(0) : -1;
+  }
+
+  pg::Connection& PgRaw() {
+    if (!pg_raw_) {
+      auto c = pg::Connection::Open(url_);
+      EXPECT_TRUE(c.ok()) << c.status().ToString();
+      pg_raw_ = std::move(c).value();
+    }
+    return *pg_raw_;
   }
 
   Model MustCreateModel(const std::string& name, Tags tags = {}) {
@@ -158,8 +223,11 @@ class StoreTest : public ::testing::Test {
 
   std::unique_ptr<test::TempDir> dir_;
   std::string path_;
-  std::unique_ptr<SqliteMetadataStore> store_;
+  std::string url_;  // the PostgreSQL test database
+  std::unique_ptr<MetadataBackend> backend_;
+  MetadataStore* store_ = nullptr;
   std::unique_ptr<Connection> raw_;
+  std::unique_ptr<pg::Connection> pg_raw_;
 };
 
 }  // namespace mv::storage
