@@ -347,6 +347,9 @@ int Serve(const std::vector<std::string>& args) {
   mv::inference::ParityServiceOptions parity_options;
   parity_options.workers = static_cast<int>(flags->GetInt("parity-workers"));
   parity_options.max_waiters = static_cast<int>(flags->GetInt("parity-max-waiters"));
+  // Declared before the services whose hooks record into it, so it outlives their threads
+  // (locals are destroyed in reverse order); made once the last route is registered.
+  std::unique_ptr<mv::api::ServerMetrics> metrics;
   mv::inference::ParityService parity(*meta, versions, **engine, TorchRunnerFn(torch), clock,
                                       parity_options);
   mv::api::Services services{&models, &versions, &lifecycle,
@@ -389,7 +392,6 @@ int Serve(const std::vector<std::string>& args) {
   webhook_options.poll_ms = flags->GetDurationMs("webhook-poll");
   mv::WebhookService webhooks(backend->webhooks(), webhook_sender, clock, webhook_options);
   mv::api::RegisterWebhookRoutes(router, webhooks);
-  std::unique_ptr<mv::api::ServerMetrics> metrics;
   mv::api::RegisterMetricsRoute(router, metrics);
   mv::api::RegisterOpenApiRoute(router);
   if (flags->Has("print-routes")) {
@@ -444,6 +446,9 @@ int Serve(const std::vector<std::string>& args) {
   mv::Status st = server.Serve();
   ::kill(::getpid(), SIGTERM);  // wakes the watcher if the server stopped on its own
   watcher.join();
+  // The background workers end here, while everything they use still exists.
+  webhooks.Stop();
+  parity.Stop();
   if (!st.ok()) return Fail(st);
   std::fprintf(stderr, "modelvault: stopped\n");
   return 0;
