@@ -19,7 +19,10 @@ namespace {
 
 class BlobStoreConformance : public ::testing::TestWithParam<std::string> {
  protected:
-  void SetUp() override { env_ = BlobStoreEnv::Make(GetParam()); }
+  void SetUp() override {
+    env_ = BlobStoreEnv::Make(GetParam());
+    ASSERT_TRUE(env_->ready()) << "the " << GetParam() << " store did not open";
+  }
   void TearDown() override { env_.reset(); }
   BlobStore& store() { return env_->store(); }
   std::string Put(const std::string& bytes, size_t chunk = 7) {

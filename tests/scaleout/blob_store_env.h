@@ -21,6 +21,8 @@ class BlobStoreEnv {
   // The process-wide s3rver (started on first use); null with a test failure if it cannot.
   static S3Server* Server();
 
+  // Whether the store opened (the caller's SetUp asserts it before any test uses it).
+  bool ready() const { return store_ != nullptr; }
   BlobStore& store() { return *store_; }
   storage::S3BlobStore* s3() { return s3_; }
   // Objects in the store's temporary area (tmp/ files or tmp/ keys).
