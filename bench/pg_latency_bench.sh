@@ -5,7 +5,8 @@
 # --metadata on a throwaway PostgreSQL on loopback (tests/scaleout/pg_env.sh). That server
 # runs with fsync off, which changes writes only, not the GETs measured. Sequential requests
 # over one keep-alive connection; a measurement, never a pass/fail test.
-# Writes $OUT/pg_latency.csv (default bench/results/.last). env: MV_BUILD (default build),
+# Writes $OUT/pg_latency.csv and pg_latency.md (default bench/results/.last; bench/run sets
+# MV_BENCH_OUT). env: MV_BUILD (default build),
 # MODELS, PER, REPS.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -42,4 +43,24 @@ run_one() { # BACKEND [serve flags...]
   echo "backend,kind,reps,p50_ms,p90_ms,p99_ms,mean_ms"
   run_one sqlite
   run_one postgres --metadata "$MV_TEST_METADATA"
-} | tee "$OUT/pg_latency.csv"
+} >"$WORK/raw.csv"
+cat "$WORK/raw.csv"
+
+# As a suite of `make bench`: the figures in the suites' CSV shape, and a table.
+awk -F, 'NR == 1 {print "suite,case,system,metric,value,unit"; next}
+         {for (i = 4; i <= 6; i++) {split("p50 p90 p99", m, " ");
+            printf "pg_latency,%s,%s,%s,%s,ms\n", $2, $1, m[i - 3], $i}}' \
+  "$WORK/raw.csv" >"$OUT/pg_latency.csv"
+{
+  echo "## pg_latency: GET version and lineage, SQLite vs PostgreSQL"
+  echo
+  echo "One client, one keep-alive connection, sequential requests ($REPS per row), $MODELS models"
+  echo "x $PER versions; PostgreSQL 15 on loopback (fsync off: writes only). Milliseconds."
+  echo
+  echo "| request | SQLite p50 | PostgreSQL p50 | SQLite p99 | PostgreSQL p99 |"
+  echo "|---|---|---|---|---|"
+  awk -F, 'NR > 1 {p50[$1 "," $2] = $4; p99[$1 "," $2] = $6; kinds[$2] = 1}
+           END {for (k in kinds) printf "| %s | %s | %s | %s | %s |\n", k,
+                p50["sqlite," k], p50["postgres," k], p99["sqlite," k], p99["postgres," k]}' \
+    "$WORK/raw.csv" | sort
+} >"$OUT/pg_latency.md"
