@@ -120,8 +120,9 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
   echo
   echo "wrk, $CONNS keep-alive connections, ${DURATION} s per row, through haproxy (one thread,"
   echo "round robin, connection reuse) to 1 or 3 \`modelvault serve\` replicas sharing PostgreSQL"
-  echo "15 and s3rver on this machine; 1- and 3-replica rows alternate, $ROUNDS round(s). \`version\`"
-  echo "is GET of one version; \`transitive\` is GET /api/v1/lineage?parent=...&transitive=true."
+  echo "15 and s3rver on this machine; 1- and 3-replica rows alternate, $ROUNDS round(s)."
+  echo "\`version\` is GET of one version; \`lineage\` is GET"
+  echo "/api/v1/lineage?parent=...&transitive=true along a chain of 10 versions."
   echo "Every process shares the machine's $(nproc) cores (load average at the end: $load):"
   echo "there, the CPU is the bound, and more replicas cannot add throughput; the ratio"
   echo "says what the balancer and the shared database cost, not how replicas scale."
