@@ -1,14 +1,11 @@
 // Stages, aliases and deletion: the mutable part of a version's life.
 #include "registry/lifecycle.h"
+#include "storage/store_rules.h"
 #include "storage/postgres/pg_metadata_store.h"
 #include "storage/postgres/pg_rows.h"
 
 namespace mv::storage::pg {
 namespace {
-
-std::string Label(const std::string& model, int64_t number) {
-  return "version " + std::to_string(number) + " of '" + model + "'";
-}
 
 Status CheckLiveSealed(const std::string& model, const Version& v, const char* what) {
   if (v.deleted_at_ms) return FailedPrecondition(Label(model, v.number) + " is deleted");
@@ -44,10 +41,6 @@ Result<std::optional<int64_t>> AliasTarget(Connection& c, int64_t model_id,
   ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::optional<int64_t>();
   return std::optional<int64_t>(s.Int(0));
-}
-
-Status NoAlias(const std::string& model, const std::string& alias) {
-  return NotFound("model '" + model + "' has no alias '" + alias + "'");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <map>
 #include <set>
 
+#include "storage/store_rules.h"
 #include "storage/postgres/pg_metadata_store.h"
 #include "storage/postgres/pg_rows.h"
 
@@ -18,11 +19,6 @@ constexpr int kMaxDepth = 64;
   "FROM e JOIN versions vc ON vc.id = e.child JOIN models mc ON mc.id = vc.model_id "   \
   "JOIN versions vp ON vp.id = e.parent JOIN models mp ON mp.id = vp.model_id "         \
   "ORDER BY e.child, e.parent"
-
-Status Duplicate(Status s, const std::string& what) {
-  if (s.code() == Code::kAlreadyExists) return InvalidArgument(what + " is listed twice");
-  return s;
-}
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "storage/store_rules.h"
 #include "storage/postgres/pg_metadata_store.h"
 #include "storage/postgres/pg_rows.h"
 
@@ -55,10 +56,6 @@ Result<Stmt> WindowStatement(Connection& c, const std::vector<int64_t>& frontier
                              " ORDER BY b.d, b.id"));
   s.Bind(1, ArrayIds(frontier)).Bind(2, kLevelsPerStatement);
   return s;
-}
-
-bool AfterKey(const LineageQuery& q, int depth, int64_t id) {
-  return depth != q.after_depth ? depth > q.after_depth : id > q.after_id;
 }
 
 // Breadth-first over parent->child edges, a window of levels per statement. Every reachable

@@ -2,19 +2,12 @@
 // references, parity), written after sealing and replaced when recomputed.
 #include <string_view>
 
+#include "storage/store_rules.h"
 #include "storage/postgres/pg_metadata_store.h"
 #include "storage/postgres/pg_rows.h"
 
 namespace mv::storage::pg {
 namespace {
-
-bool IsReportWord(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
-  }
-  return true;
-}
 
 Status CheckReport(Connection& c, const std::string& kind, const std::string& status,
                    const std::string& report_json) {

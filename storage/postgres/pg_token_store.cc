@@ -1,3 +1,4 @@
+#include "storage/store_rules.h"
 #include "storage/postgres/pg_token_store.h"
 
 #include "storage/postgres/pg_metadata_store.h"
@@ -9,12 +10,6 @@ namespace {
 
 constexpr const char* kTokenColumns =
     "name, sha256, scopes, models, created_at, expires_at, revoked_at, created_by";
-
-std::string JoinScopes(const std::vector<Scope>& scopes) {
-  std::string out;
-  for (Scope s : scopes) out += (out.empty() ? "" : ",") + std::string(ScopeName(s));
-  return out;
-}
 
 Result<Token> ReadTokenRow(const Stmt& s) {
   Token t;

@@ -2,6 +2,7 @@
 #include <map>
 #include <set>
 
+#include "storage/store_rules.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
 #include "storage/sqlite/sqlite_rows.h"
 
@@ -10,11 +11,6 @@ namespace {
 
 constexpr int kMaxGraphEdges = 5000;
 constexpr int kMaxDepth = 64;
-
-Status Duplicate(Status s, const std::string& what) {
-  if (s.code() == Code::kAlreadyExists) return InvalidArgument(what + " is listed twice");
-  return s;
-}
 
 // (name, number, stage, deleted) of a version row.
 Result<LineageNode> NodeOf(Connection& c, int64_t version_id) {

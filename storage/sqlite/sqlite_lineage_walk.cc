@@ -4,6 +4,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "storage/store_rules.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
 #include "storage/sqlite/sqlite_rows.h"
 
@@ -54,10 +55,6 @@ Result<Stmt> WindowStatement(Connection& c, const std::vector<int64_t>& frontier
                              " ORDER BY b.d, b.id"));
   s.Bind(1, JsonIds(frontier)).Bind(2, kLevelsPerStatement);
   return s;
-}
-
-bool AfterKey(const LineageQuery& q, int depth, int64_t id) {
-  return depth != q.after_depth ? depth > q.after_depth : id > q.after_id;
 }
 
 // Breadth-first over parent->child edges, a window of levels per statement. Every reachable

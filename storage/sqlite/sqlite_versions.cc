@@ -1,6 +1,7 @@
 // The version half of SqliteMetadataStore, and the shared row readers.
 #include <sqlite3.h>
 
+#include "storage/store_rules.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
 #include "storage/sqlite/sqlite_rows.h"
 
@@ -36,11 +37,6 @@ Status InsertArtifact(Connection& c, int64_t version_id, const Artifact& a) {
   s.Bind(1, version_id).Bind(2, a.name).Bind(3, a.sha256).Bind(4, a.size).Bind(5, a.kind);
   s.Bind(6, a.created_at_ms).Bind(7, a.safety).Bind(8, int64_t{a.quarantined ? 1 : 0});
   return s.Run();
-}
-
-Status SealedError(const std::string& model, int64_t number) {
-  return FailedPrecondition("version " + std::to_string(number) + " of '" + model +
-                            "' is sealed: its artifacts can no longer change");
 }
 
 }  // namespace

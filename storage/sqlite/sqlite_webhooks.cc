@@ -1,41 +1,12 @@
 // Webhook subscriptions and the delivery outbox (schema/migrations/0009_webhooks.sql).
 #include <sqlite3.h>
 
+#include "storage/store_rules.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
 #include "storage/sqlite/sqlite_rows.h"
 
 namespace mv::storage {
 namespace {
-
-// The webhook event an audit action makes, or null for actions no webhook hears about.
-const char* EventForAction(const std::string& action) {
-  if (action == "model.create") return "model.created";
-  if (action == "version.create" || action == "version.commit") return "version.created";
-  if (action == "stage" || action == "stage.forced") return "stage.changed";
-  if (action == "alias.set" || action == "alias.delete") return "alias.changed";
-  if (action == "version.delete") return "version.deleted";
-  if (action == "parity.finished") return "version.parity_finished";
-  if (action == "webhook.test") return "webhook.test";
-  return nullptr;
-}
-
-std::string JoinEvents(const std::vector<std::string>& events) {
-  std::string out;
-  for (const std::string& e : events) out += (out.empty() ? "" : ",") + e;
-  return out;
-}
-
-std::vector<std::string> SplitEvents(const std::string& text) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i <= text.size() && !text.empty()) {
-    size_t j = text.find(',', i);
-    if (j == std::string::npos) j = text.size();
-    out.push_back(text.substr(i, j - i));
-    i = j + 1;
-  }
-  return out;
-}
 
 constexpr const char* kHookColumns =
     "id, url, secret, events, model_glob, active, description, created_at, updated_at";
