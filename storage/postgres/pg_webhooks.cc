@@ -1,58 +1,12 @@
 // Webhook subscriptions and the delivery outbox (schema/migrations/0009_webhooks.sql).
 
+#include "storage/store_rows.h"
 #include "storage/store_rules.h"
 #include "storage/postgres/pg_metadata_store.h"
 #include "storage/postgres/pg_rows.h"
 
 namespace mv::storage::pg {
 namespace {
-
-constexpr const char* kHookColumns =
-    "id, url, secret, events, model_glob, active, description, created_at, updated_at";
-
-Webhook ReadHook(const Stmt& s) {
-  Webhook h;
-  h.id = s.Int(0);
-  h.url = s.Text(1);
-  h.secret = s.Text(2);
-  h.events = SplitEvents(s.Text(3));
-  h.model_glob = s.Text(4);
-  h.active = s.Int(5) != 0;
-  h.description = s.Text(6);
-  h.created_at_ms = s.Int(7);
-  h.updated_at_ms = s.Int(8);
-  return h;
-}
-
-#define MV_DELIVERY_COLUMNS                                                               \
-  "id, webhook_id, event, action, model, version, from_value, to_value, comment, actor, " \
-  "request_id, at, status, attempts, next_attempt_at, last_http_status, last_error, "     \
-  "last_duration_ms, finished_at, snapshot"
-
-WebhookDelivery ReadDelivery(const Stmt& s) {
-  WebhookDelivery d;
-  d.id = s.Int(0);
-  d.webhook_id = s.Int(1);
-  d.event = s.Text(2);
-  d.action = s.Text(3);
-  d.model = s.Text(4);
-  if (!s.IsNull(5)) d.version = s.Int(5);
-  d.from = s.Text(6);
-  d.to = s.Text(7);
-  d.comment = s.Text(8);
-  d.actor = s.Text(9);
-  d.request_id = s.Text(10);
-  d.at_ms = s.Int(11);
-  d.status = s.Text(12);
-  d.attempts = static_cast<int>(s.Int(13));
-  d.next_attempt_ms = s.Int(14);
-  if (!s.IsNull(15)) d.last_http_status = static_cast<int>(s.Int(15));
-  d.last_error = s.Text(16);
-  if (!s.IsNull(17)) d.last_duration_ms = s.Int(17);
-  if (!s.IsNull(18)) d.finished_at_ms = s.Int(18);
-  d.snapshot_json = s.Text(19);
-  return d;
-}
 
 Result<Webhook> HookById(Connection& c, int64_t id) {
   ASSIGN_OR_RETURN(Stmt s, c.Prepare("SELECT id, url, secret, events, model_glob, active, "

@@ -1,6 +1,7 @@
 // The audit log: appended inside each change's transaction as a hash chain
 // (registry/audit_chain.h), read with filters and paging, and read whole for verification.
 #include "registry/audit_chain.h"
+#include "storage/store_rows.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
 #include "storage/sqlite/sqlite_rows.h"
 
@@ -19,21 +20,6 @@ Result<std::string> ChainHead(Connection& c) {
 
 // An AuditEvent from a row of: id, at, actor, action, model, version, from_value, to_value,
 // comment, request_id (NULL text columns read as "").
-AuditEvent ReadAuditRow(const Stmt& s) {
-  AuditEvent e;
-  e.id = s.Int(0);
-  e.at_ms = s.Int(1);
-  e.actor = s.Text(2);
-  e.action = s.Text(3);
-  e.model = s.Text(4);
-  if (!s.IsNull(5)) e.version = s.Int(5);
-  e.from = s.Text(6);
-  e.to = s.Text(7);
-  e.comment = s.Text(8);
-  e.request_id = s.Text(9);
-  return e;
-}
-
 }  // namespace
 
 Status AppendAudit(Connection& c, const Actor& who, int64_t now_ms, const std::string& action,

@@ -1,3 +1,4 @@
+#include "storage/store_rows.h"
 #include "storage/store_rules.h"
 #include "storage/sqlite/sqlite_token_store.h"
 
@@ -7,31 +8,6 @@
 namespace mv::storage {
 
 namespace {
-
-constexpr const char* kTokenColumns =
-    "name, sha256, scopes, models, created_at, expires_at, revoked_at, created_by";
-
-Result<Token> ReadTokenRow(const Stmt& s) {
-  Token t;
-  t.name = s.Text(0);
-  t.sha256 = s.Text(1);
-  const std::string scopes = s.Text(2);
-  for (size_t i = 0; i <= scopes.size();) {
-    size_t j = scopes.find(',', i);
-    if (j == std::string::npos) j = scopes.size();
-    if (j > i) {
-      ASSIGN_OR_RETURN(Scope scope, ParseScope(scopes.substr(i, j - i)));
-      t.scopes.push_back(scope);
-    }
-    i = j + 1;
-  }
-  t.models = s.Text(3);
-  t.created_at_ms = s.Int(4);
-  if (!s.IsNull(5)) t.expires_at_ms = s.Int(5);
-  if (!s.IsNull(6)) t.revoked_at_ms = s.Int(6);
-  t.created_by = s.Text(7);
-  return t;
-}
 
 Result<Token> FindBy(Connection& c, const char* sql, const std::string& key) {
   ASSIGN_OR_RETURN(Stmt s, c.Prepare(sql));
