@@ -18,10 +18,12 @@ mv_run() {
   "$MODELVAULT" "$@" >out 2>err </dev/null || rc=$?
   [ "$rc" = "$want" ] || fail "modelvault $*: want exit $want, got $rc: $(head -c 600 out) $(head -c 600 err)"
 }
-# flip BLOB_PATH: overwrites one byte in the middle (bit rot), size unchanged.
+# flip BLOB_PATH: inverts one byte in the middle (bit rot), size unchanged. Inverting, not
+# overwriting with a constant: a random byte that already held the constant would stay.
 flip() {
-  local size; size=$(stat -c %s "$1")
-  printf '\xff' | dd of="$1" bs=1 seek=$((size / 2)) conv=notrunc status=none
+  local size off byte; size=$(stat -c %s "$1"); off=$((size / 2))
+  byte=$(od -An -tu1 -j "$off" -N1 "$1" | tr -d ' ')
+  printf "\\$(printf '%03o' $((255 - byte)))" | dd of="$1" bs=1 seek="$off" conv=notrunc status=none
 }
 
 start_server "$DATA" --quiet --verify-reads --verify-upfront-max 64K
