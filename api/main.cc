@@ -24,6 +24,7 @@
 #include "api/maintenance_commands.h"
 #include "api/observability.h"
 #include "api/routes.h"
+#include "api/s3_transport.h"
 #include "api/serve_flags.h"
 #include "api/token_commands.h"
 #include "cli/cli.h"
@@ -300,7 +301,8 @@ int Serve(const std::vector<std::string>& args) {
   blob_options.verify_reads = flags->Has("verify-reads");
   blob_options.verify_upfront_max_bytes = flags->GetBytes("verify-upfront-max");
   blob_options.direct_io = !flags->Has("buffered-uploads");
-  auto blobs = mv::storage::OpenBlobs(flags->Get("blobs"), data_dir, blob_options);
+  auto blobs = mv::storage::OpenBlobs(flags->Get("blobs"), data_dir, blob_options,
+                                      mv::api::OverHttplib());
   if (!blobs.ok()) return Fail(blobs.status());
   auto presign = PresignFn(*flags, blobs->s3);
   if (!presign.ok()) return Fail(presign.status(), 2);

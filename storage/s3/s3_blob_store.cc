@@ -35,7 +35,9 @@ Result<std::unique_ptr<S3BlobStore>> S3BlobStore::Create(s3::S3Location location
   if (options.part_bytes <= 0 || options.read_ahead_bytes <= 0 || options.copy_part_bytes <= 0) {
     return InvalidArgument("S3 part, copy and read-ahead sizes must be positive");
   }
-  auto client = std::make_unique<s3::S3Client>(std::move(location), std::move(creds));
+  if (!options.transport) return Internal("S3 blobs opened without an HTTP transport");
+  auto client =
+      std::make_unique<s3::S3Client>(std::move(location), std::move(creds), options.transport);
   std::unique_ptr<S3BlobStore> store(new S3BlobStore(std::move(client), options));
   // A probe that lists nothing: a missing bucket, a refused signature or an endpoint that
   // does not answer fails here, with S3's error code (a HEAD answer has no body to carry it).

@@ -23,6 +23,8 @@ struct S3BlobOptions {
   int64_t max_single_copy_bytes = int64_t{5} << 30;  // CopyObject's limit
   int64_t copy_part_bytes = int64_t{1} << 30;         // UploadPartCopy's pieces beyond it
   int64_t read_ahead_bytes = int64_t{4} << 20;        // one ranged GET fetches this much
+  // How the bucket is reached; required (api::OverHttplib sets cpp-httplib's).
+  s3::HttpTransportFactory transport;
 };
 
 class S3BlobStore final : public BlobStore {

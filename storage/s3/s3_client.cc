@@ -1,6 +1,5 @@
 #include "storage/s3/s3_client.h"
 
-#include <httplib.h>
 #include <time.h>
 
 #include <chrono>
@@ -93,35 +92,16 @@ Result<Credentials> CredentialsFromEnv() {
   return c;
 }
 
-S3Client::S3Client(S3Location location, Credentials creds, S3ClientOptions options)
+S3Client::S3Client(S3Location location, Credentials creds, const HttpTransportFactory& transport,
+                   S3ClientOptions options)
     : location_(std::move(location)),
       creds_(std::move(creds)),
       options_(options),
-      host_header_(HostOf(location_.endpoint)) {}
+      host_header_(HostOf(location_.endpoint)),
+      transport_(transport(location_.endpoint,
+                           HttpTimeouts{options.connect_timeout_s, options.io_timeout_s})) {}
 
 S3Client::~S3Client() = default;
-
-std::unique_ptr<httplib::Client> S3Client::Acquire() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!idle_.empty()) {
-      auto c = std::move(idle_.back());
-      idle_.pop_back();
-      return c;
-    }
-  }
-  auto c = std::make_unique<httplib::Client>(location_.endpoint);
-  c->set_keep_alive(true);
-  c->set_connection_timeout(static_cast<time_t>(options_.connect_timeout_s));
-  c->set_read_timeout(static_cast<time_t>(options_.io_timeout_s));
-  c->set_write_timeout(static_cast<time_t>(options_.io_timeout_s));
-  return c;
-}
-
-void S3Client::Release(std::unique_ptr<httplib::Client> client) {
-  std::lock_guard<std::mutex> lock(mu_);
-  idle_.push_back(std::move(client));
-}
 
 Result<S3Client::Reply> S3Client::Send(const Call& call) {
   const int attempts = call.idempotent ? std::max(1, options_.max_attempts) : 1;
@@ -157,53 +137,35 @@ Result<S3Client::Reply> S3Client::SendOnce(const Call& call, bool* retryable) {
     sr.headers.emplace_back("x-amz-security-token", creds_.session_token);
   }
   const SignContext ctx{amz_date, location_.region, "s3"};
-  httplib::Request req;
-  req.method = call.method;
-  req.path = UriEncode(path, true);
+  HttpCall http;
+  http.method = call.method;
+  http.target = UriEncode(path, true);
+  http.body = call.body;
   std::string q;
   for (const auto& [k, v] : call.query) {
     q += (q.empty() ? "?" : "&") + UriEncode(k, false) + (v.empty() ? "" : "=" + UriEncode(v, false));
   }
-  req.path += q;
-  for (const auto& [k, v] : sr.headers) req.set_header(k, v);
-  req.set_header("Authorization", AuthorizationHeader(creds_, ctx, sr));
-  req.body = std::string(call.body);
-
-  Reply reply;
+  http.target += q;
+  std::string authorization = AuthorizationHeader(creds_, ctx, sr);
+  http.headers = std::move(sr.headers);
+  http.headers.emplace_back("Authorization", std::move(authorization));
+  // The sink's own error ends the call without a retry (the reader gave up, not S3).
   Status sink_error = Status::Ok();
   if (call.sink) {
-    req.response_handler = [&reply](const httplib::Response& res) {
-      reply.status = res.status;
-      return true;
-    };
-    req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
-      if (reply.status / 100 != 2) {
-        reply.body.append(data, n);
-        return true;
-      }
-      sink_error = call.sink(std::string_view(data, n));
-      return sink_error.ok();
+    http.sink = [&](std::string_view data) {
+      sink_error = call.sink(data);
+      return sink_error;
     };
   }
-  auto client = Acquire();
-  httplib::Result res = client->send(req);
-  if (!res) {
-    if (!sink_error.ok()) return sink_error;
-    *retryable = true;
-    return Unavailable("S3 " + call.method + " " + path + ": " + httplib::to_string(res.error()));
-  }
-  Release(std::move(client));
+  auto answer = transport_->Send(http);
   if (!sink_error.ok()) return sink_error;
-  reply.status = res->status;
-  if (!call.sink) reply.body = std::move(res->body);
-  for (const auto& [k, v] : res->headers) {
-    std::string name = k;
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    reply.headers[name] = v;
+  if (!answer.ok()) {
+    *retryable = true;
+    return Unavailable("S3 " + call.method + " " + path + ": " + answer.status().message());
   }
-  if (reply.status / 100 == 2) return reply;
-  *retryable = reply.status >= 500;
-  return S3Error("S3 " + call.method + " " + path, reply);
+  if (answer->status / 100 == 2) return answer;
+  *retryable = answer->status >= 500;
+  return S3Error("S3 " + call.method + " " + path, *answer);
 }
 
 std::string S3Client::PresignGet(const std::string& key, int64_t ttl_s, int64_t now_s) const {

@@ -1,23 +1,19 @@
-// A small S3 client over cpp-httplib: path-style URLs (http(s)://endpoint/bucket/key), every
-// request signed with Signature V4 (sigv4.h), kept-alive connections from a pool, timeouts,
-// and bounded retries (connection errors and 5xx) for idempotent calls. Thread-safe.
+// A small S3 client: path-style URLs (http(s)://endpoint/bucket/key), every request signed
+// with Signature V4 (sigv4.h) and sent through an HttpTransport (kept-alive connections,
+// timeouts), bounded retries (connection errors and 5xx) for idempotent calls. Thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "storage/s3/http_transport.h"
 #include "storage/s3/sigv4.h"
 #include "util/status.h"
-
-namespace httplib {
-class Client;
-}
 
 namespace mv::storage::s3 {
 
@@ -55,7 +51,9 @@ struct ListedObject {
 
 class S3Client {
  public:
-  S3Client(S3Location location, Credentials creds, S3ClientOptions options = {});
+  // `transport` makes the connection to the location's endpoint.
+  S3Client(S3Location location, Credentials creds, const HttpTransportFactory& transport,
+           S3ClientOptions options = {});
   ~S3Client();
   S3Client(const S3Client&) = delete;
   S3Client& operator=(const S3Client&) = delete;
@@ -91,21 +89,18 @@ class S3Client {
   // A presigned GET URL for `key`, valid `ttl_s` seconds from `now_s`.
   std::string PresignGet(const std::string& key, int64_t ttl_s, int64_t now_s) const;
 
-  struct Reply;  // defined in the .cc
+  using Reply = HttpAnswer;
 
  private:
   struct Call;
   Result<Reply> Send(const Call& call);
   Result<Reply> SendOnce(const Call& call, bool* retryable);
-  std::unique_ptr<httplib::Client> Acquire();
-  void Release(std::unique_ptr<httplib::Client> client);
 
   S3Location location_;
   Credentials creds_;
   S3ClientOptions options_;
   std::string host_header_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<httplib::Client>> idle_;  // guarded by mu_
+  std::unique_ptr<HttpTransport> transport_;
 };
 
 }  // namespace mv::storage::s3

@@ -24,16 +24,6 @@ struct S3Client::Call {
   std::function<Status(std::string_view)> sink;
 };
 
-struct S3Client::Reply {
-  int status = 0;
-  std::string body;
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string Header(const std::string& name) const {
-    auto it = headers.find(name);
-    return it == headers.end() ? std::string() : it->second;
-  }
-};
-
 // The text of the first <tag>...</tag> at or after `*pos` (moved past it); empty and
 // npos when absent. Enough for S3's flat XML answers.
 std::string XmlText(std::string_view xml, std::string_view tag, size_t* pos);

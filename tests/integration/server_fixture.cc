@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "api/conn_stream.h"
+#include "api/s3_transport.h"
 #include "registry/formats/builtin.h"
 #include "registry/inference/ort_engine.h"
 #include "registry/inference/ort_validator.h"
@@ -64,7 +65,7 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
     blob_spec.insert(q == std::string::npos ? blob_spec.size() : q,
                      "/" + fs::path(data_dir).filename().string());
   }
-  auto blobs = storage::OpenBlobs(blob_spec, data_dir, {});
+  auto blobs = storage::OpenBlobs(blob_spec, data_dir, {}, api::OverHttplib());
   if (!blobs.ok()) return blobs.status();
   t->blobs_ = std::move(blobs->store);
   ASSIGN_OR_RETURN(const std::string metadata, MetadataFor(data_dir));

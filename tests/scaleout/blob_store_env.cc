@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "api/s3_transport.h"
 #include "storage/open_blobs.h"
 
 namespace mv::test {
@@ -30,7 +31,7 @@ std::unique_ptr<BlobStoreEnv> BlobStoreEnv::Make(const std::string& kind,
     S3Server::SetCredentialsEnv();
     spec = server->BlobsUrl("t" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
   }
-  auto opened = storage::OpenBlobs(spec, env->dir_.path(), {}, s3_options);
+  auto opened = storage::OpenBlobs(spec, env->dir_.path(), {}, api::OverHttplib(s3_options));
   EXPECT_TRUE(opened.ok()) << opened.status().ToString();
   if (opened.ok()) {
     env->store_ = std::move(opened->store);

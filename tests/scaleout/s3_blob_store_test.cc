@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "api/s3_transport.h"
 #include "storage/open_blobs.h"
 #include "tests/scaleout/blob_store_env.h"
 #include "util/sha256.h"
@@ -123,7 +124,7 @@ TEST(S3CredentialsTest, AWrongSecretFailsAtOpenWithTheS3Error) {
   ASSERT_NE(server, nullptr);
   S3Server::SetCredentialsEnv("not-the-secret");
   TempDir dir;
-  auto opened = storage::OpenBlobs(server->BlobsUrl("wrong"), dir.path(), {});
+  auto opened = storage::OpenBlobs(server->BlobsUrl("wrong"), dir.path(), {}, api::OverHttplib());
   S3Server::SetCredentialsEnv();
   ASSERT_FALSE(opened.ok());
   const std::string msg = opened.status().ToString();
@@ -135,15 +136,15 @@ TEST(S3CredentialsTest, AWrongSecretFailsAtOpenWithTheS3Error) {
 TEST(S3CredentialsTest, MissingCredentialsAndBadUrlsAreInvalidArguments) {
   TempDir dir;
   ::unsetenv("AWS_ACCESS_KEY_ID");
-  EXPECT_EQ(storage::OpenBlobs("s3://b/p?endpoint=http://127.0.0.1:1", dir.path(), {})
+  EXPECT_EQ(storage::OpenBlobs("s3://b/p?endpoint=http://127.0.0.1:1", dir.path(), {}, api::OverHttplib())
                 .status()
                 .code(),
             Code::kInvalidArgument);
   S3Server::SetCredentialsEnv();
-  EXPECT_EQ(storage::OpenBlobs("s3://", dir.path(), {}).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(storage::OpenBlobs("s3://b?endpoint=ftp://x", dir.path(), {}).status().code(),
+  EXPECT_EQ(storage::OpenBlobs("s3://", dir.path(), {}, api::OverHttplib()).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(storage::OpenBlobs("s3://b?endpoint=ftp://x", dir.path(), {}, api::OverHttplib()).status().code(),
             Code::kInvalidArgument);
-  EXPECT_EQ(storage::OpenBlobs("gs://b", dir.path(), {}).status().code(),
+  EXPECT_EQ(storage::OpenBlobs("gs://b", dir.path(), {}, api::OverHttplib()).status().code(),
             Code::kInvalidArgument);
 }
 
