@@ -127,29 +127,80 @@ Status CheckStoredDigest(const std::string& name, const std::string& sent_sha256
   return Status::Ok();
 }
 
-Status ApiClient::Download(const std::string& path,
-                           const std::function<Status(const char*, size_t)>& sink) {
-  int status = 0;
-  std::string error_body;
-  Status sink_status;
-  httplib::Result res = http_->Get(
-      prefix_ + path, httplib::Headers{},
+namespace {
+
+// GETs `path` on `client`, handing a 2xx body to `sink`. `*status` and `*location` (a
+// redirect's Location) tell what came back; a non-2xx body lands in `*error_body`.
+httplib::Result StreamGet(httplib::Client& client, const std::string& path,
+                          const std::function<Status(const char*, size_t)>& sink, int* status,
+                          std::string* location, std::string* error_body, Status* sink_status) {
+  return client.Get(
+      path, httplib::Headers{},
       [&](const httplib::Response& r) {
-        status = r.status;
+        *status = r.status;
+        *location = r.get_header_value("Location");
         return true;
       },
       [&](const char* data, size_t n) {
-        if (status < 200 || status > 299) {
-          error_body.append(
-              data, std::min(n, kMaxErrorBody - std::min(kMaxErrorBody, error_body.size())));
+        if (*status < 200 || *status > 299) {
+          error_body->append(
+              data, std::min(n, kMaxErrorBody - std::min(kMaxErrorBody, error_body->size())));
           return true;
         }
-        sink_status = sink(data, n);
-        return sink_status.ok();
+        *sink_status = sink(data, n);
+        return sink_status->ok();
       });
+}
+
+}  // namespace
+
+Status ApiClient::Download(const std::string& path,
+                           const std::function<Status(const char*, size_t)>& sink) {
+  int status = 0;
+  std::string location;
+  std::string error_body;
+  Status sink_status;
+  httplib::Result res =
+      StreamGet(*http_, prefix_ + path, sink, &status, &location, &error_body, &sink_status);
   if (!sink_status.ok()) return sink_status;
   if (!res) return TransportError(static_cast<int>(res.error()), "download of " + path);
+  if (status == 307 && !location.empty()) return DownloadRedirected(location, path, sink);
   if (status < 200 || status > 299) return StatusFromHttp(status, error_body);
+  return Status::Ok();
+}
+
+Status ApiClient::DownloadRedirected(const std::string& url, const std::string& path,
+                                     const std::function<Status(const char*, size_t)>& sink) {
+  // A presigned object-store URL (serve --s3-redirect-downloads) carries its own signature:
+  // it is fetched on a fresh connection without this client's bearer token, which must
+  // never reach another host; one hop only.
+  const size_t host_at = url.find("://");
+  if (host_at == std::string::npos || !(url.starts_with("http://") || url.starts_with("https://"))) {
+    return Internal("the server redirected the download of " + path + " to " + url);
+  }
+  const size_t path_at = url.find('/', host_at + 3);
+  httplib::Client other(url.substr(0, path_at));
+  other.set_connection_timeout(10);
+  other.set_read_timeout(600);
+  if (const char* ca = std::getenv("MODELVAULT_CACERT"); ca != nullptr && *ca != '\0') {
+    other.set_ca_cert_path(ca);
+  }
+  int status = 0;
+  std::string location;
+  std::string error_body;
+  Status sink_status;
+  httplib::Result res =
+      StreamGet(other, path_at == std::string::npos ? "/" : url.substr(path_at), sink, &status,
+                &location, &error_body, &sink_status);
+  if (!sink_status.ok()) return sink_status;
+  if (!res) {
+    return Unavailable("download of " + path + " from the object store it redirected to: " +
+                       httplib::to_string(res.error()));
+  }
+  if (status < 200 || status > 299) {
+    return StatusFromHttp(status, "the object store the download was redirected to answered: " +
+                                      error_body.substr(0, 512));
+  }
   return Status::Ok();
 }
 

@@ -49,7 +49,8 @@ class ApiClient {
                                 const std::function<void(int64_t)>& progress);
 
   // GETs `path` and hands a 2xx body to `sink` chunk by chunk; the first non-OK Status
-  // from `sink` aborts the transfer and is returned.
+  // from `sink` aborts the transfer and is returned. A 307 (a server that redirects
+  // downloads to presigned object-store URLs) is followed once, without the token.
   Status Download(const std::string& path, const std::function<Status(const char*, size_t)>& sink);
 
   const std::string& url() const { return url_; }
@@ -58,6 +59,8 @@ class ApiClient {
   Result<nlohmann::json> Send(const std::string& method, const std::string& path,
                               const nlohmann::json* body);
   Status TransportError(int error, const std::string& what) const;
+  Status DownloadRedirected(const std::string& url, const std::string& path,
+                            const std::function<Status(const char*, size_t)>& sink);
 
   std::string url_;
   std::string prefix_;

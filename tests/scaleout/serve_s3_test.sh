@@ -2,7 +2,8 @@
 # serve_s3_test.sh MODELVAULT: `modelvault serve --blobs $MV_TEST_BLOBS` end to end (run under
 # s3_env.sh): a 20 MiB artifact (several multipart parts) is uploaded, downloaded whole and
 # by Range through the server, then, on a second server with --s3-redirect-downloads,
-# answered with a 307 to a presigned URL that serves the same bytes; a server started with
+# answered with a 307 to a presigned URL that serves the same bytes (to curl and to
+# `modelvault pull`, which follows it); a server started with
 # a wrong secret exits with S3's error, which does not contain the secret.
 set -euo pipefail
 [[ -n "${MV_TRACE:-}" ]] && set -x
@@ -55,6 +56,11 @@ location=$(grep -i '^location:' "$work/headers" | cut -d' ' -f2- | tr -d '\r')
 [[ "$location" == *X-Amz-Signature=* ]] || fail "not a presigned URL: $location"
 curl -s -o "$work/redirected.bin" "$location"
 cmp -s "$work/model.bin" "$work/redirected.bin" || fail "presigned download differs"
+# The CLI follows the 307 (without its token) and checks the digest as for any pull.
+MODELVAULT_URL="$url" MODELVAULT_TOKEN="$(<"$work/data/admin-token")" \
+  "$bin" pull m1:1 model.bin -o "$work/pulled" >"$work/pull.out" 2>&1 ||
+  fail "pull through the redirect: $(cat "$work/pull.out")"
+cmp -s "$work/model.bin" "$work/pulled/model.bin" || fail "pulled bytes differ"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$art")
 [[ "$code" == 401 ]] || fail "redirect without a token: $code"
 stop
