@@ -21,12 +21,14 @@ bool HasCode(const WalkResult& w, std::string_view code) {
 }
 
 // "module.name" made of Python identifiers: what an unpickler could actually import (a CSV
-// line after an 'i' is not).
+// line after an 'i' is not). Bytes above 0x7f count as letters: Python identifiers may be
+// non-ASCII, and erring towards "importable" errs towards calling the file a pickle.
 bool IsImportable(std::string_view name) {
   if (name.empty() || name.front() == '.' || name.back() == '.') return false;
   bool start = true;
   for (char c : name) {
-    bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+                 static_cast<uint8_t>(c) >= 0x80;
     bool digit = c >= '0' && c <= '9';
     if (c == '.') {
       if (start) return false;
@@ -49,7 +51,15 @@ bool LooksLikePickle(std::string_view head) {
   }
   if (head.empty()) return false;
   WalkResult w = WalkPickle(head.substr(0, kSniffWalkBytes), 0, AllowSet::kTorch, SniffLimits());
-  if (!w.failed) return w.root != nullptr;
+  // A walk that reaches STOP is a pickle, unless it names a global no unpickler could
+  // import: loading would end there with an ImportError, so it is text or random bytes that
+  // happened to parse (a line starting with 'c' and a '.' after the next newline). Any
+  // importable global before that one is caught below.
+  bool all_importable = true;
+  for (const GlobalRef& g : w.globals) {
+    if (!IsImportable(g.name)) all_importable = false;
+  }
+  if (!w.failed && all_importable) return w.root != nullptr;
   for (const GlobalRef& g : w.globals) {
     if (IsImportable(g.name)) return true;
   }

@@ -14,7 +14,7 @@ inline constexpr size_t kSniffWalkBytes = 64 * 1024;
 inline constexpr int64_t kSniffMinOps = 16;
 
 // True when `head` (the first bytes of a file) starts with PROTO 2..5, or a walk of it
-// reaches STOP, imports a global (an unpickler would already have imported it before any
+// reaches STOP without naming a global that could not be imported, imports a global (an unpickler would already have imported it before any
 // later error), or runs kSniffMinOps opcodes before the head ends. Random text and binary
 // fail within a few bytes (an unknown opcode, a stack underflow, a bad argument). Bounded:
 // reads at most kSniffWalkBytes. Thread-safe.

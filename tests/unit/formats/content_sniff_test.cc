@@ -62,6 +62,18 @@ TEST(ContentSniffTest, TextAndBinaryAreNotPickles) {
   }
 }
 
+TEST(ContentSniffTest, ATextLineThatParsesAsAnUnimportableGlobalIsNotAPickle) {
+  // GLOBAL 'c' reads "module\nname\n" and STOP follows: the walk succeeds, but no unpickler
+  // could import "li e2e w.bin" (a text header before random bytes, as e2e fixtures write).
+  EXPECT_FALSE(pickle::LooksLikePickle("cli e2e w.bin\n}~E\xe4\x98{\n.\x01\x02"s));
+  EXPECT_FALSE(pickle::LooksLikePickle("cread me\nplease\n."s));
+  // Importable names still make a pickle, ASCII or not, and an importable global before an
+  // unimportable one does too.
+  EXPECT_TRUE(pickle::LooksLikePickle("cos\nsystem\n."s));
+  EXPECT_TRUE(pickle::LooksLikePickle("cm\xc3\xb3" "dulo\nf\n."s));
+  EXPECT_TRUE(pickle::LooksLikePickle("cos\nsystem\n(cno such\nthing\ntR."s));
+}
+
 TEST(ContentSniffTest, Protocol0And1PicklesUnderTorchNamesAreUnsafe) {
   for (const std::string& bytes : {kProto0Hostile, kProto1Hostile}) {
     for (std::string_view name : {"pytorch_model.bin", "weights.pt", "model.ckpt", "checkpoint.pth",
