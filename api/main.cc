@@ -30,6 +30,7 @@
 #include "cli/cli.h"
 #include "api/webhook_sender.h"
 #include "api/server_metrics.h"
+#include "registry/change_feed.h"
 #include "registry/clock.h"
 #include "registry/formats/builtin.h"
 #include "registry/formats/cross/cross_checker.h"
@@ -354,6 +355,13 @@ int Serve(const std::vector<std::string>& args) {
   std::unique_ptr<mv::api::ServerMetrics> metrics;
   mv::inference::ParityService parity(*meta, versions, **engine, TorchRunnerFn(torch), clock,
                                       parity_options);
+  // Other replicas' changes (PostgreSQL): a revocation drops this one's cached token lookups,
+  // a stored parity report wakes the long polls here that may wait for it.
+  if (mv::ChangeFeed* feed = backend->changes()) {
+    feed->Subscribe(mv::ChangeTopic::kTokens, [&tokens] { tokens.DropCache(); });
+    feed->Subscribe(mv::ChangeTopic::kReports, [&parity] { parity.ReportStoredElsewhere(); });
+  }
+  mv::RunningChangeFeed change_feed(backend->changes());  // stops before its listeners go
   mv::api::Services services{&models, &versions, &lifecycle,
                              [&] { return backend->SchemaVersion().status(); }};
   services.serving = &serving;

@@ -83,12 +83,14 @@ const std::string& SecretHash(const std::string& secret) {
 Result<Token> TokenService::Authenticate(const std::string& secret) {
   const int64_t now_ms = clock_.NowMs();
   const std::string hash = SecretHash(secret);
+  uint64_t generation = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (std::optional<Token> t = CachedLocked(hash, now_ms)) {
       RETURN_IF_ERROR(Usable(*t, now_ms));
       return *std::move(t);
     }
+    generation = generation_;
   }
   Result<Token> found = store_.FindTokenByHash(hash);
   if (!found.ok()) {
@@ -99,8 +101,9 @@ Result<Token> TokenService::Authenticate(const std::string& secret) {
   // that no code path's timing depends on how much of a stored hash a guess matched.
   if (!util::ConstantTimeEquals(found->sha256, hash)) return NotFound("unknown token");
   {
+    // A DropCache() while the store was read may stand for a change that read missed.
     std::lock_guard<std::mutex> lock(mu_);
-    RememberLocked(*found, now_ms);
+    if (generation == generation_) RememberLocked(*found, now_ms);
   }
   RETURN_IF_ERROR(Usable(*found, now_ms));
   return found;
@@ -127,6 +130,13 @@ Result<std::optional<CreatedToken>> TokenService::Bootstrap() {
   spec.scopes = {Scope::kAdmin};
   ASSIGN_OR_RETURN(CreatedToken made, Make(spec, Actor{"bootstrap", ""}, false));
   return std::optional<CreatedToken>(std::move(made));
+}
+
+void TokenService::DropCache() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++generation_;
+  cache_.clear();
+  order_.clear();
 }
 
 std::optional<Token> TokenService::CachedLocked(const std::string& hash, int64_t now_ms) {

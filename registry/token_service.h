@@ -2,7 +2,8 @@
 // the base64url of 32 random bytes; only its SHA-256 is stored. Lookups are cached (by
 // hash, bounded, with a short lifetime so that a revocation made by another process - the
 // offline CLI, another replica - is seen soon; a revocation through this service is seen at
-// once). Thread-safe.
+// once, and one through another replica as soon as a ChangeFeed calls DropCache()).
+// Thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -53,6 +54,10 @@ class TokenService {
   // On a store without any token, makes the "admin" token (every scope, every model) and
   // returns it with its secret; nullopt when tokens exist already.
   Result<std::optional<CreatedToken>> Bootstrap();
+  // Forgets every cached lookup, including those of lookups still reading the store (they
+  // are not cached): the next Authenticate of each secret reads the store. For a ChangeFeed
+  // listener (registry/change_feed.h). Thread-safe.
+  void DropCache();
 
  private:
   Result<CreatedToken> Make(const NewToken& spec, const Actor& who, bool audited);
@@ -70,6 +75,7 @@ class TokenService {
   std::mutex mu_;
   std::unordered_map<std::string, Entry> cache_;  // by secret hash; guarded by mu_
   std::list<std::string> order_;                  // hashes, oldest first; guarded by mu_
+  uint64_t generation_ = 0;  // DropCache() calls so far; guarded by mu_
 };
 
 // "mvt_" + base64url(32 random bytes). Internal when the random generator fails.

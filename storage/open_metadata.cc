@@ -1,5 +1,6 @@
 #include "storage/open_metadata.h"
 
+#include "storage/postgres/pg_change_feed.h"
 #include "storage/postgres/pg_metadata_store.h"
 #include "storage/postgres/pg_token_store.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
@@ -51,6 +52,7 @@ Result<MetadataBackend> OpenMetadata(const std::string& metadata, const std::str
   ASSIGN_OR_RETURN(std::unique_ptr<pg::PgMetadataStore> store,
                    pg::PgMetadataStore::Open(metadata, pool_size));
   ASSIGN_OR_RETURN(b.tokens_, pg::PgTokenStore::Open(metadata));
+  b.changes_ = std::make_unique<pg::PgChangeFeed>(metadata);
   pg::PgMetadataStore* s = store.get();
   b.meta_ = s;
   b.audit_ = s;

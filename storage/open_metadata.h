@@ -8,6 +8,7 @@
 #include <string>
 
 #include "registry/audit_chain.h"
+#include "registry/change_feed.h"
 #include "registry/metadata_store.h"
 #include "registry/token_store.h"
 #include "registry/webhook_store.h"
@@ -27,6 +28,9 @@ class MetadataBackend {
   TokenStore& tokens() { return *tokens_; }
   AuditChainReader& audit_chain() { return *audit_; }
   WebhookStore& webhooks() { return *webhooks_; }
+  // News of changes other processes make (PostgreSQL), not started; null for SQLite, which
+  // only this process opens.
+  ChangeFeed* changes() { return changes_.get(); }
   // The schema version now in the database (a health check).
   Result<int> SchemaVersion() { return schema_version_(); }
   // The connection pool's waits and their summed microseconds.
@@ -39,6 +43,7 @@ class MetadataBackend {
   friend Result<MetadataBackend> OpenMetadata(const std::string&, const std::string&, int);
 
   std::shared_ptr<void> owner_;  // the concrete store(s)
+  std::unique_ptr<ChangeFeed> changes_;
   std::unique_ptr<TokenStore> tokens_;
   MetadataStore* meta_ = nullptr;
   AuditChainReader* audit_ = nullptr;

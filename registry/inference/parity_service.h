@@ -78,6 +78,9 @@ class ParityService {
   void LeaveWait();
   uint64_t ReportsStored();
   void WaitForReport(uint64_t seen, std::chrono::steady_clock::time_point deadline);
+  // Wakes every waiter to read its report again: another process sharing the store (a
+  // replica) stored a report (a ChangeFeed listener). Thread-safe.
+  void ReportStoredElsewhere();
   // Wakes every waiter and makes later waits return at once (server shutdown).
   void ReleaseWaiters();
 

@@ -24,6 +24,7 @@ Status PgError(const pg_result* res, pg_conn* conn, std::string_view what) {
   const std::string s(state);
   if (s == "23505") return AlreadyExists(msg);
   if (s == "P0001") return FailedPrecondition(msg);
+  if (s == "P0002") return NotFound(msg);  // a function's RAISE ... no_data_found
   if (s == "40001" || s == "40P01") return Aborted("lost a race, retry: " + msg);
   if (s == "53100") return StorageFull("no space left for the database");
   if (s.rfind("23", 0) == 0 || s.rfind("22", 0) == 0) return InvalidArgument(msg);

@@ -22,9 +22,10 @@ struct pg_result;
 namespace mv::storage::pg {
 
 // Maps a failed result's SQLSTATE to a Status: unique violation -> AlreadyExists, a trigger's
-// RAISE -> FailedPrecondition, serialization failure or deadlock -> Aborted, other integrity
-// or input errors -> InvalidArgument, disk full -> StorageFull, a lost connection or a server
-// shutting down -> Unavailable, the rest -> Internal.
+// RAISE -> FailedPrecondition, a function's RAISE of no_data_found -> NotFound, serialization
+// failure or deadlock -> Aborted, other integrity or input errors -> InvalidArgument, disk
+// full -> StorageFull, a lost connection or a server shutting down -> Unavailable, the rest
+// -> Internal.
 Status PgError(const pg_result* res, pg_conn* conn, std::string_view what);
 
 // A statement's parameters and, once stepped, its result. Parameters are sent as text and

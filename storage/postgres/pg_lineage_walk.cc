@@ -1,7 +1,6 @@
 // Downstream lineage: the versions made from a dataset, commit, run or parent version, and
 // (transitive) everything made from those, keyset-paged in (depth, row id) order.
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "storage/store_rules.h"
@@ -11,136 +10,93 @@
 namespace mv::storage::pg {
 namespace {
 
-// Levels fetched per statement. Each statement walks this many levels below the frontier
-// with no visited set of its own (SQL cannot keep one), so a cycle or a diamond costs at most
-// this many rows per node; the C++ visited set across statements ends the walk.
-constexpr int64_t kLevelsPerStatement = 32;
-
-// The rows a ref query starts from (depth 1): the versions carrying the ref.
-Result<std::vector<int64_t>> RefSeeds(Connection& c, const LineageQuery& q) {
-  std::vector<int64_t> ids;
-  ASSIGN_OR_RETURN(Stmt s, c.Prepare("SELECT version_id FROM lineage_refs WHERE kind = ?1 "
-                                     "AND ref = ?2 ORDER BY version_id"));
-  s.Bind(1, q.kind).Bind(2, q.ref);
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    ids.push_back(s.Int(0));
-  }
-  return ids;
+Status NoSuchParent(const LineageQuery& q) {
+  return NotFound("model '" + q.ref + "' has no sealed version " +
+                  std::to_string(q.parent_version));
 }
 
-// The ids as a PostgreSQL array literal, bound as one parameter.
-std::string ArrayIds(const std::vector<int64_t>& ids) {
-  std::string out = "{";
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (i > 0) out += ',';
-    out += std::to_string(ids[i]);
-  }
-  return out + "}";
-}
-
-// One window of the breadth-first walk: every row within kLevelsPerStatement parent->child
-// steps of the frontier (bound as an array), at its nearest distance (0 for the frontier
-// itself), sorted (distance, id), with its names and whether it is live (sealed, not deleted).
-Result<Stmt> WindowStatement(Connection& c, const std::vector<int64_t>& frontier) {
-  ASSIGN_OR_RETURN(Stmt s,
-                   c.Prepare("WITH RECURSIVE w(id, d) AS ("
-                             " SELECT unnest(?1::bigint[]), 0 UNION"
-                             " SELECT p.child_id, w.d + 1 FROM w JOIN version_parents p"
-                             " ON p.parent_id = w.id WHERE w.d < ?2)"
-                             " SELECT b.id, b.d, v.deleted_at IS NULL AND v.state = 'sealed',"
-                             " m.name, v.number, v.stage"
-                             " FROM (SELECT id, MIN(d) AS d FROM w GROUP BY id) b"
-                             " JOIN versions v ON v.id = b.id JOIN models m ON m.id = v.model_id"
-                             " ORDER BY b.d, b.id"));
-  s.Bind(1, ArrayIds(frontier)).Bind(2, kLevelsPerStatement);
-  return s;
-}
-
-// Breadth-first over parent->child edges, a window of levels per statement. Every reachable
-// row is visited once, at its nearest depth: a row first met in a window lies deeper than all
-// rows visited before it, and its depth is the frontier's plus its distance from the
-// frontier. The visited set ends the walk whatever the graph's shape (even a cycle); there is
-// no depth bound. Rows come out in (depth, id) order, so the page (live rows after the key,
-// up to the limit) is cut as they come and the walk stops when it is full.
-Result<std::vector<LineageNode>> Transitive(Connection& c, const LineageQuery& q, int64_t parent) {
-  std::unordered_set<int64_t> seen;
-  std::vector<int64_t> frontier;
-  int base = 0;  // the frontier's depth
+// The whole walk is the function mv_lineage_downstream (schema/postgres/0002_lineage_walk.sql):
+// one round trip, which reads one snapshot, however many levels it goes down. Its answer and
+// bounds are the SQLite walk's (storage/sqlite/sqlite_lineage_walk.cc); the measurement that
+// chose it is bench/results/2026-12-07-pg-lineage.md.
+Result<std::vector<LineageNode>> Transitive(Connection& c, const LineageQuery& q) {
+  ASSIGN_OR_RETURN(Stmt s, c.Prepare("SELECT node_id, node_depth, model_name, version_number,"
+                                     " version_stage FROM mv_lineage_downstream(?1::text,"
+                                     " ?2::text, ?3::text, ?4::bigint, ?5::integer, ?6::bigint,"
+                                     " ?7::integer)"));
+  s.Bind(1, q.kind);
   if (q.kind == "parent") {
-    seen.insert(parent);
-    frontier.push_back(parent);
+    s.BindNull(2).Bind(3, q.ref).Bind(4, q.parent_version);
   } else {
-    ASSIGN_OR_RETURN(frontier, RefSeeds(c, q));
-    base = 1;
+    s.Bind(2, q.ref).BindNull(3).BindNull(4);
   }
+  s.Bind(5, int64_t{q.after_depth}).Bind(6, q.after_id).Bind(7, int64_t{q.limit});
   std::vector<LineageNode> out;
-  while (!frontier.empty() && static_cast<int>(out.size()) < q.limit) {
-    ASSIGN_OR_RETURN(Stmt s, WindowStatement(c, frontier));
-    frontier.clear();
-    while (static_cast<int>(out.size()) < q.limit) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      const int64_t id = s.Int(0);
-      const int64_t d = s.Int(1);
-      if (!seen.insert(id).second) continue;
-      if (d == kLevelsPerStatement) frontier.push_back(id);
-      const int depth = base + static_cast<int>(d);
-      if (s.Int(2) == 0 || !AfterKey(q, depth, id)) continue;
-      LineageNode n;
-      n.row_id = id;
-      n.depth = depth;
-      n.model = s.Text(3);
-      n.version = s.Int(4);
-      n.stage = StageFromName(s.Text(5)).value_or(Stage::kNone);
-      out.push_back(std::move(n));
-    }
-    base += static_cast<int>(kLevelsPerStatement);
-  }
-  return out;
-}
-
-// Direct answers (depth 1) in one statement, names joined in, filtered before the limit so
-// that a page is never short.
-Result<std::vector<LineageNode>> Direct(Connection& c, const LineageQuery& q, int64_t parent) {
-  std::vector<LineageNode> out;
-  if (q.after_depth > 1) return out;
-  const int64_t after = q.after_depth == 1 ? q.after_id : 0;
-  ASSIGN_OR_RETURN(Stmt s,
-                   q.kind == "parent"
-                       ? c.Prepare("SELECT v.id, m.name, v.number, v.stage FROM version_parents p"
-                                   " JOIN versions v ON v.id = p.child_id"
-                                   " JOIN models m ON m.id = v.model_id"
-                                   " WHERE p.parent_id = ?1 AND p.child_id > ?4"
-                                   " AND v.deleted_at IS NULL AND v.state = 'sealed'"
-                                   " AND ?2::text IS NULL AND ?3::text IS NULL"
-                                   " ORDER BY p.child_id LIMIT ?5")
-                       : c.Prepare("SELECT v.id, m.name, v.number, v.stage FROM lineage_refs r"
-                                   " JOIN versions v ON v.id = r.version_id"
-                                   " JOIN models m ON m.id = v.model_id"
-                                   " WHERE r.kind = ?2 AND r.ref = ?3 AND r.version_id > ?4"
-                                   " AND ?1::bigint IS NULL"
-                                   " AND v.deleted_at IS NULL AND v.state = 'sealed'"
-                                   " ORDER BY r.version_id LIMIT ?5"));
-  // Every parameter is typed in both statements; the one a statement does not use is NULL.
-  if (q.kind == "parent") {
-    s.Bind(1, parent).BindNull(2).BindNull(3);
-  } else {
-    s.BindNull(1).Bind(2, q.kind).Bind(3, q.ref);
-  }
-  s.Bind(4, after).Bind(5, int64_t{q.limit});
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
     LineageNode n;
     n.row_id = s.Int(0);
-    n.model = s.Text(1);
-    n.version = s.Int(2);
-    n.stage = StageFromName(s.Text(3)).value_or(Stage::kNone);
+    n.depth = static_cast<int>(s.Int(1));
+    n.model = s.Text(2);
+    n.version = s.Int(3);
+    n.stage = StageFromName(s.Text(4)).value_or(Stage::kNone);
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+// Direct answers (depth 1) in one statement, names joined in, filtered before the limit so
+// that a page is never short. For a parent, the statement also finds the parent: its row
+// (kind 0) comes first, the answers (kind 1) after; no kind 0 row means no such sealed
+// version.
+Result<std::vector<LineageNode>> Direct(Connection& c, const LineageQuery& q) {
+  std::vector<LineageNode> out;
+  const int64_t after = q.after_depth == 1 ? q.after_id : 0;
+  const bool past_depth_one = q.after_depth > 1;
+  ASSIGN_OR_RETURN(
+      Stmt s,
+      q.kind == "parent"
+          ? c.Prepare("WITH par AS (SELECT v.id FROM versions v JOIN models m ON m.id ="
+                      " v.model_id WHERE m.name = ?1 AND v.number = ?2 AND v.state = 'sealed')"
+                      " SELECT * FROM (SELECT 0 AS k, par.id, NULL::text AS name, NULL::bigint"
+                      " AS number, NULL::text AS stage FROM par UNION ALL"
+                      " (SELECT 1, v.id, m.name, v.number, v.stage FROM par"
+                      " JOIN version_parents p ON p.parent_id = par.id"
+                      " JOIN versions v ON v.id = p.child_id JOIN models m ON m.id = v.model_id"
+                      " WHERE p.child_id > ?3 AND NOT ?5::boolean"
+                      " AND v.deleted_at IS NULL AND v.state = 'sealed'"
+                      " ORDER BY p.child_id LIMIT ?4)) a ORDER BY k, id")
+          : c.Prepare("SELECT 1, v.id, m.name, v.number, v.stage FROM lineage_refs r"
+                      " JOIN versions v ON v.id = r.version_id"
+                      " JOIN models m ON m.id = v.model_id"
+                      " WHERE r.kind = ?1 AND r.ref = ?2 AND r.version_id > ?3"
+                      " AND NOT ?5::boolean"
+                      " AND v.deleted_at IS NULL AND v.state = 'sealed'"
+                      " ORDER BY r.version_id LIMIT ?4"));
+  if (q.kind == "parent") {
+    s.Bind(1, q.ref).Bind(2, q.parent_version);
+  } else {
+    s.Bind(1, q.kind).Bind(2, q.ref);
+  }
+  s.Bind(3, after).Bind(4, int64_t{q.limit}).Bind(5, past_depth_one ? "true" : "false");
+  bool parent_found = false;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (s.Int(0) == 0) {
+      parent_found = true;
+      continue;
+    }
+    LineageNode n;
+    n.row_id = s.Int(1);
+    n.model = s.Text(2);
+    n.version = s.Int(3);
+    n.stage = StageFromName(s.Text(4)).value_or(Stage::kNone);
     n.depth = 1;
     out.push_back(std::move(n));
   }
+  if (q.kind == "parent" && !parent_found) return NoSuchParent(q);
   return out;
 }
 
@@ -148,19 +104,12 @@ Result<std::vector<LineageNode>> Direct(Connection& c, const LineageQuery& q, in
 
 Result<std::vector<LineageNode>> PgMetadataStore::Downstream(const LineageQuery& q) {
   auto c = pool_->Acquire();
-  ReadTxn txn(*c);  // one snapshot for the parent lookup and the walk
-  RETURN_IF_ERROR(txn.Begin());
-  int64_t parent = 0;
-  if (q.kind == "parent") {
-    auto found = SealedVersionRowId(*c, q.ref, q.parent_version);
-    if (!found.ok() && found.status().code() == Code::kInvalidArgument) {
-      // At upload an unknown parent is bad input; asked about, it is simply not there.
-      return NotFound("model '" + q.ref + "' has no sealed version " +
-                      std::to_string(q.parent_version));
-    }
-    ASSIGN_OR_RETURN(parent, std::move(found));
-  }
-  return q.transitive ? Transitive(*c, q, parent) : Direct(*c, q, parent);
+  // One statement each way: it reads one snapshot, so no transaction is needed around it.
+  if (!q.transitive) return Direct(*c, q);
+  Result<std::vector<LineageNode>> nodes = Transitive(*c, q);
+  // At upload an unknown parent is bad input; asked about, it is simply not there.
+  if (!nodes.ok() && nodes.status().code() == Code::kNotFound) return NoSuchParent(q);
+  return nodes;
 }
 
 }  // namespace mv::storage::pg

@@ -1,8 +1,10 @@
 // Version reports: derived data about a sealed version's artifacts (weights, environment,
 // references, parity), written after sealing and replaced when recomputed.
+#include <string>
 #include <string_view>
 
 #include "storage/store_rules.h"
+#include "storage/postgres/pg_change_feed.h"
 #include "storage/postgres/pg_metadata_store.h"
 #include "storage/postgres/pg_rows.h"
 
@@ -45,12 +47,16 @@ Status PgMetadataStore::PutVersionReport(const std::string& model, int64_t numbe
                               ": reports are kept for sealed versions only");
   }
   {
-    ASSIGN_OR_RETURN(Stmt s, c->Prepare("INSERT INTO version_reports(version_id, "
-                                        "kind, status, report_json, updated_at) "
-                                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (version_id, kind) "
-                                        "DO UPDATE SET status = excluded.status, "
-                                        "report_json = excluded.report_json, "
-                                        "updated_at = excluded.updated_at"));
+    // Long polls on other replicas may wait for a parity report: they hear of it as it
+    // commits (PgChangeFeed, ChangeTopic::kReports).
+    static const std::string sql =
+        std::string("WITH i AS (INSERT INTO version_reports(version_id, kind, status, "
+                    "report_json, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT "
+                    "(version_id, kind) DO UPDATE SET status = excluded.status, report_json = "
+                    "excluded.report_json, updated_at = excluded.updated_at RETURNING kind) "
+                    "SELECT pg_notify('") +
+        PgChannel(ChangeTopic::kReports) + "', i.kind) FROM i WHERE i.kind = 'parity'";
+    ASSIGN_OR_RETURN(Stmt s, c->Prepare(sql.c_str()));
     s.Bind(1, loaded.first).Bind(2, kind).Bind(3, status).Bind(4, report_json).Bind(5, now_ms);
     RETURN_IF_ERROR(s.Run());
   }

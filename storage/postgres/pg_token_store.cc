@@ -2,6 +2,7 @@
 #include "storage/store_rules.h"
 #include "storage/postgres/pg_token_store.h"
 
+#include "storage/postgres/pg_change_feed.h"
 #include "storage/postgres/pg_metadata_store.h"
 #include "storage/postgres/pg_rows.h"
 
@@ -89,7 +90,13 @@ Result<Token> PgTokenStore::RevokeToken(const std::string& name, const Actor& wh
   ASSIGN_OR_RETURN(Token t, FindBy(*c_, sql.c_str(), name));
   if (t.revoked_at_ms) return FailedPrecondition("the token '" + name + "' is already revoked");
   {
-    ASSIGN_OR_RETURN(Stmt s, c_->Prepare("UPDATE tokens SET revoked_at = ? WHERE name = ?"));
+    // The other replicas' token caches hear of it when (and only if) this commits: see
+    // PgChangeFeed. The payload is the name, never anything secret.
+    static const std::string revoke =
+        std::string("WITH u AS (UPDATE tokens SET revoked_at = ?1 WHERE name = ?2 RETURNING "
+                    "name) SELECT pg_notify('") +
+        PgChannel(ChangeTopic::kTokens) + "', u.name) FROM u";
+    ASSIGN_OR_RETURN(Stmt s, c_->Prepare(revoke.c_str()));
     RETURN_IF_ERROR(s.Bind(1, now_ms).Bind(2, name).Run());
   }
   RETURN_IF_ERROR(AppendAudit(*c_, who, now_ms, "token.revoke", "", std::nullopt, name, "revoked"));

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Three stateless replicas behind haproxy, sharing PostgreSQL and an S3 server (issue 17):
 # an upload through one replica downloads and infers through the others; 32 concurrent
-# promotions spread over the replicas leave exactly one production version; a replica killed
+# promotions spread over the replicas leave exactly one production version; a token revoked
+# through one replica is refused by another within a second; a replica killed
 # with SIGKILL under a stream of uploads loses no acknowledged write (every 2xx upload is
 # readable through the survivors and verifies).
 # usage: pg_env.sh s3_env.sh replicas_test.sh MODELVAULT SOURCE_DIR (the two wrappers in
@@ -110,6 +111,25 @@ expect_status 200 GET "$LB/api/v1/models/race/versions?filter=stage%20%3D%20%27p
 n=$(json 'len(d["versions"])' "$WORK/body")
 [ "$n" = 1 ] || fail "$n production versions after 32 concurrent promotions: $(cat "$WORK/body")"
 ok "32 concurrent promotions over 3 replicas: exactly one production"
+
+# --- a token revoked through one replica is refused by another within a second ---
+# (each replica caches token lookups; PostgreSQL LISTEN/NOTIFY drops the others' caches)
+expect_status 201 POST "$(R 1)/api/v1/tokens" -d '{"name":"ci-reader","scopes":["read"]}'
+READER=$(json 'd["token"]' "$WORK/body")
+got=$(command curl -sS -o /dev/null -w '%{http_code}' --oauth2-bearer "$READER" \
+  "$(R 2)/api/v1/models/shared")
+[ "$got" = 200 ] || fail "replica 2 refused a token made through replica 1: $got"
+expect_status 200 DELETE "$(R 3)/api/v1/tokens/ci-reader"
+start_ns=$(date +%s%N)
+while :; do
+  got=$(command curl -sS -o /dev/null -w '%{http_code}' --oauth2-bearer "$READER" \
+    "$(R 2)/api/v1/models/shared")
+  elapsed_ms=$((($(date +%s%N) - start_ns) / 1000000))
+  [ "$got" = 401 ] && break
+  [ "$elapsed_ms" -lt 1000 ] || fail "replica 2 still answers $got for a token revoked through replica 3 after ${elapsed_ms} ms"
+  sleep 0.01
+done
+ok "token made through replica 1, used through 2, revoked through 3: 401 on 2 after ${elapsed_ms} ms"
 
 # --- SIGKILL one replica under uploads: no acknowledged write lost ---
 expect_status 201 POST "$LB/api/v1/models" -d '{"name":"kill"}'

@@ -94,6 +94,16 @@ class SqliteLineageTest : public StoreTest {
     return r;
   }
 
+  // Makes parent:pv a parent of child:cv ("other") in SQL, as uploads never could (a cycle).
+  Status LinkBehindTheStoresBack(const std::string& child, int64_t cv, const std::string& parent,
+                                 int64_t pv) {
+    const std::string row =
+        "(SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = '";
+    return RawExec("INSERT INTO version_parents(child_id, parent_id, relation) SELECT " + row +
+                   child + "' AND v.number = " + std::to_string(cv) + "), " + row + parent +
+                   "' AND v.number = " + std::to_string(pv) + "), 'other'");
+  }
+
   int64_t LineageRows() {
     return QueryInt(
         "SELECT (SELECT COUNT(*) FROM version_parents) + "
@@ -174,11 +184,7 @@ TEST_P(SqliteLineageTest, TransitiveWalksHaveNoDepthBoundAndSurviveCycles) {
   ASSERT_EQ(all.size(), 100u);
   EXPECT_EQ(all.back(), "long:100@100");
   // Cycles cannot be uploaded; written behind the store's back, a walk still ends.
-  Status cycle = RawExec(
-      "INSERT INTO version_parents(child_id, parent_id, relation) SELECT "
-      "(SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'long' "
-      "AND v.number = 1), (SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id "
-      "WHERE m.name = 'long' AND v.number = 100), 'other'");
+  Status cycle = LinkBehindTheStoresBack("long", 1, "long", 100);
   ASSERT_TRUE(cycle.ok()) << cycle.ToString();
   EXPECT_EQ(Down("dataset", "sha256:long", 0, true).size(), 100u);
   EXPECT_EQ(Down("parent", "long", 50, true).size(), 99u);  // around the loop, itself excluded
@@ -284,6 +290,29 @@ TEST_P(SqliteLineageTest, GraphUpWithDepthLimits) {
   EXPECT_EQ(GraphOf("ens", 1, true, 1).edges,
             (Strings{"ens:1->base:1 distilled-from", "ens:1->ft:1 ensembled-from"}));
   EXPECT_TRUE(GraphOf("ens", 1, true, 1).refs.empty());
+}
+
+TEST_P(SqliteLineageTest, GraphWalksEndOnACycleWithinTheirDepthBound) {
+  // long:1 <- long:2 <- ... <- long:10, and long:10 made a parent of long:1 behind the
+  // store's back (uploads cannot make a cycle).
+  MustCreateModel("long");
+  Add("long", {}, {});
+  for (int v = 2; v <= 10; ++v) Add("long", {Parent("long", v - 1, "fine-tuned-from")}, {});
+  Status cycle = LinkBehindTheStoresBack("long", 1, "long", 10);
+  ASSERT_TRUE(cycle.ok()) << cycle.ToString();
+  Rendered around = GraphOf("long", 5, /*up=*/true, 64);
+  EXPECT_EQ(around.nodes, (Strings{"long:10@5", "long:1@4", "long:2@3", "long:3@2", "long:4@1",
+                                   "long:5@0", "long:6@9", "long:7@8", "long:8@7", "long:9@6"}));
+  EXPECT_EQ(around.edges.size(), 10u);
+  EXPECT_NE(std::find(around.edges.begin(), around.edges.end(), "long:1->long:10 other"),
+            around.edges.end());
+  Rendered down = GraphOf("long", 5, /*up=*/false, 64);
+  EXPECT_EQ(down.nodes.size(), 10u);
+  EXPECT_EQ(down.edges.size(), 10u);
+  Rendered three = GraphOf("long", 2, true, 3);
+  EXPECT_EQ(three.nodes, (Strings{"long:10@2", "long:1@1", "long:2@0", "long:9@3"}));
+  EXPECT_EQ(three.edges, (Strings{"long:1->long:10 other", "long:10->long:9 fine-tuned-from",
+                                  "long:2->long:1 fine-tuned-from"}));
 }
 
 TEST_P(SqliteLineageTest, GraphDownWithStagesTombstonesAndRefs) {
