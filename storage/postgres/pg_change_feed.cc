@@ -87,10 +87,12 @@ void PgChangeFeed::Run() {
 
 bool PgChangeFeed::Listen() {
   // TCP keepalives notice a peer that vanished without closing (a network cut), which an
-  // idle listening socket would otherwise never learn.
-  const char* keys[] = {"dbname",        "application_name",    "keepalives", "keepalives_idle",
-                        "keepalives_interval", "keepalives_count", nullptr};
-  const char* values[] = {conninfo_.c_str(), kApplicationName, "1", "10", "3", "3", nullptr};
+  // idle listening socket would otherwise never learn; the connect timeout bounds how long
+  // Stop() may wait for an attempt in flight.
+  const char* keys[] = {"dbname",          "application_name",    "connect_timeout",
+                        "keepalives",      "keepalives_idle",     "keepalives_interval",
+                        "keepalives_count", nullptr};
+  const char* values[] = {conninfo_.c_str(), kApplicationName, "5", "1", "10", "3", "3", nullptr};
   conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
     Disconnect();

@@ -220,5 +220,21 @@ TEST_F(ChangeFeedTest, AParityReportStoredByOneReplicaWakesTheOthersPolls) {
   feed.Stop();
 }
 
+TEST(ChangeFeedUnreachableTest, RetriesWithoutListenersAndStopsPromptly) {
+  // Nothing listens on port 1: every attempt is refused at once, and retried.
+  PgChangeFeedOptions options;
+  options.retry_ms = 10;
+  PgChangeFeed feed("postgres://postgres@127.0.0.1:1/none", options);
+  std::atomic<int> heard{0};
+  feed.Subscribe(ChangeTopic::kTokens, [&heard] { ++heard; });
+  feed.Start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto t0 = SteadyClock::now();
+  feed.Stop();
+  EXPECT_LT(MsSince(t0), 1000);
+  EXPECT_EQ(feed.sessions(), 0u);
+  EXPECT_EQ(heard.load(), 0);
+}
+
 }  // namespace
 }  // namespace mv::storage::pg
