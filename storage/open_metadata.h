@@ -9,6 +9,7 @@
 
 #include "registry/audit_chain.h"
 #include "registry/metadata_store.h"
+#include "registry/parity_jobs.h"
 #include "registry/token_store.h"
 #include "registry/webhook_store.h"
 #include "util/status.h"
@@ -27,6 +28,7 @@ class MetadataBackend {
   TokenStore& tokens() { return *tokens_; }
   AuditChainReader& audit_chain() { return *audit_; }
   WebhookStore& webhooks() { return *webhooks_; }
+  ParityJobs& parity_jobs() { return *parity_jobs_; }
   // The schema version now in the database (a health check).
   Result<int> SchemaVersion() { return schema_version_(); }
   // The connection pool's waits and their summed microseconds.
@@ -43,6 +45,7 @@ class MetadataBackend {
   MetadataStore* meta_ = nullptr;
   AuditChainReader* audit_ = nullptr;
   WebhookStore* webhooks_ = nullptr;
+  ParityJobs* parity_jobs_ = nullptr;
   std::function<Result<int>()> schema_version_;
   std::function<uint64_t()> pool_waits_;
   std::function<uint64_t()> pool_wait_us_;
