@@ -28,10 +28,14 @@ Result<bool> PgMetadataStore::EnqueueParityJob(const std::string& model, int64_t
   RETURN_IF_ERROR(RequireReportable(loaded.second, model, number));
   {
     // Counted without a lock: replicas enqueueing at once may pass the bound by a few.
-    ASSIGN_OR_RETURN(Stmt s, c->Prepare("SELECT COUNT(*) FROM parity_jobs WHERE state = 'queued'"));
+    ASSIGN_OR_RETURN(Stmt s, c->Prepare("SELECT EXISTS(SELECT 1 FROM parity_jobs WHERE "
+                                        "version_id = ?), (SELECT COUNT(*) FROM parity_jobs "
+                                        "WHERE state = 'queued')"));
+    s.Bind(1, loaded.first);
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return Internal("no answer counting parity jobs");
-    if (s.Int(0) >= max_queued) {
+    if (s.Int(0) != 0) return false;  // queued or running already; the rollback changes nothing
+    if (s.Int(1) >= max_queued) {
       return Unavailable("too many parity checks are waiting; try again later");
     }
   }

@@ -32,6 +32,17 @@ export MODELVAULT_TOKEN=$TOKEN
 R() { echo "http://127.0.0.1:${RPORT[$1]}"; }
 sql() { psql "$MV_TEST_METADATA" -XAtqc "$1"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# holder_other_than OWNER TRIES: the owner of the running job once it is not OWNER (polled
+# every 50 ms, TRIES times); empty when none showed.
+holder_other_than() {
+  local holder="" _
+  for _ in $(seq "$2"); do
+    holder=$(sql "SELECT owner FROM parity_jobs WHERE state = 'running' AND owner <> '$1'")
+    [ -n "$holder" ] && break
+    sleep 0.05
+  done
+  echo "$holder"
+}
 
 expect_status 201 POST "$(R 1)/api/v1/models" -d '{"name":"resnet18"}'
 expect_status 201 POST "$(R 1)/api/v1/models/resnet18/versions" -F "meta=<$FIX/meta.json" \
@@ -39,12 +50,7 @@ expect_status 201 POST "$(R 1)/api/v1/models/resnet18/versions" -F "meta=<$FIX/m
 [ "$(json 'd["version"]' "$WORK/body")" = 1 ] || fail "upload: $(cat "$WORK/body")"
 
 # The holder: "host:pid:random" of the replica that claimed the job.
-owner=""
-for _ in $(seq 600); do
-  owner=$(sql "SELECT owner FROM parity_jobs WHERE state = 'running'")
-  [ -n "$owner" ] && break
-  sleep 0.05
-done
+owner=$(holder_other_than "" 600)
 [ -n "$owner" ] || fail "no replica claimed the check: $(sql 'SELECT * FROM parity_jobs')"
 pid=$(cut -d: -f2 <<<"$owner")
 if [ "$pid" = "${RPID[1]}" ]; then victim=1 survivor=2
@@ -60,12 +66,7 @@ ok "replica $victim (pid $pid) killed while it ran the check"
 
 # The survivor claims the job once the lease ends (the victim renewed it at most a third of a
 # lease ago), within its poll interval.
-new_owner=""
-for _ in $(seq 400); do
-  new_owner=$(sql "SELECT owner FROM parity_jobs WHERE state = 'running' AND owner <> '$owner'")
-  [ -n "$new_owner" ] && break
-  sleep 0.05
-done
+new_owner=$(holder_other_than "$owner" 400)
 taken_ms=$(($(now_ms) - killed_at))
 [ -n "$new_owner" ] || fail "no replica took the job over: $(sql 'SELECT * FROM parity_jobs')"
 [ "$(cut -d: -f2 <<<"$new_owner")" = "${RPID[$survivor]}" ] || fail "taken by $new_owner"

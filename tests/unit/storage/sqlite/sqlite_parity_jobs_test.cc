@@ -105,6 +105,9 @@ TEST_P(ParityJobsTest, EnqueueRefusesWhatHasNoReportAndAFullQueue) {
             Code::kInvalidArgument);
   ASSERT_TRUE(Jobs().EnqueueParityJob("m", a, "{}", kT0, 1).ok());
   EXPECT_EQ(Jobs().EnqueueParityJob("m", b, "{}", kT0, 1).status().code(), Code::kUnavailable);
+  auto again = Jobs().EnqueueParityJob("m", a, "{}", kT0, 1);  // already queued: no error
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_FALSE(*again);
   EXPECT_EQ(ParityStatus(b), "none");
   EXPECT_EQ(QueryInt("SELECT COUNT(*) FROM parity_jobs"), 1);
 }
