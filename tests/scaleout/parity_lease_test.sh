@@ -4,6 +4,8 @@
 # check takes seconds) is uploaded; the replica whose id holds the job in parity_jobs is
 # SIGKILLed while the check runs; the other replica claims the job once the lease ends
 # (--parity-lease 3s, --parity-poll 250ms) and the report becomes "passed", no restart.
+# Then a third replica joins and runs the check again, and a long poll parked on the replica
+# that does not hold it answers once the other stores the report.
 # usage: pg_env.sh s3_env.sh parity_lease_test.sh MODELVAULT SOURCE_DIR RESNET18_FIXTURE_DIR
 set -euo pipefail
 MODELVAULT=$1
@@ -84,3 +86,30 @@ done_ms=$(($(now_ms) - killed_at))
 expect_status 200 POST "$(R $survivor)/api/v1/models/resnet18/versions/1/stage" \
   -d '{"stage":"production"}'
 ok "parity passed $done_ms ms after the kill, without a restart; the version is promotable"
+
+# A long poll parked on one replica answers when another replica stores the report: a new
+# replica joins, the check is run again, and the replica not holding it is polled.
+start_replica 3
+export MODELVAULT_TOKEN=$TOKEN
+expect_status 202 POST "$(R 3)/api/v1/models/resnet18/versions/1/parity"
+holder=$(holder_other_than "" 600)
+[ -n "$holder" ] || fail "no replica claimed the re-run: $(sql 'SELECT * FROM parity_jobs')"
+poller=$survivor
+[ "$(cut -d: -f2 <<<"$holder")" = "${RPID[$survivor]}" ] && poller=3
+command curl -sS -o "$WORK/poll" --oauth2-bearer "$TOKEN" --max-time 300 \
+  "$(R $poller)/api/v1/models/resnet18/versions/1/parity?wait=280" &
+poll_pid=$!
+sleep 0.3
+[ "$(sql 'SELECT COUNT(*) FROM parity_jobs')" = 1 ] ||
+  fail "the re-run ended before the poll was parked (too fast to test the wake-up)"
+for _ in $(seq 1200); do
+  [ "$(sql 'SELECT COUNT(*) FROM parity_jobs')" = 0 ] && break
+  sleep 0.05
+done
+stored_at=$(now_ms)
+wait "$poll_pid" || fail "the long poll on replica $poller failed"
+lag_ms=$(($(now_ms) - stored_at))
+[ "$(json 'd["status"]' "$WORK/poll")" = passed ] || fail "the long poll: $(cat "$WORK/poll")"
+[ "$lag_ms" -le $((POLL_MS + 2000)) ] ||
+  fail "the poll on replica $poller answered $lag_ms ms after another replica stored the report"
+ok "a long poll on replica $poller answered $lag_ms ms after another replica stored the report"
