@@ -30,8 +30,13 @@ std::string ReportJson(const std::string& status, const std::string& message) {
 ParityService::ParityService(MetadataStore& meta, ParityJobs& jobs, VersionService& versions,
                              InferenceEngine& engine, TorchScriptRunner torch, Clock& clock,
                              ParityServiceOptions options)
-    : meta_(meta), jobs_(jobs), versions_(versions), engine_(engine), torch_(std::move(torch)),
-      clock_(clock), options_(std::move(options)) {
+    : meta_(meta),
+      jobs_(jobs),
+      versions_(versions),
+      engine_(engine),
+      torch_(std::move(torch)),
+      clock_(clock),
+      options_(std::move(options)) {
   if (options_.owner.empty()) options_.owner = RandomOwner();
   options_.lease_ms = std::max<int64_t>(options_.lease_ms, 3);
   options_.poll_ms = std::max<int64_t>(options_.poll_ms, 1);
@@ -82,15 +87,14 @@ void ParityService::Stop() {
 
 Status ParityService::Schedule(const std::string& model, int64_t number) {
   ASSIGN_OR_RETURN(Version v, versions_.Get(model, number));
-  if (v.deleted_at_ms) return FailedPrecondition("version " + std::to_string(number) +
-                                                 " is deleted");
+  if (v.deleted_at_ms)
+    return FailedPrecondition("version " + std::to_string(number) + " is deleted");
   if (v.state != VersionState::kSealed) {
     return FailedPrecondition("version " + std::to_string(number) + " is a draft");
   }
-  ASSIGN_OR_RETURN(bool queued,
-                   jobs_.EnqueueParityJob(model, number, ReportJson("pending", "queued"),
-                                          clock_.NowMs(),
-                                          static_cast<int64_t>(options_.max_queue)));
+  ASSIGN_OR_RETURN(bool queued, jobs_.EnqueueParityJob(
+                                    model, number, ReportJson("pending", "queued"), clock_.NowMs(),
+                                    static_cast<int64_t>(options_.max_queue)));
   if (!queued) return Status::Ok();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -115,8 +119,7 @@ void ParityService::WorkerLoop() {
     lock.lock();
     if (!claimed.ok() && !claim_failing_) {
       std::fprintf(stderr, "modelvault: cannot claim parity jobs (retrying every %lld ms): %s\n",
-                   static_cast<long long>(options_.poll_ms),
-                   claimed.status().ToString().c_str());
+                   static_cast<long long>(options_.poll_ms), claimed.status().ToString().c_str());
     }
     claim_failing_ = !claimed.ok();
     if (!claimed.ok() || !claimed->has_value()) {
@@ -144,13 +147,13 @@ void ParityService::RunJob(const ParityJob& job) {
   const auto start = std::chrono::steady_clock::now();
   Result<Outcome> outcome = Outcome{};
   if (job.attempts > options_.max_attempts) {
-    outcome = Outcome{"error",
-                      ReportJson("error", "the check was started " +
-                                              std::to_string(job.attempts - 1) +
-                                              " times and never finished (the process running "
-                                              "it stopped or lost its lease); POST to this "
-                                              "version's parity URL to run it again"),
-                      {}};
+    outcome =
+        Outcome{"error",
+                ReportJson("error", "the check was started " + std::to_string(job.attempts - 1) +
+                                        " times and never finished (the process running "
+                                        "it stopped or lost its lease); POST to this "
+                                        "version's parity URL to run it again"),
+                {}};
   } else {
     outcome = RunChecks(job.model, job.number);
   }
@@ -211,8 +214,8 @@ void ParityService::RenewDue() {
   for (const ParityJob& job : due) {
     Status s = jobs_.RenewParityJob(job.id, job.owner, options_.lease_ms, clock_.NowMs());
     if (s.ok()) continue;
-    std::fprintf(stderr, "modelvault: parity lease of %s/%lld not renewed: %s\n",
-                 job.model.c_str(), static_cast<long long>(job.number), s.ToString().c_str());
+    std::fprintf(stderr, "modelvault: parity lease of %s/%lld not renewed: %s\n", job.model.c_str(),
+                 static_cast<long long>(job.number), s.ToString().c_str());
     if (s.code() != Code::kAborted) continue;  // retried at the next renewal
     std::lock_guard<std::mutex> lock(mu_);
     if (auto it = held_.find(job.id); it != held_.end()) it->second.lost = true;

@@ -24,9 +24,9 @@
 #include "registry/lifecycle_service.h"
 #include "registry/metadata_store.h"
 #include "registry/parity_jobs.h"
-#include "util/status.h"
 #include "registry/types.h"
 #include "registry/version_service.h"
+#include "util/status.h"
 
 namespace mv::inference {
 
@@ -39,7 +39,7 @@ struct ParityServiceOptions {
   ParityConfig defaults;
   int64_t max_model_bytes = int64_t{2} << 30;  // ONNX and TorchScript artifacts read whole
   size_t max_queue = 10000;  // jobs waiting in the database, every replica's together
-  int max_waiters = 32;  // long polls (WaitForReport) parked at once
+  int max_waiters = 32;      // long polls (WaitForReport) parked at once
   // This process's name in the job table (host, pid and a random part, say); empty: a
   // random one is made.
   std::string owner;
@@ -143,18 +143,18 @@ class ParityService {
   std::function<void(const std::string&, int64_t)> on_finished_;
 
   std::mutex mu_;
-  std::condition_variable wake_;    // workers: a job was queued here, or stop
+  std::condition_variable wake_;  // workers: a job was queued here, or stop
   std::condition_variable idle_;
   std::condition_variable keeper_;  // the lease keeper: stop
   uint64_t pokes_ = 0;              // jobs queued by this process
   bool drained_ = true;             // the last claim found no job
   bool claim_failing_ = false;      // logged once until a claim works again
   int running_ = 0;
-  std::map<int64_t, Held> held_;    // the jobs this process runs, by id
+  std::map<int64_t, Held> held_;  // the jobs this process runs, by id
   bool stopping_ = false;
   bool keeper_stopping_ = false;
   std::condition_variable stored_cv_;
-  uint64_t stored_ = 0;  // reports stored since start, here or (noticed) elsewhere
+  uint64_t stored_ = 0;         // reports stored since start, here or (noticed) elsewhere
   int64_t finished_seen_ = -1;  // the database's finished-job count last read (keeper only)
   int waiters_ = 0;
   bool waiters_released_ = false;

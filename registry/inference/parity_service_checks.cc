@@ -1,12 +1,11 @@
 // ParityService, the checks' side: what a version's check reads (artifacts, reference data,
 // the variant's parent), what it concludes, what a stored conclusion queues again, and the
 // promotion gate's parity part. The queue and leases are in parity_service.cc.
-#include "registry/inference/parity_service.h"
-
 #include <optional>
 
 #include "registry/formats/summary.h"
 #include "registry/inference/parity_report.h"
+#include "registry/inference/parity_service.h"
 #include "registry/inference/reference_data.h"
 #include "registry/inference/variant_parent.h"
 #include "registry/serving_service.h"
@@ -64,17 +63,16 @@ std::string ErrorJson(const std::string& message) {
 
 }  // namespace
 
-Result<ParityService::Outcome> ParityService::RunChecks(const std::string& model,
-                                                        int64_t number) {
+Result<ParityService::Outcome> ParityService::RunChecks(const std::string& model, int64_t number) {
   ASSIGN_OR_RETURN(Version v, versions_.Get(model, number));
   auto parsed = ParseParityMeta(v.meta_json, options_.defaults);
   if (!parsed.ok()) return Outcome{"error", ErrorJson(parsed.status().message()), {}};
   const Artifact* onnx = PickOnnx(v);
   if (!onnx) {
-    return Outcome{"skipped",
-                   SkipJson(parsed->skip ? "skipped: " + *parsed->skip
-                                         : "the version holds no ONNX artifact"),
-                   {}};
+    return Outcome{
+        "skipped",
+        SkipJson(parsed->skip ? "skipped: " + *parsed->skip : "the version holds no ONNX artifact"),
+        {}};
   }
   if (onnx->quarantined || onnx->safety == "unsafe") {
     return Outcome{"error", ErrorJson(onnx->name + " is not safe to load"), {}};
@@ -111,8 +109,8 @@ Result<ParityService::Outcome> ParityService::RunChecks(const std::string& model
                                                             "installed");
     }
     if (IsTorchScript(a) && torch_ && !m.torchscript && !a.quarantined) {
-      m.torchscript = [this, v, a, max_bytes](const std::vector<Tensor>& inputs)
-          -> Result<std::vector<Tensor>> {
+      m.torchscript = [this, v, a, max_bytes](
+                          const std::vector<Tensor>& inputs) -> Result<std::vector<Tensor>> {
         ASSIGN_OR_RETURN(std::string bytes, ReadWholeArtifact(versions_, v, a, max_bytes));
         return torch_(bytes, inputs);
       };
@@ -126,8 +124,7 @@ Result<ParityService::Outcome> ParityService::RunChecks(const std::string& model
   return out;
 }
 
-void ParityService::AfterStored(const std::string& model, int64_t number,
-                                const Outcome& outcome) {
+void ParityService::AfterStored(const std::string& model, int64_t number, const Outcome& outcome) {
   if (outcome.status == "passed") RecheckVariantsOf(model, number);
   // A parent that passed while this check ran saw it pending and did not queue it again:
   // each side stores first and looks at the other after, so one of them re-queues it.
@@ -176,8 +173,8 @@ Status CheckParityForPromotion(const Version& v, const std::vector<VersionReport
   // A variant that disagrees with its parent is named as such: that, not a tolerance, is
   // what a quantization or conversion has to answer for.
   if (auto verdict = VariantVerdict(parity->report_json); verdict && verdict->first != "passed") {
-    return FailedPrecondition("parity " + parity->status + ": the variant check " +
-                              verdict->first + ": " + verdict->second);
+    return FailedPrecondition("parity " + parity->status + ": the variant check " + verdict->first +
+                              ": " + verdict->second);
   }
   return FailedPrecondition("parity " + parity->status + " (see the version's parity report)");
 }

@@ -49,15 +49,14 @@ Result<bool> PgMetadataStore::EnqueueParityJob(const std::string& model, int64_t
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return false;  // queued or running already; the rollback changes nothing
   }
-  RETURN_IF_ERROR(WriteReport(*c, loaded.first, model, number, kReport, "pending", pending_json,
-                              now_ms));
+  RETURN_IF_ERROR(
+      WriteReport(*c, loaded.first, model, number, kReport, "pending", pending_json, now_ms));
   RETURN_IF_ERROR(txn.Commit());
   return true;
 }
 
 Result<std::optional<ParityJob>> PgMetadataStore::ClaimParityJob(const std::string& owner,
-                                                                 int64_t lease_ms,
-                                                                 int64_t now_ms) {
+                                                                 int64_t lease_ms, int64_t now_ms) {
   auto c = pool_->Acquire();
   // A queued job's lease_until is 0: "claimable" is one range on the index.
   ASSIGN_OR_RETURN(Stmt s,
@@ -116,8 +115,8 @@ Status PgMetadataStore::FinishParityJob(const ParityJob& job, const std::string&
     RETURN_IF_ERROR(txn.Commit());  // the job of a deleted version ends without a report
     return live;
   }
-  RETURN_IF_ERROR(WriteReport(*c, version_id, job.model, job.number, kReport, status,
-                              report_json, now_ms));
+  RETURN_IF_ERROR(
+      WriteReport(*c, version_id, job.model, job.number, kReport, status, report_json, now_ms));
   {
     ASSIGN_OR_RETURN(Stmt s, c->Prepare("UPDATE parity_jobs_finished SET n = n + 1 WHERE id = 1"));
     RETURN_IF_ERROR(s.Run());

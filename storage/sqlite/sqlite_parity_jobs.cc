@@ -20,8 +20,8 @@ Status NotHeld(int64_t id, const std::string& owner) {
 }  // namespace
 
 Result<bool> SqliteMetadataStore::EnqueueParityJob(const std::string& model, int64_t number,
-                                                   const std::string& pending_json,
-                                                   int64_t now_ms, int64_t max_queued) {
+                                                   const std::string& pending_json, int64_t now_ms,
+                                                   int64_t max_queued) {
   auto c = pool_->Acquire();
   RETURN_IF_ERROR(CheckReport(*c, kReport, "pending", pending_json));
   WriteTxn txn(*c);
@@ -45,8 +45,8 @@ Result<bool> SqliteMetadataStore::EnqueueParityJob(const std::string& model, int
                                         "VALUES (?, ?)"));
     RETURN_IF_ERROR(s.Bind(1, loaded.first).Bind(2, now_ms).Run());
   }
-  RETURN_IF_ERROR(WriteReport(*c, loaded.first, model, number, kReport, "pending", pending_json,
-                              now_ms));
+  RETURN_IF_ERROR(
+      WriteReport(*c, loaded.first, model, number, kReport, "pending", pending_json, now_ms));
   RETURN_IF_ERROR(txn.Commit());
   return true;
 }
@@ -88,8 +88,8 @@ Result<std::optional<ParityJob>> SqliteMetadataStore::ClaimParityJob(const std::
   return std::optional<ParityJob>(std::move(job));
 }
 
-Status SqliteMetadataStore::RenewParityJob(int64_t id, const std::string& owner,
-                                           int64_t lease_ms, int64_t now_ms) {
+Status SqliteMetadataStore::RenewParityJob(int64_t id, const std::string& owner, int64_t lease_ms,
+                                           int64_t now_ms) {
   auto c = pool_->Acquire();
   ASSIGN_OR_RETURN(Stmt s, c->Prepare("UPDATE parity_jobs SET lease_until = ? + ? "
                                       "WHERE id = ? AND owner = ? AND state = 'running'"));
@@ -122,8 +122,8 @@ Status SqliteMetadataStore::FinishParityJob(const ParityJob& job, const std::str
     RETURN_IF_ERROR(txn.Commit());  // the job of a deleted version ends without a report
     return live;
   }
-  RETURN_IF_ERROR(WriteReport(*c, version_id, job.model, job.number, kReport, status,
-                              report_json, now_ms));
+  RETURN_IF_ERROR(
+      WriteReport(*c, version_id, job.model, job.number, kReport, status, report_json, now_ms));
   {
     ASSIGN_OR_RETURN(Stmt s, c->Prepare("UPDATE parity_jobs_finished SET n = n + 1 WHERE id = 1"));
     RETURN_IF_ERROR(s.Run());

@@ -99,8 +99,7 @@ TEST_P(ParityJobsTest, EnqueueRefusesWhatHasNoReportAndAFullQueue) {
   EXPECT_EQ(Jobs().EnqueueParityJob("m", gone, "{}", kT0, 100).status().code(),
             Code::kFailedPrecondition);
   EXPECT_EQ(Jobs().EnqueueParityJob("m", 99, "{}", kT0, 100).status().code(), Code::kNotFound);
-  EXPECT_EQ(Jobs().EnqueueParityJob("nope", 1, "{}", kT0, 100).status().code(),
-            Code::kNotFound);
+  EXPECT_EQ(Jobs().EnqueueParityJob("nope", 1, "{}", kT0, 100).status().code(), Code::kNotFound);
   EXPECT_EQ(Jobs().EnqueueParityJob("m", a, "[]", kT0, 100).status().code(),
             Code::kInvalidArgument);
   ASSERT_TRUE(Jobs().EnqueueParityJob("m", a, "{}", kT0, 1).ok());
