@@ -52,7 +52,9 @@
 #include "storage/sqlite/sqlite_maintenance_store.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
 #include "storage/sqlite/sqlite_token_store.h"
+#include "util/encoding.h"
 #include "util/flags.h"
+#include "util/random.h"
 
 namespace {
 
@@ -238,6 +240,16 @@ mv::Result<mv::api::AuthOptions> SetUpAuth(const mv::util::Flags& flags, mv::Tok
   return options;
 }
 
+// This process's name in the parity job table: host and pid say which replica holds a
+// check (operators, tests), the random part keeps a restarted pid from inheriting leases.
+std::string ParityOwner() {
+  char host[256] = {0};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  auto random = mv::util::RandomBytes(4);
+  return std::string(host) + ":" + std::to_string(::getpid()) + ":" +
+         mv::HexEncode(random.ok() ? *random : "");
+}
+
 // What /metrics reads from the parts that own the numbers, and the hooks that record events.
 void WireMetrics(mv::api::ServerMetrics& metrics, mv::storage::MetadataBackend& meta,
                  mv::inference::OrtEngine& engine, mv::ServingService& serving,
@@ -350,11 +362,16 @@ int Serve(const std::vector<std::string>& args) {
   mv::inference::ParityServiceOptions parity_options;
   parity_options.workers = static_cast<int>(flags->GetInt("parity-workers"));
   parity_options.max_waiters = static_cast<int>(flags->GetInt("parity-max-waiters"));
+  parity_options.lease_ms = flags->GetDurationMs("parity-lease");
+  parity_options.poll_ms = flags->GetDurationMs("parity-poll");
+  parity_options.owner = ParityOwner();
+  // On SQLite this process alone runs checks: jobs a crash left running restart at once.
+  parity_options.sole_process = !mv::storage::IsPostgresUrl(flags->Get("metadata"));
   // Declared before the services whose hooks record into it, so it outlives their threads
   // (locals are destroyed in reverse order); made once the last route is registered.
   std::unique_ptr<mv::api::ServerMetrics> metrics;
-  mv::inference::ParityService parity(*meta, versions, **engine, TorchRunnerFn(torch), clock,
-                                      parity_options);
+  mv::inference::ParityService parity(*meta, backend->parity_jobs(), versions, **engine,
+                                      TorchRunnerFn(torch), clock, parity_options);
   // Other replicas' changes (PostgreSQL): a revocation drops this one's cached token lookups,
   // a stored parity report wakes the long polls here that may wait for it.
   if (mv::ChangeFeed* feed = backend->changes()) {

@@ -86,6 +86,12 @@ const util::FlagSpecs& ServeFlagSpecs() {
      "threads per ONNX Runtime session; 0 = the number of cores", "N", 0, 256},
     {"parity-workers", FlagType::kInt, "1", "parity checks run at once in the background", "N",
      1, 64},
+    {"parity-lease", FlagType::kDuration, "30s",
+     "a replica running a parity check holds it this long and renews it every third of it; "
+     "the check of a replica that died is taken over by another once its lease ends"},
+    {"parity-poll", FlagType::kDuration, "1s",
+     "how often idle parity workers look in the database for checks queued by other replicas "
+     "or whose lease ended, and parked parity polls for reports other replicas stored"},
     {"torch-worker", FlagType::kString, "",
      "the modelvault-torch-worker executable for TorchScript parity (default: next to "
      "modelvault; a missing worker makes that check report skipped)", "PATH"},

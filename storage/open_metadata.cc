@@ -38,6 +38,7 @@ Result<MetadataBackend> OpenMetadata(const std::string& metadata, const std::str
     b.meta_ = s;
     b.audit_ = s;
     b.webhooks_ = s;
+    b.parity_jobs_ = s;
     b.schema_version_ = [s] { return s->SchemaVersion(); };
     b.pool_waits_ = [s] { return s->PoolWaits(); };
     b.pool_wait_us_ = [s] { return s->PoolWaitMicros(); };
@@ -57,6 +58,7 @@ Result<MetadataBackend> OpenMetadata(const std::string& metadata, const std::str
   b.meta_ = s;
   b.audit_ = s;
   b.webhooks_ = s;
+  b.parity_jobs_ = s;
   b.schema_version_ = [s] { return s->SchemaVersion(); };
   b.pool_waits_ = [s] { return s->PoolWaits(); };
   b.pool_wait_us_ = [s] { return s->PoolWaitMicros(); };

@@ -10,6 +10,7 @@
 #include "registry/audit_chain.h"
 #include "registry/change_feed.h"
 #include "registry/metadata_store.h"
+#include "registry/parity_jobs.h"
 #include "registry/token_store.h"
 #include "registry/webhook_store.h"
 #include "util/status.h"
@@ -28,6 +29,7 @@ class MetadataBackend {
   TokenStore& tokens() { return *tokens_; }
   AuditChainReader& audit_chain() { return *audit_; }
   WebhookStore& webhooks() { return *webhooks_; }
+  ParityJobs& parity_jobs() { return *parity_jobs_; }
   // News of changes other processes make (PostgreSQL), not started; null for SQLite, which
   // only this process opens.
   ChangeFeed* changes() { return changes_.get(); }
@@ -48,6 +50,7 @@ class MetadataBackend {
   MetadataStore* meta_ = nullptr;
   AuditChainReader* audit_ = nullptr;
   WebhookStore* webhooks_ = nullptr;
+  ParityJobs* parity_jobs_ = nullptr;
   std::function<Result<int>()> schema_version_;
   std::function<uint64_t()> pool_waits_;
   std::function<uint64_t()> pool_wait_us_;

@@ -1,90 +1,69 @@
+// ParityService, the queue's side: workers that claim jobs from the database's job table,
+// the lease keeper that renews what they run, Schedule, and the long polls' wake-ups. What a
+// check does is in parity_service_checks.cc.
 #include "registry/inference/parity_service.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 
 #include "registry/formats/summary.h"
-#include "registry/inference/parity_report.h"
-#include "registry/inference/reference_data.h"
-#include "registry/inference/variant_parent.h"
-#include "registry/serving_service.h"
-#include "util/json_read.h"
+#include "util/encoding.h"
+#include "util/random.h"
 
 namespace mv::inference {
 namespace {
 
-constexpr const char* kReport = "parity";
-
-bool IsTorchScript(const Artifact& a) {
-  return a.kind == "torchscript" || (a.inspection && a.inspection->kind == "torchscript");
+std::string RandomOwner() {
+  auto bytes = util::RandomBytes(8);
+  return "parity-" + HexEncode(bytes.ok() ? *bytes : std::to_string(::time(nullptr)));
 }
 
-// Parity judges exactly the artifact that is served.
-const Artifact* PickOnnx(const Version& v) { return ServedOnnxArtifact(v); }
-
-// The newest earlier live version with an ONNX artifact (for the size comparison).
-std::optional<int64_t> PreviousOnnxSize(VersionService& versions, const Version& v) {
-  for (int64_t n = v.number - 1; n >= 1 && n >= v.number - 20; --n) {
-    auto prev = versions.Get(v.model, n);
-    if (!prev.ok() || prev->deleted_at_ms || prev->state != VersionState::kSealed) continue;
-    if (const Artifact* a = PickOnnx(*prev)) return a->size;
-  }
-  return std::nullopt;
-}
-
-// The variant check's status and message in a stored parity report; nullopt when it holds
-// none (not a variant, or a report of an error before the checks).
-std::optional<std::pair<std::string, std::string>> VariantVerdict(const std::string& json) {
-  auto report = util::ReadJson(json);
-  if (!report.ok() || !report->is_object()) return std::nullopt;
-  auto checks = report->find("checks");
-  if (checks == report->end() || !checks->is_object()) return std::nullopt;
-  auto variant = checks->find("variant");
-  if (variant == checks->end() || !variant->is_object()) return std::nullopt;
-  auto status = variant->find("status");
-  auto message = variant->find("message");
-  if (status == variant->end() || !status->is_string() || message == variant->end() ||
-      !message->is_string()) {
-    return std::nullopt;
-  }
-  return std::make_pair(status->get<std::string>(), message->get<std::string>());
-}
-
-std::string SkipJson(const std::string& reason) {
+std::string ReportJson(const std::string& status, const std::string& message) {
   formats::Summary s = formats::Summary::MakeObject();
-  return s.Set("status", "skipped").Set("message", reason).ToJson();
-}
-
-std::string ErrorJson(const std::string& message) {
-  formats::Summary s = formats::Summary::MakeObject();
-  return s.Set("status", "error").Set("message", message).ToJson();
+  return s.Set("status", status).Set("message", message).ToJson();
 }
 
 }  // namespace
 
-ParityService::ParityService(MetadataStore& meta, VersionService& versions,
+ParityService::ParityService(MetadataStore& meta, ParityJobs& jobs, VersionService& versions,
                              InferenceEngine& engine, TorchScriptRunner torch, Clock& clock,
                              ParityServiceOptions options)
-    : meta_(meta), versions_(versions), engine_(engine), torch_(std::move(torch)),
-      clock_(clock), options_(std::move(options)) {}
+    : meta_(meta),
+      jobs_(jobs),
+      versions_(versions),
+      engine_(engine),
+      torch_(std::move(torch)),
+      clock_(clock),
+      options_(std::move(options)) {
+  if (options_.owner.empty()) options_.owner = RandomOwner();
+  options_.lease_ms = std::max<int64_t>(options_.lease_ms, 3);
+  options_.poll_ms = std::max<int64_t>(options_.poll_ms, 1);
+}
 
 ParityService::~ParityService() { Stop(); }
 
 void ParityService::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   if (!threads_.empty()) return;
+  if (options_.sole_process) {
+    Status s = jobs_.RequeueRunningParityJobs();
+    if (!s.ok()) {
+      std::fprintf(stderr, "modelvault: parity jobs of a previous run not requeued: %s\n",
+                   s.ToString().c_str());
+    }
+  }
+  // Long polls are woken when this count moves, not by the first look at it.
+  auto finished = jobs_.FinishedParityJobs();
+  finished_seen_ = finished.ok() ? *finished : -1;
   stopping_ = false;
+  keeper_stopping_ = false;
+  drained_ = false;
   for (int i = 0; i < std::max(1, options_.workers); ++i) {
     threads_.emplace_back([this] { WorkerLoop(); });
   }
-  auto pending = meta_.ListVersionsWithReport(kReport, "pending",
-                                              static_cast<int>(options_.max_queue));
-  if (!pending.ok()) return;
-  for (auto& job : *pending) {
-    if (queued_.insert(job).second) queue_.push_back(job);
-  }
-  wake_.notify_all();
+  keeper_thread_ = std::thread([this] { KeeperLoop(); });
 }
 
 void ParityService::Stop() {
@@ -92,36 +71,35 @@ void ParityService::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    queue_.clear();
-    queued_.clear();
     threads.swap(threads_);
   }
   wake_.notify_all();
   idle_.notify_all();
   for (std::thread& t : threads) t.join();
+  // The keeper renews the running checks' leases until the workers are done with them.
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    keeper_stopping_ = true;
+  }
+  keeper_.notify_all();
+  if (keeper_thread_.joinable()) keeper_thread_.join();
 }
 
 Status ParityService::Schedule(const std::string& model, int64_t number) {
   ASSIGN_OR_RETURN(Version v, versions_.Get(model, number));
-  if (v.deleted_at_ms) return FailedPrecondition("version " + std::to_string(number) +
-                                                 " is deleted");
+  if (v.deleted_at_ms)
+    return FailedPrecondition("version " + std::to_string(number) + " is deleted");
   if (v.state != VersionState::kSealed) {
     return FailedPrecondition("version " + std::to_string(number) + " is a draft");
   }
+  ASSIGN_OR_RETURN(bool queued, jobs_.EnqueueParityJob(
+                                    model, number, ReportJson("pending", "queued"), clock_.NowMs(),
+                                    static_cast<int64_t>(options_.max_queue)));
+  if (!queued) return Status::Ok();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (queued_.count({model, number})) return Status::Ok();
-    if (queue_.size() >= options_.max_queue) {
-      return Unavailable("too many parity checks are waiting; try again later");
-    }
-  }
-  formats::Summary pending = formats::Summary::MakeObject();
-  RETURN_IF_ERROR(Store(model, number, "pending",
-                        pending.Set("status", "pending").Set("message", "queued").ToJson()));
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!queued_.insert({model, number}).second) return Status::Ok();
-    queue_.emplace_back(model, number);
+    ++pokes_;
+    drained_ = false;
   }
   wake_.notify_one();
   return Status::Ok();
@@ -129,43 +107,127 @@ Status ParityService::Schedule(const std::string& model, int64_t number) {
 
 void ParityService::WaitIdle() {
   std::unique_lock<std::mutex> lock(mu_);
-  idle_.wait(lock, [this] { return (queue_.empty() && running_ == 0) || stopping_; });
+  idle_.wait(lock, [this] { return (drained_ && running_ == 0) || stopping_; });
 }
 
 void ParityService::WorkerLoop() {
-  while (true) {
-    std::pair<std::string, int64_t> job;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
-      job = queue_.front();
-      queue_.pop_front();
-      queued_.erase(job);
-      ++running_;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    const uint64_t pokes = pokes_;
+    lock.unlock();
+    auto claimed = jobs_.ClaimParityJob(options_.owner, options_.lease_ms, clock_.NowMs());
+    lock.lock();
+    if (!claimed.ok() && !claim_failing_) {
+      std::fprintf(stderr, "modelvault: cannot claim parity jobs (retrying every %lld ms): %s\n",
+                   static_cast<long long>(options_.poll_ms), claimed.status().ToString().c_str());
     }
-    Status s = RunNow(job.first, job.second);
-    if (!s.ok()) {
-      std::fprintf(stderr, "modelvault: parity of %s/%lld not stored: %s\n", job.first.c_str(),
-                   static_cast<long long>(job.second), s.ToString().c_str());
+    claim_failing_ = !claimed.ok();
+    if (!claimed.ok() || !claimed->has_value()) {
+      if (claimed.ok()) {
+        drained_ = true;
+        idle_.notify_all();
+      }
+      wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms),
+                     [&] { return stopping_ || pokes_ != pokes; });
+      continue;
     }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      --running_;
-    }
+    const ParityJob job = std::move(**claimed);
+    held_[job.id] = Held{job, std::chrono::steady_clock::now()};
+    ++running_;
+    lock.unlock();
+    RunJob(job);
+    lock.lock();
+    held_.erase(job.id);
+    --running_;
     idle_.notify_all();
   }
 }
 
-Status ParityService::Store(const std::string& model, int64_t number, const std::string& status,
-                            const std::string& json) {
-  Status st = meta_.PutVersionReport(model, number, kReport, status, json, clock_.NowMs());
+void ParityService::RunJob(const ParityJob& job) {
+  const auto start = std::chrono::steady_clock::now();
+  Result<Outcome> outcome = Outcome{};
+  if (job.attempts > options_.max_attempts) {
+    outcome =
+        Outcome{"error",
+                ReportJson("error", "the check was started " + std::to_string(job.attempts - 1) +
+                                        " times and never finished (the process running "
+                                        "it stopped or lost its lease); POST to this "
+                                        "version's parity URL to run it again"),
+                {}};
+  } else {
+    outcome = RunChecks(job.model, job.number);
+  }
+  if (!outcome.ok()) {
+    // Not finished: the lease ends (the keeper stops renewing it) and the job runs again.
+    std::fprintf(stderr, "modelvault: parity of %s/%lld not run, retried after its lease: %s\n",
+                 job.model.c_str(), static_cast<long long>(job.number),
+                 outcome.status().ToString().c_str());
+    return;
+  }
+  Status s = jobs_.FinishParityJob(job, outcome->status, outcome->json, clock_.NowMs());
+  NoteStored();
+  if (!s.ok()) {
+    std::fprintf(stderr, "modelvault: parity of %s/%lld not stored: %s\n", job.model.c_str(),
+                 static_cast<long long>(job.number), s.ToString().c_str());
+    return;
+  }
+  if (on_finished_) {
+    on_finished_(outcome->status, std::chrono::duration_cast<std::chrono::microseconds>(
+                                      std::chrono::steady_clock::now() - start)
+                                      .count());
+  }
+  AfterStored(job.model, job.number, *outcome);
+}
+
+void ParityService::KeeperLoop() {
+  const auto tick = std::chrono::milliseconds(std::min(options_.poll_ms, options_.lease_ms / 3));
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!keeper_stopping_) {
+    keeper_.wait_for(lock, tick, [this] { return keeper_stopping_; });
+    if (keeper_stopping_) break;
+    const bool polls_wait = waiters_ > 0;
+    lock.unlock();
+    RenewDue();
+    if (polls_wait) {
+      auto finished = jobs_.FinishedParityJobs();
+      if (finished.ok() && *finished != finished_seen_) {
+        finished_seen_ = *finished;
+        NoteStored();
+      }
+    }
+    lock.lock();
+  }
+}
+
+void ParityService::RenewDue() {
+  const auto every = std::chrono::milliseconds(options_.lease_ms / 3);
+  std::vector<ParityJob> due;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& [id, held] : held_) {
+      if (held.lost || now - held.renewed < every) continue;
+      held.renewed = now;
+      due.push_back(held.job);
+    }
+  }
+  for (const ParityJob& job : due) {
+    Status s = jobs_.RenewParityJob(job.id, job.owner, options_.lease_ms, clock_.NowMs());
+    if (s.ok()) continue;
+    std::fprintf(stderr, "modelvault: parity lease of %s/%lld not renewed: %s\n", job.model.c_str(),
+                 static_cast<long long>(job.number), s.ToString().c_str());
+    if (s.code() != Code::kAborted) continue;  // retried at the next renewal
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = held_.find(job.id); it != held_.end()) it->second.lost = true;
+  }
+}
+
+void ParityService::NoteStored() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++stored_;
   }
   stored_cv_.notify_all();
-  return st;
 }
 
 bool ParityService::TryEnterWait() {
@@ -204,137 +266,6 @@ void ParityService::ReleaseWaiters() {
     waiters_released_ = true;
   }
   stored_cv_.notify_all();
-}
-
-Status ParityService::RunNow(const std::string& model, int64_t number) {
-  const auto start = std::chrono::steady_clock::now();
-  std::string status;
-  Status s = RunChecks(model, number, &status);
-  if (on_finished_ && !status.empty()) {
-    on_finished_(status, std::chrono::duration_cast<std::chrono::microseconds>(
-                             std::chrono::steady_clock::now() - start)
-                             .count());
-  }
-  return s;
-}
-
-Status ParityService::Store(std::string* stored, const std::string& model, int64_t number,
-                            const std::string& status, const std::string& json) {
-  *stored = status;
-  return Store(model, number, status, json);
-}
-
-Status ParityService::RunChecks(const std::string& model, int64_t number, std::string* stored) {
-  ASSIGN_OR_RETURN(Version v, versions_.Get(model, number));
-  auto parsed = ParseParityMeta(v.meta_json, options_.defaults);
-  if (!parsed.ok()) return Store(stored, model, number, "error", ErrorJson(parsed.status().message()));
-  const Artifact* onnx = PickOnnx(v);
-  if (!onnx) {
-    return Store(stored, model, number, "skipped",
-                 SkipJson(parsed->skip ? "skipped: " + *parsed->skip
-                                       : "the version holds no ONNX artifact"));
-  }
-  if (onnx->quarantined || onnx->safety == "unsafe") {
-    return Store(stored, model, number, "error", ErrorJson(onnx->name + " is not safe to load"));
-  }
-  ParityMaterial m;
-  m.onnx.key = onnx->sha256;
-  m.onnx.size = onnx->size;
-  const int64_t max_bytes = options_.max_model_bytes;
-  m.onnx.load = [this, v, name = onnx->name, max_bytes]() -> Result<std::string> {
-    for (const Artifact& a : v.artifacts) {
-      if (a.name == name) return ReadWholeArtifact(versions_, v, a, max_bytes);
-    }
-    return NotFound("artifact " + name);
-  };
-  m.previous_onnx_size = PreviousOnnxSize(versions_, v);
-  m.ops = InspectedOps(versions_, v, *onnx);
-  auto parent = FindVariantParent(meta_, versions_, v, max_bytes);
-  if (!parent.ok()) {
-    return Store(stored, model, number, "error",
-                 ErrorJson("the variant's parent: " + parent.status().message()));
-  }
-  m.parent = std::move(*parent);
-  for (const Artifact& a : v.artifacts) {
-    if (IsReferenceName(a.name)) {
-      auto reader = versions_.OpenArtifact(v.model, v.number, a.name);
-      auto ref = reader.ok() ? LoadReference(*reader->reader, a.name)
-                             : Result<ReferenceData>(reader.status());
-      if (!ref.ok()) {
-        return Store(stored, model, number, "error",
-                     ErrorJson(a.name + ": " + ref.status().message()));
-      }
-      m.reference = std::move(*ref);
-    }
-    if (IsTorchScript(a) && (!torch_ || a.quarantined)) {
-      m.torchscript_unavailable = a.name + (a.quarantined ? " is quarantined"
-                                                          : ": the TorchScript worker "
-                                                            "(modelvault-torch-worker) is not "
-                                                            "installed");
-    }
-    if (IsTorchScript(a) && torch_ && !m.torchscript && !a.quarantined) {
-      m.torchscript = [this, v, a, max_bytes](const std::vector<Tensor>& inputs)
-          -> Result<std::vector<Tensor>> {
-        ASSIGN_OR_RETURN(std::string bytes, ReadWholeArtifact(versions_, v, a, max_bytes));
-        return torch_(bytes, inputs);
-      };
-    }
-  }
-  ParityResult r = RunParityChecks(engine_, m, parsed->config);
-  RETURN_IF_ERROR(Store(stored, model, number, r.status, ParityReportJson(r, parsed->config)));
-  if (r.status == "passed") RecheckVariantsOf(model, number);
-  // A parent that passed while this check ran saw it pending and did not queue it again:
-  // each side stores first and looks at the other after, so one of them re-queues it.
-  if (m.parent && m.parent->parity != "passed") {
-    auto now = versions_.Get(m.parent->model, m.parent->version);
-    if (now.ok() && ReportStatusOf(*now, kReport) == "passed") {
-      (void)Schedule(model, number);  // a full queue leaves the error standing
-    }
-  }
-  return Status::Ok();
-}
-
-void ParityService::RecheckVariantsOf(const std::string& model, int64_t number) {
-  LineageQuery q;
-  q.kind = "parent";
-  q.ref = model;
-  q.parent_version = number;
-  q.limit = 100;
-  auto children = meta_.Downstream(q);
-  if (!children.ok()) return;
-  for (const LineageNode& child : *children) {
-    auto v = versions_.Get(child.model, child.version);
-    if (!v.ok() || ReportStatusOf(*v, kReport) != "error") continue;
-    for (const VersionReport& rep : v->reports.value_or(std::vector<VersionReport>{})) {
-      if (rep.kind == kReport && rep.report_json.find(kParentNotPassed) != std::string::npos) {
-        (void)Schedule(child.model, child.version);  // a full queue leaves it as it is
-      }
-    }
-  }
-}
-
-Status CheckParityForPromotion(const Version& v, const std::vector<VersionReport>& reports) {
-  const VersionReport* parity = nullptr;
-  for (const VersionReport& r : reports) {
-    if (r.kind == kReport) parity = &r;
-  }
-  if (!PickOnnx(v)) {
-    auto meta = ParseParityMeta(v.meta_json, ParityConfig{});
-    if (meta.ok() && meta->skip) return Status::Ok();
-    return FailedPrecondition(
-        "the version holds no ONNX artifact to check parity on: set meta.parity.skip to the "
-        "reason");
-  }
-  if (!parity) return FailedPrecondition("parity has not been checked");
-  if (parity->status == "passed") return Status::Ok();
-  if (parity->status == "pending") return FailedPrecondition("parity checks are still running");
-  // A variant that disagrees with its parent is named as such: that, not a tolerance, is
-  // what a quantization or conversion has to answer for.
-  if (auto verdict = VariantVerdict(parity->report_json); verdict && verdict->first != "passed") {
-    return FailedPrecondition("parity " + parity->status + ": the variant check " +
-                              verdict->first + ": " + verdict->second);
-  }
-  return FailedPrecondition("parity " + parity->status + " (see the version's parity report)");
 }
 
 }  // namespace mv::inference

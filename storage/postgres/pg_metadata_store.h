@@ -1,7 +1,8 @@
-// PgMetadataStore: the MetadataStore, AuditChainReader and WebhookStore on PostgreSQL (libpq),
-// with a bounded pool of connections and server-side prepared statements. Several replicas
-// may share one database: whatever must be decided once (version numbers, the one production
-// version, the audit chain) is decided by the database under row locks (see pg_rows.h).
+// PgMetadataStore: the MetadataStore, AuditChainReader, WebhookStore and ParityJobs on
+// PostgreSQL (libpq), with a bounded pool of connections and server-side prepared statements.
+// Several replicas may share one database: whatever must be decided once (version numbers,
+// the one production version, the audit chain, who runs a parity check) is decided by the
+// database under row locks (see pg_rows.h).
 #pragma once
 
 #include <memory>
@@ -9,12 +10,16 @@
 
 #include "registry/audit_chain.h"
 #include "registry/metadata_store.h"
+#include "registry/parity_jobs.h"
 #include "registry/webhook_store.h"
 #include "storage/postgres/pg_conn.h"
 
 namespace mv::storage::pg {
 
-class PgMetadataStore final : public MetadataStore, public AuditChainReader, public WebhookStore {
+class PgMetadataStore final : public MetadataStore,
+                              public AuditChainReader,
+                              public WebhookStore,
+                              public ParityJobs {
  public:
   // Connects to `conninfo` (a postgres:// URL or libpq key=value string), applies pending
   // migrations (schema/postgres) and opens `pool_size` connections. Unavailable when the
@@ -82,6 +87,19 @@ class PgMetadataStore final : public MetadataStore, public AuditChainReader, pub
                                                       int limit) override;
   Result<std::vector<WebhookDelivery>> DueDeliveries(int64_t now_ms, int limit) override;
   Status RecordAttempt(int64_t id, const DeliveryAttempt& attempt) override;
+
+  // ParityJobs (storage/postgres/pg_parity_jobs.cc).
+  Result<bool> EnqueueParityJob(const std::string& model, int64_t number,
+                                const std::string& pending_json, int64_t now_ms,
+                                int64_t max_queued) override;
+  Result<std::optional<ParityJob>> ClaimParityJob(const std::string& owner, int64_t lease_ms,
+                                                  int64_t now_ms) override;
+  Status RenewParityJob(int64_t id, const std::string& owner, int64_t lease_ms,
+                        int64_t now_ms) override;
+  Status FinishParityJob(const ParityJob& job, const std::string& status,
+                         const std::string& report_json, int64_t now_ms) override;
+  Status RequeueRunningParityJobs() override;
+  Result<int64_t> FinishedParityJobs() override;
 
   // The newest applied migration of schema/postgres.
   Result<int> SchemaVersion();

@@ -9,7 +9,6 @@
 #include "storage/postgres/pg_rows.h"
 
 namespace mv::storage::pg {
-namespace {
 
 Status CheckReport(Connection& c, const std::string& kind, const std::string& status,
                    const std::string& report_json) {
@@ -30,22 +29,18 @@ Status CheckReport(Connection& c, const std::string& kind, const std::string& st
   return Status::Ok();
 }
 
-}  // namespace
-
-Status PgMetadataStore::PutVersionReport(const std::string& model, int64_t number,
-                                         const std::string& kind, const std::string& status,
-                                         const std::string& report_json, int64_t now_ms) {
-  auto c = pool_->Acquire();
-  RETURN_IF_ERROR(CheckReport(*c, kind, status, report_json));
-  WriteTxn txn(*c);
-  RETURN_IF_ERROR(txn.Begin());
-  ASSIGN_OR_RETURN(auto loaded, LoadVersion(*c, model, number));
-  const Version& v = loaded.second;
+Status RequireReportable(const Version& v, const std::string& model, int64_t number) {
   if (v.state != VersionState::kSealed || v.deleted_at_ms) {
     return FailedPrecondition("version " + std::to_string(number) + " of '" + model + "' is " +
                               (v.deleted_at_ms ? "deleted" : "a draft") +
                               ": reports are kept for sealed versions only");
   }
+  return Status::Ok();
+}
+
+Status WriteReport(Connection& c, int64_t version_id, const std::string& model,
+                   int64_t number, const std::string& kind, const std::string& status,
+                   const std::string& report_json, int64_t now_ms) {
   {
     // Long polls on other replicas may wait for a parity report: they hear of it as it
     // commits (PgChangeFeed, ChangeTopic::kReports).
@@ -56,15 +51,29 @@ Status PgMetadataStore::PutVersionReport(const std::string& model, int64_t numbe
                     "excluded.report_json, updated_at = excluded.updated_at RETURNING kind) "
                     "SELECT pg_notify('") +
         PgChannel(ChangeTopic::kReports) + "', i.kind) FROM i WHERE i.kind = 'parity'";
-    ASSIGN_OR_RETURN(Stmt s, c->Prepare(sql.c_str()));
-    s.Bind(1, loaded.first).Bind(2, kind).Bind(3, status).Bind(4, report_json).Bind(5, now_ms);
+    ASSIGN_OR_RETURN(Stmt s, c.Prepare(sql.c_str()));
+    s.Bind(1, version_id).Bind(2, kind).Bind(3, status).Bind(4, report_json).Bind(5, now_ms);
     RETURN_IF_ERROR(s.Run());
   }
   // A finished parity check is a webhook event, queued with the report it announces.
   if (kind == "parity" && status != "pending") {
-    RETURN_IF_ERROR(QueueWebhookDeliveries(*c, Actor{"modelvault", ""}, now_ms, "parity.finished",
+    RETURN_IF_ERROR(QueueWebhookDeliveries(c, Actor{"modelvault", ""}, now_ms, "parity.finished",
                                            model, number, "", status, ""));
   }
+  return Status::Ok();
+}
+
+Status PgMetadataStore::PutVersionReport(const std::string& model, int64_t number,
+                                         const std::string& kind, const std::string& status,
+                                         const std::string& report_json, int64_t now_ms) {
+  auto c = pool_->Acquire();
+  RETURN_IF_ERROR(CheckReport(*c, kind, status, report_json));
+  WriteTxn txn(*c);
+  RETURN_IF_ERROR(txn.Begin());
+  ASSIGN_OR_RETURN(auto loaded, LoadVersion(*c, model, number));
+  RETURN_IF_ERROR(RequireReportable(loaded.second, model, number));
+  RETURN_IF_ERROR(
+      WriteReport(*c, loaded.first, model, number, kind, status, report_json, now_ms));
   return txn.Commit();
 }
 

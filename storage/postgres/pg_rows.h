@@ -53,4 +53,15 @@ Status QueueWebhookDeliveries(Connection& c, const Actor& who, int64_t now_ms,
 Status InsertLineageAndAttrs(Connection& c, int64_t version_id, const VersionSpec& spec);
 Result<int64_t> SealedVersionRowId(Connection& c, const std::string& model, int64_t number);
 
+// The rules of PutVersionReport (storage/*/..._reports.cc), shared with the parity jobs'
+// finish: CheckReport validates kind, status and JSON (InvalidArgument); RequireReportable
+// refuses drafts and tombstones (FailedPrecondition); WriteReport replaces the report of
+// version row `version_id` and queues its webhook event, inside the caller's transaction.
+Status CheckReport(Connection& c, const std::string& kind, const std::string& status,
+                   const std::string& report_json);
+Status RequireReportable(const Version& v, const std::string& model, int64_t number);
+Status WriteReport(Connection& c, int64_t version_id, const std::string& model,
+                   int64_t number, const std::string& kind, const std::string& status,
+                   const std::string& report_json, int64_t now_ms);
+
 }  // namespace mv::storage::pg

@@ -7,6 +7,7 @@
 
 #include "registry/audit_chain.h"
 #include "registry/metadata_store.h"
+#include "registry/parity_jobs.h"
 #include "registry/webhook_store.h"
 #include "storage/sqlite/sqlite_conn.h"
 
@@ -14,7 +15,8 @@ namespace mv::storage {
 
 class SqliteMetadataStore final : public MetadataStore,
                                   public AuditChainReader,
-                                  public WebhookStore {
+                                  public WebhookStore,
+                                  public ParityJobs {
  public:
   // Opens or creates the database at `path` and applies pending migrations (tracked in
   // PRAGMA user_version). FailedPrecondition when the file is newer than this binary.
@@ -81,6 +83,19 @@ class SqliteMetadataStore final : public MetadataStore,
                                                       int limit) override;
   Result<std::vector<WebhookDelivery>> DueDeliveries(int64_t now_ms, int limit) override;
   Status RecordAttempt(int64_t id, const DeliveryAttempt& attempt) override;
+
+  // ParityJobs (storage/sqlite/sqlite_parity_jobs.cc).
+  Result<bool> EnqueueParityJob(const std::string& model, int64_t number,
+                                const std::string& pending_json, int64_t now_ms,
+                                int64_t max_queued) override;
+  Result<std::optional<ParityJob>> ClaimParityJob(const std::string& owner, int64_t lease_ms,
+                                                  int64_t now_ms) override;
+  Status RenewParityJob(int64_t id, const std::string& owner, int64_t lease_ms,
+                        int64_t now_ms) override;
+  Status FinishParityJob(const ParityJob& job, const std::string& status,
+                         const std::string& report_json, int64_t now_ms) override;
+  Status RequeueRunningParityJobs() override;
+  Result<int64_t> FinishedParityJobs() override;
 
   // The schema version now in the file.
   Result<int> SchemaVersion();

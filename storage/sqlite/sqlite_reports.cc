@@ -7,7 +7,6 @@
 #include "storage/sqlite/sqlite_rows.h"
 
 namespace mv::storage {
-namespace {
 
 Status CheckReport(Connection& c, const std::string& kind, const std::string& status,
                    const std::string& report_json) {
@@ -26,7 +25,32 @@ Status CheckReport(Connection& c, const std::string& kind, const std::string& st
   return Status::Ok();
 }
 
-}  // namespace
+Status RequireReportable(const Version& v, const std::string& model, int64_t number) {
+  if (v.state != VersionState::kSealed || v.deleted_at_ms) {
+    return FailedPrecondition("version " + std::to_string(number) + " of '" + model + "' is " +
+                              (v.deleted_at_ms ? "deleted" : "a draft") +
+                              ": reports are kept for sealed versions only");
+  }
+  return Status::Ok();
+}
+
+Status WriteReport(Connection& c, int64_t version_id, const std::string& model,
+                   int64_t number, const std::string& kind, const std::string& status,
+                   const std::string& report_json, int64_t now_ms) {
+  {
+    ASSIGN_OR_RETURN(Stmt s, c.Prepare("INSERT OR REPLACE INTO version_reports(version_id, "
+                                       "kind, status, report_json, updated_at) "
+                                       "VALUES (?, ?, ?, ?, ?)"));
+    s.Bind(1, version_id).Bind(2, kind).Bind(3, status).Bind(4, report_json).Bind(5, now_ms);
+    RETURN_IF_ERROR(s.Run());
+  }
+  // A finished parity check is a webhook event, queued with the report it announces.
+  if (kind == "parity" && status != "pending") {
+    RETURN_IF_ERROR(QueueWebhookDeliveries(c, Actor{"modelvault", ""}, now_ms,
+                                           "parity.finished", model, number, "", status, ""));
+  }
+  return Status::Ok();
+}
 
 Status SqliteMetadataStore::PutVersionReport(const std::string& model, int64_t number,
                                              const std::string& kind, const std::string& status,
@@ -36,24 +60,9 @@ Status SqliteMetadataStore::PutVersionReport(const std::string& model, int64_t n
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
   ASSIGN_OR_RETURN(auto loaded, LoadVersion(*c, model, number));
-  const Version& v = loaded.second;
-  if (v.state != VersionState::kSealed || v.deleted_at_ms) {
-    return FailedPrecondition("version " + std::to_string(number) + " of '" + model + "' is " +
-                              (v.deleted_at_ms ? "deleted" : "a draft") +
-                              ": reports are kept for sealed versions only");
-  }
-  {
-    ASSIGN_OR_RETURN(Stmt s, c->Prepare("INSERT OR REPLACE INTO version_reports(version_id, "
-                                        "kind, status, report_json, updated_at) "
-                                        "VALUES (?, ?, ?, ?, ?)"));
-    s.Bind(1, loaded.first).Bind(2, kind).Bind(3, status).Bind(4, report_json).Bind(5, now_ms);
-    RETURN_IF_ERROR(s.Run());
-  }
-  // A finished parity check is a webhook event, queued with the report it announces.
-  if (kind == "parity" && status != "pending") {
-    RETURN_IF_ERROR(QueueWebhookDeliveries(*c, Actor{"modelvault", ""}, now_ms,
-                                           "parity.finished", model, number, "", status, ""));
-  }
+  RETURN_IF_ERROR(RequireReportable(loaded.second, model, number));
+  RETURN_IF_ERROR(
+      WriteReport(*c, loaded.first, model, number, kind, status, report_json, now_ms));
   return txn.Commit();
 }
 

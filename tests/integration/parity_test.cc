@@ -1,7 +1,9 @@
 // Parity end to end: the fixtures made by Debian's torch (tests/fixtures/parity) uploaded as
 // versions of a real server with ONNX Runtime and the TorchScript worker; each check must
 // conclude what the fixture's expect.json says, and promotion must follow the verdict.
+#include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -156,6 +158,69 @@ TEST_F(ParityTest, ChecksLeftPendingByAStopRunAfterTheRestart) {
   EXPECT_EQ(BodyJson(cli().Get(VersionPath("resnet18", 3) + "/parity"))["status"], "pending");
   RestartServer();
   for (int v = 1; v <= 3; ++v) EXPECT_EQ(WaitParity("resnet18", v)["status"], "passed") << v;
+}
+
+// The job of a check is claimed by a holder that never finishes it (a replica killed
+// mid-check): once the lease ends this server takes it over, without a restart, and the
+// dead holder's late result is refused.
+class ParityLeaseTest : public ParityTest {
+ protected:
+  static constexpr int64_t kLeaseMs = 1500;
+  ServerConfig Config() const override {
+    ServerConfig c = ParityTest::Config();
+    c.parity_lease_ms = kLeaseMs;
+    c.parity_poll_ms = 100;
+    c.parity_sole_process = false;  // a replica among others
+    return c;
+  }
+
+  // Queues version `v` again and claims it for `owner`, with this server's workers stopped
+  // so that they cannot claim it first; they start again after.
+  std::optional<ParityJob> ClaimBehindTheServersBack(int64_t v, const std::string& owner,
+                                                     int64_t lease_ms, int64_t now_ms) {
+    server_->parity()->Stop();
+    ParityJobs& jobs = server_->parity_jobs();
+    auto queued = jobs.EnqueueParityJob("mlp", v, R"({"status":"pending"})", now_ms, 100);
+    EXPECT_TRUE(queued.ok() && *queued) << queued.status().ToString();
+    auto claimed = jobs.ClaimParityJob(owner, lease_ms, now_ms);
+    EXPECT_TRUE(claimed.ok() && claimed->has_value()) << claimed.status().ToString();
+    server_->parity()->Start();
+    return claimed.ok() ? *claimed : std::nullopt;
+  }
+};
+
+TEST_F(ParityLeaseTest, ACheckWhoseHolderDiedIsTakenOverOnceItsLeaseEnds) {
+  const int64_t v = UploadCase("mlp", "mlp");
+  ASSERT_EQ(WaitParity("mlp", v)["status"], "passed");
+  SystemClock clock;
+  const int64_t claimed_at = clock.NowMs();
+  auto dead = ClaimBehindTheServersBack(v, "dead-replica", kLeaseMs, claimed_at);
+  ASSERT_TRUE(dead.has_value());
+  EXPECT_EQ(BodyJson(cli().Get(VersionPath("mlp", v) + "/parity"))["status"], "pending");
+  const json report = WaitParity("mlp", v);  // woken by the report of the takeover
+  EXPECT_EQ(report["status"], "passed") << report.dump(1);
+  EXPECT_GE(clock.NowMs(), claimed_at + kLeaseMs) << "taken over before the lease ended";
+  EXPECT_EQ(server_->parity_jobs().FinishParityJob(*dead, "failed", "{}", clock.NowMs()).code(),
+            Code::kAborted);
+  EXPECT_EQ(BodyJson(cli().Get(VersionPath("mlp", v) + "/parity"))["status"], "passed");
+}
+
+// On SQLite one process runs the checks: a job a previous run left running (it crashed)
+// runs again at the next start, without waiting for its lease.
+TEST_F(ParityTest, AJobACrashedRunLeftRunningRestartsAtOnceOnSqlite) {
+  if (std::getenv("MV_TEST_METADATA") != nullptr) GTEST_SKIP() << "SQLite's own behaviour";
+  const int64_t v = UploadCase("mlp", "mlp");
+  ASSERT_EQ(WaitParity("mlp", v)["status"], "passed");
+  server_->parity()->Stop();
+  ParityJobs& jobs = server_->parity_jobs();
+  SystemClock clock;
+  auto queued = jobs.EnqueueParityJob("mlp", v, "{}", clock.NowMs(), 100);
+  ASSERT_TRUE(queued.ok() && *queued);
+  constexpr int64_t kTenMinutes = 600000;
+  auto crashed = jobs.ClaimParityJob("crashed-run", kTenMinutes, clock.NowMs());
+  ASSERT_TRUE(crashed.ok() && crashed->has_value());
+  server_->parity()->Start();  // as a restart does
+  EXPECT_EQ(WaitParity("mlp", v)["status"], "passed");
 }
 
 }  // namespace

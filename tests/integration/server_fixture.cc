@@ -113,9 +113,12 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
     }
     inference::ParityServiceOptions parity_options;
     parity_options.workers = config.parity_workers;
-    t->parity_ =
-        std::make_unique<inference::ParityService>(*t->meta_, *t->versions_, *t->engine_, run_torch,
-                                                   t->clock_, parity_options);
+    parity_options.lease_ms = config.parity_lease_ms;
+    parity_options.poll_ms = config.parity_poll_ms;
+    parity_options.sole_process = metadata.empty() && config.parity_sole_process;
+    t->parity_ = std::make_unique<inference::ParityService>(
+        *t->meta_, t->backend_->parity_jobs(), *t->versions_, *t->engine_, run_torch, t->clock_,
+        parity_options);
     inference::ParityService* parity = t->parity_.get();
     t->versions_->OnSealed(
         [parity](const Version& v) { (void)parity->Schedule(v.model, v.number); });

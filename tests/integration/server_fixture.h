@@ -49,6 +49,12 @@ struct ServerConfig {
   bool parity = false;
   std::string torch_worker;
   int parity_workers = 1;  // --parity-workers
+  int64_t parity_lease_ms = 30000;  // --parity-lease
+  int64_t parity_poll_ms = 1000;    // --parity-poll
+  // As `modelvault serve` on SQLite: the parity jobs a previous run left running are queued
+  // again at start. false: as a replica on PostgreSQL, they wait for their lease to end.
+  // Either way false on PostgreSQL (MV_TEST_METADATA).
+  bool parity_sole_process = true;
   // `serve --auth on|off` and `--anonymous-read`. With auth on (the default, as in
   // `modelvault serve`) the first start makes the admin token, keeps it in
   // <data_dir>/admin-token, and every NewClient() sends it.
@@ -80,6 +86,9 @@ class TestServer {
   // The batcher serving runs go through, as in `modelvault serve` (set its hook before
   // sending inference requests).
   inference::Batcher& batcher() { return *batcher_; }
+  // The parity service (null unless config.parity) and the job table it claims from.
+  inference::ParityService* parity() { return parity_.get(); }
+  ParityJobs& parity_jobs() { return backend_->parity_jobs(); }
   const api::Router& router() const { return router_; }
   // Stops serving and joins the thread; returns what Serve() returned. Idempotent.
   Status Stop();
