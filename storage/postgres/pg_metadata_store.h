@@ -8,13 +8,17 @@
 #include <string>
 
 #include "registry/audit_chain.h"
+#include "registry/blob_guard.h"
 #include "registry/metadata_store.h"
 #include "registry/webhook_store.h"
 #include "storage/postgres/pg_conn.h"
 
 namespace mv::storage::pg {
 
-class PgMetadataStore final : public MetadataStore, public AuditChainReader, public WebhookStore {
+class PgMetadataStore final : public MetadataStore,
+                              public AuditChainReader,
+                              public WebhookStore,
+                              public BlobGuard {
  public:
   // Connects to `conninfo` (a postgres:// URL or libpq key=value string), applies pending
   // migrations (schema/postgres) and opens `pool_size` connections. Unavailable when the
@@ -82,6 +86,10 @@ class PgMetadataStore final : public MetadataStore, public AuditChainReader, pub
                                                       int limit) override;
   Result<std::vector<WebhookDelivery>> DueDeliveries(int64_t now_ms, int limit) override;
   Status RecordAttempt(int64_t id, const DeliveryAttempt& attempt) override;
+
+  // BlobGuard (pg_blob_pins.cc): pins in the blob_pins table, so gc in any replica keeps
+  // the blob; waits up to 30 s while a gc removes it. Pins must not outlive the store.
+  Result<std::unique_ptr<BlobPin>> Pin(std::string_view sha256) override;
 
   // The newest applied migration of schema/postgres.
   Result<int> SchemaVersion();
