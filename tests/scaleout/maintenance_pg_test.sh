@@ -98,9 +98,10 @@ for round in 1 2 3 4 5 6; do
   pids=()
   for i in 1 2 3 4; do
     base=$A; [ $((i % 2)) = 0 ] && base=$B
-    # Spread over the first half second, so that some come before gc's removal of the
-    # seed, some during it (they wait for its claim) and some after (they store it again).
-    ( sleep "0.$((RANDOM % 6))"
+    # Spread over two seconds (a gc run takes a fraction of one), so that some come
+    # before gc's removal of the seed, some during it (they wait for its claim) and some
+    # after (they store it again).
+    ( sleep "$((RANDOM % 2)).$((RANDOM % 10))"
       code=$(curl -sS -o "up$round.$i" -w '%{http_code}' -X POST "$base/api/v1/models/r/versions" \
                -F meta='{}' -F "w.bin=@c$round.bin")
       [ "$code" = 201 ] && echo "$(json 'd["version"]' "up$round.$i") $(sha "c$round.bin")" >>acked
