@@ -49,7 +49,6 @@
 #include "storage/fs/fs_blob_store.h"
 #include "storage/open_blobs.h"
 #include "storage/open_metadata.h"
-#include "storage/sqlite/sqlite_maintenance_store.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
 #include "storage/sqlite/sqlite_token_store.h"
 #include "util/encoding.h"
@@ -105,23 +104,33 @@ mv::Result<mv::PicklePolicy> ParsePicklePolicy(const std::string& name) {
   return mv::InvalidArgument("--pickle-policy must be reject, quarantine or allow");
 }
 
-// The data dir's layout, for the operator commands (api/ names no concrete store).
-mv::Result<mv::api::DataDirStores> OpenDataDir(const std::string& dir, mv::api::DataDirMode mode) {
+// The stores of the operator commands, opened as `serve` opens them (api/ names no concrete
+// store).
+mv::Result<mv::api::DataDirStores> OpenDataDir(const mv::api::StoreSpec& spec,
+                                               mv::api::DataDirMode mode) {
   using mv::api::DataDirMode;
   mv::api::DataDirStores out;
+  const std::string& dir = spec.data_dir;
   out.db_path = dir + "/modelvault.db";
   // The database first: a directory without one is no data dir, and gets no blobs/ made.
   if (mode != DataDirMode::kNew) {
-    ASSIGN_OR_RETURN(out.meta, mv::storage::SqliteMaintenanceStore::Open(
-                                   out.db_path, mode == DataDirMode::kBackup));
+    ASSIGN_OR_RETURN(out.meta, mv::storage::OpenMaintenanceStore(spec.metadata, dir,
+                                                                 mode == DataDirMode::kBackup));
   }
-  if (mode == DataDirMode::kLive) {
-    ASSIGN_OR_RETURN(out.tokens, mv::storage::SqliteTokenStore::Open(out.db_path));
-    ASSIGN_OR_RETURN(out.audit, mv::storage::SqliteMetadataStore::Open(out.db_path, 1));
+  if (mode == DataDirMode::kLive || mode == DataDirMode::kTokens) {
+    ASSIGN_OR_RETURN(mv::storage::MetadataBackend backend,
+                     mv::storage::OpenMetadata(spec.metadata, dir, 1));
+    auto owned = std::make_shared<mv::storage::MetadataBackend>(std::move(backend));
+    out.tokens = &owned->tokens();
+    out.audit = &owned->audit_chain();
+    out.owner = std::move(owned);
   }
+  if (mode == DataDirMode::kTokens) return out;
   mv::storage::FsBlobOptions options;
   options.clean_tmp = false;  // a server may be running on it, with uploads in tmp/
-  ASSIGN_OR_RETURN(out.blobs, mv::storage::FsBlobStore::Create(dir + "/blobs", options));
+  ASSIGN_OR_RETURN(mv::storage::OpenedBlobs blobs,
+                   mv::storage::OpenBlobs(spec.blobs, dir, options, mv::api::OverHttplib()));
+  out.blobs = std::move(blobs.store);
   return out;
 }
 
@@ -345,6 +354,7 @@ int Serve(const std::vector<std::string>& args) {
   mv::formats::RegisterBuiltinFormats(formats, &onnx_validator);
   mv::formats::cross::CrossArtifactChecker checker;
   mv::VersionService versions(*meta, *blobs->store, clock, limits, &formats, *policy, &checker);
+  versions.GuardBlobs(backend->blob_guard());  // PostgreSQL: gc in any replica keeps them
   mv::LifecycleService lifecycle(
       *meta, clock, mv::ProductionGate(*meta, mv::inference::CheckParityForPromotion));
   auto engine = MakeEngine(*flags);

@@ -11,6 +11,7 @@
 #include "cli/progress.h"
 #include "util/flags.h"
 #include "api/maintenance_output.h"
+#include "api/serve_flags.h"
 #include "registry/backup_service.h"
 #include "registry/clock.h"
 #include "registry/maintenance_service.h"
@@ -19,11 +20,13 @@ namespace mv::api {
 namespace {
 
 constexpr const char* kUsageText = R"(
-operator commands (on a data dir, safe while a server serves it):
-  verify [--data-dir DIR] [--jobs N] [--json]
+operator commands (on a data dir, safe while a server serves it; verify and gc also on
+PostgreSQL and S3 with serve's --metadata postgres://... --blobs s3://...):
+  verify [--data-dir DIR] [--metadata URL] [--blobs SPEC] [--jobs N] [--json]
             re-hash every blob; report missing/corrupt blobs and the versions they break
             (exit 0 clean, 1 problems)
-  gc [--data-dir DIR] [--grace 1h] [--drafts-older-than 7d] [--dry-run] [--json]
+  gc [--data-dir DIR] [--metadata URL] [--blobs SPEC] [--grace 1h]
+     [--drafts-older-than 7d] [--dry-run] [--json]
             remove blobs no version references (published longer than --grace ago) and,
             when asked, drafts unchanged for longer than --drafts-older-than
   backup DIR [--data-dir DIR] [--copy] [--json]
@@ -78,10 +81,32 @@ Status RequireDir(const std::string& dir, const std::string& what) {
 
 void Print(const nlohmann::json& j) { std::cout << j.dump(2) << std::endl; }
 
+StoreSpec SpecOf(const util::Flags& flags) {
+  return {flags.Get("data-dir"), flags.Get("metadata"), flags.Get("blobs")};
+}
+
+bool RemoteMetadata(const StoreSpec& spec) { return !spec.metadata.empty(); }
+bool RemoteBlobs(const StoreSpec& spec) { return !spec.blobs.empty() && spec.blobs != "file"; }
+
+// The data dir must exist when the database or the blobs are in it.
+Status RequireDataDir(const StoreSpec& spec) {
+  if (RemoteMetadata(spec) && RemoteBlobs(spec)) return Status::Ok();
+  return RequireDir(spec.data_dir, "data dir");
+}
+
+// backup and restore copy a SQLite data dir; shared stores have their own tools.
+Status RequireLocalStores(const StoreSpec& spec, const std::string& cmd) {
+  if (!RemoteMetadata(spec) && !RemoteBlobs(spec)) return Status::Ok();
+  return FailedPrecondition(cmd +
+                            " works on a SQLite data dir with file blobs only: back up "
+                            "PostgreSQL with pg_dump and the S3 bucket with its versioning "
+                            "(docs/deploy.md, \"Backups\")");
+}
+
 int Verify(const util::Flags& flags, const DataDirOpener& open) {
-  const std::string dir = flags.Get("data-dir");
-  if (Status st = RequireDir(dir, "data dir"); !st.ok()) return Fail(st);
-  auto stores = open(dir, DataDirMode::kLive);
+  const StoreSpec spec = SpecOf(flags);
+  if (Status st = RequireDataDir(spec); !st.ok()) return Fail(st);
+  auto stores = open(spec, DataDirMode::kLive);
   if (!stores.ok()) return Fail(stores.status());
   SystemClock clock;
   MaintenanceService service(*stores->blobs, *stores->meta, clock);
@@ -110,9 +135,9 @@ int Gc(const util::Flags& flags, const DataDirOpener& open) {
     options.drafts_older_than_ms = flags.GetDurationMs("drafts-older-than");
   }
   options.dry_run = flags.Has("dry-run");
-  const std::string dir = flags.Get("data-dir");
-  if (Status st = RequireDir(dir, "data dir"); !st.ok()) return Fail(st);
-  auto stores = open(dir, DataDirMode::kLive);
+  const StoreSpec spec = SpecOf(flags);
+  if (Status st = RequireDataDir(spec); !st.ok()) return Fail(st);
+  auto stores = open(spec, DataDirMode::kLive);
   if (!stores.ok()) return Fail(stores.status());
   SystemClock clock;
   MaintenanceService service(*stores->blobs, *stores->meta, clock);
@@ -129,8 +154,8 @@ int Gc(const util::Flags& flags, const DataDirOpener& open) {
 // Copies `from` (a data dir or a backup) into the empty `to`; shared by backup and restore.
 Result<CopyReport> Copy(const std::string& from, DataDirMode from_mode, const std::string& to,
                         bool allow_links, const std::string& label, const DataDirOpener& open) {
-  ASSIGN_OR_RETURN(DataDirStores src, open(from, from_mode));
-  ASSIGN_OR_RETURN(DataDirStores dst, open(to, DataDirMode::kNew));
+  ASSIGN_OR_RETURN(DataDirStores src, open(StoreSpec{from, "", ""}, from_mode));
+  ASSIGN_OR_RETURN(DataDirStores dst, open(StoreSpec{to, "", ""}, DataDirMode::kNew));
   BackupService service(*src.blobs, *src.meta);
   CopyOptions options;
   options.allow_links = allow_links;
@@ -145,6 +170,7 @@ int Backup(const util::Flags& flags, const DataDirOpener& open) {
   if (flags.positional().size() != 1) return Fail(InvalidArgument("usage: backup DIR"), 2);
   const std::string target = flags.positional()[0];
   const std::string dir = flags.Get("data-dir");
+  if (Status st = RequireLocalStores(SpecOf(flags), "backup"); !st.ok()) return Fail(st);
   if (Status st = RequireDir(dir, "data dir"); !st.ok()) return Fail(st);
   if (Status st = PrepareEmptyDir(target, "backup dir"); !st.ok()) return Fail(st);
   auto report = Copy(dir, DataDirMode::kLive, target, !flags.Has("copy"), "backup", open);
@@ -177,6 +203,7 @@ int Restore(const util::Flags& flags, const DataDirOpener& open) {
   }
   const std::string backup = flags.positional()[0];
   const std::string dir = flags.Get("data-dir");
+  if (Status st = RequireLocalStores(SpecOf(flags), "restore"); !st.ok()) return Fail(st);
   auto manifest = ReadManifest(backup + "/manifest.json");
   if (!manifest.ok()) return Fail(manifest.status());
   if (Status st = PrepareEmptyDir(dir, "data dir"); !st.ok()) return Fail(st);
@@ -204,20 +231,23 @@ const util::FlagSpecs& MaintenanceFlagSpecs(const std::string& cmd) {
   static const util::FlagSpec kDataDir = {"data-dir", FlagType::kString, "./data",
                                           "the data dir to work on", "DIR"};
   static const util::FlagSpec kJson = {"json", FlagType::kBool, "", "print the report as JSON"};
+  // The stores, declared once with serve's flags.
+  static const util::FlagSpec kMetadata = ServeFlag("metadata");
+  static const util::FlagSpec kBlobs = ServeFlag("blobs");
   static const std::map<std::string, util::FlagSpecs> specs = {
-    {"verify", {kDataDir, kJson,
+    {"verify", {kDataDir, kMetadata, kBlobs, kJson,
                 {"jobs", FlagType::kInt, "0", "blobs hashed at once; 0 = one per core", "N",
                  0, 256}}},
-    {"gc", {kDataDir, kJson,
+    {"gc", {kDataDir, kMetadata, kBlobs, kJson,
             {"grace", FlagType::kDuration, "1h",
              "keep unreferenced blobs published less than this long ago"},
             {"drafts-older-than", FlagType::kDuration, "",
              "also remove drafts unchanged for longer than this"},
             {"dry-run", FlagType::kBool, "", "report what would be removed, remove nothing"}}},
-    {"backup", {kDataDir, kJson,
+    {"backup", {kDataDir, kMetadata, kBlobs, kJson,
                 {"copy", FlagType::kBool, "", "copy blobs instead of hard-linking them"}}},
     {"restore", {{"data-dir", FlagType::kString, "", "the empty data dir to restore into", "DIR"},
-                 kJson,
+                 kMetadata, kBlobs, kJson,
                  {"link", FlagType::kBool, "", "hard-link blobs instead of copying them"}}},
   };
   static const util::FlagSpecs kNone;

@@ -1,5 +1,8 @@
 #include "api/serve_flags.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace mv::api {
 
 using util::FlagType;
@@ -124,5 +127,13 @@ const util::FlagSpecs& ServeFlagSpecs() {
   return specs;
 }
 // clang-format on
+
+const util::FlagSpec& ServeFlag(const std::string& name) {
+  for (const util::FlagSpec& spec : ServeFlagSpecs()) {
+    if (spec.name == name) return spec;
+  }
+  std::fprintf(stderr, "modelvault: no serve flag --%s\n", name.c_str());
+  std::abort();
+}
 
 }  // namespace mv::api

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "api/json_codec.h"
+#include "api/serve_flags.h"
 #include "registry/clock.h"
 #include "registry/token_service.h"
 #include "util/encoding.h"
@@ -14,8 +15,9 @@ namespace mv::api {
 namespace {
 
 constexpr const char* kUsageText = R"(
-tokens and the audit chain, offline (on a data dir; the same verbs without --data-dir talk
-to a server):
+tokens and the audit chain, offline (on a data dir, or on PostgreSQL with
+--metadata postgres://... instead of --data-dir; the same verbs without either talk to a
+server):
   token create NAME --scopes read,write[,promote,admin] [--models GLOB] [--expires-at RFC3339]
             --data-dir DIR     make a token; prints its secret once (recovery of admin access)
   token list --data-dir DIR    the tokens, without secrets
@@ -28,6 +30,7 @@ const util::FlagSpecs& Specs() {
   using util::FlagType;
   static const util::FlagSpecs specs = {
       {"data-dir", FlagType::kString, "./data", "the data directory", "DIR"},
+      ServeFlag("metadata"),
       {"scopes", FlagType::kString, "", "comma-separated scopes", "LIST"},
       {"models", FlagType::kString, "*", "glob over the model names the token may touch", "GLOB"},
       {"expires-at", FlagType::kString, "", "when the token stops working", "RFC3339"},
@@ -98,7 +101,7 @@ int TokenCommand(const util::Flags& flags, TokenStore& store) {
     return 0;
   }
   return Fail(InvalidArgument("usage: token create NAME --scopes LIST | token list | "
-                              "token revoke NAME (with --data-dir DIR)"),
+                              "token revoke NAME (with --data-dir DIR or --metadata URL)"),
               2);
 }
 
@@ -127,6 +130,7 @@ bool IsOfflineTokenCommand(const std::string& cmd, const std::vector<std::string
   if (cmd != "token" && cmd != "audit") return false;
   for (const std::string& a : args) {
     if (a == "--data-dir" || a.rfind("--data-dir=", 0) == 0) return true;
+    if (a == "--metadata" || a.rfind("--metadata=", 0) == 0) return true;
   }
   return false;
 }
@@ -135,7 +139,8 @@ int RunOfflineTokenCommand(const std::string& cmd, const std::vector<std::string
                            const DataDirOpener& open) {
   auto flags = util::Flags::Parse(args, Specs());
   if (!flags.ok()) return Fail(flags.status(), 2);
-  auto stores = open(flags->Get("data-dir"), DataDirMode::kLive);
+  auto stores =
+      open(StoreSpec{flags->Get("data-dir"), flags->Get("metadata"), ""}, DataDirMode::kTokens);
   if (!stores.ok()) return Fail(stores.status());
   if (cmd == "token") return TokenCommand(*flags, *stores->tokens);
   return AuditCommand(*flags, *stores->audit);

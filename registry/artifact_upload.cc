@@ -7,8 +7,8 @@
 namespace mv {
 
 ArtifactUpload::ArtifactUpload(std::string name, std::unique_ptr<BlobWriter> writer,
-                               int64_t max_bytes)
-    : name_(std::move(name)), writer_(std::move(writer)), max_bytes_(max_bytes) {}
+                               int64_t max_bytes, BlobGuard* guard)
+    : name_(std::move(name)), writer_(std::move(writer)), max_bytes_(max_bytes), guard_(guard) {}
 
 Status ArtifactUpload::Write(std::string_view chunk) {
   if (finished_) return Internal("write after finish");
@@ -30,6 +30,16 @@ Status ArtifactUpload::Finish() {
   std::string().swap(head_);
   finished_ = true;
   return Status::Ok();
+}
+
+Status ArtifactUpload::Publish() {
+  if (!finished_) return Internal("publish before finish");
+  // Pinned first: a gc in another process that saw the blob unreferenced either removed it
+  // before the pin (and the publish below stores it again) or finds the pin and keeps it.
+  if (guard_ != nullptr && !pin_) {
+    ASSIGN_OR_RETURN(pin_, guard_->Pin(info_.sha256));
+  }
+  return writer_->Publish();
 }
 
 Status ArtifactUpload::Verify() const {

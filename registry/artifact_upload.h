@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "registry/blob_guard.h"
 #include "registry/blob_store.h"
 #include "registry/inspector.h"
 #include "util/status.h"
@@ -14,7 +15,10 @@ namespace mv {
 
 class ArtifactUpload {
  public:
-  ArtifactUpload(std::string name, std::unique_ptr<BlobWriter> writer, int64_t max_bytes);
+  // `guard` (optional, not owned, outlives the upload) pins the blob from Publish() until
+  // ReleasePin() or destruction.
+  ArtifactUpload(std::string name, std::unique_ptr<BlobWriter> writer, int64_t max_bytes,
+                 BlobGuard* guard = nullptr);
 
   const std::string& name() const { return name_; }
   int64_t bytes() const { return bytes_; }
@@ -31,8 +35,10 @@ class ArtifactUpload {
   // Inspects the finished bytes and applies the pickle policy: InvalidArgument when the
   // artifact would run code and the policy is reject. Requires Finish().
   Status Inspect(const ArtifactInspector& inspector, PicklePolicy policy);
-  // Makes the blob visible. Requires a successful Verify().
-  Status Publish() { return writer_->Publish(); }
+  // Pins the blob (with a guard), then makes it visible. Requires a successful Verify().
+  // Call ReleasePin() once the rows that reference the blob are committed (or failed).
+  Status Publish();
+  void ReleasePin() { pin_.reset(); }
 
   const BlobInfo& info() const { return info_; }
   const std::string& kind() const { return kind_; }
@@ -44,6 +50,8 @@ class ArtifactUpload {
   std::string name_;
   std::unique_ptr<BlobWriter> writer_;
   int64_t max_bytes_;
+  BlobGuard* guard_;
+  std::unique_ptr<BlobPin> pin_;
   int64_t bytes_ = 0;
   std::string head_;
   std::optional<std::string> expected_sha256_;

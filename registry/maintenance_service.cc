@@ -178,8 +178,15 @@ Result<GcReport> MaintenanceService::Gc(const GcOptions& options) {
       continue;
     }
     bool gone_now = b.modified_ms < cutoff;
-    // The store checks the time again under its lock: the listing may be stale by now.
     if (gone_now && !options.dry_run) {
+      // The metadata store decides, against uploads in every process, that nothing
+      // references or pins the blob (the references read above may be stale by now).
+      ASSIGN_OR_RETURN(std::unique_ptr<BlobRemovalClaim> claim, meta_.ClaimBlobRemoval(b.sha256));
+      if (!claim) {
+        ++report.blobs_referenced;
+        continue;
+      }
+      // The blob store checks the time again under its lock: the listing may be stale too.
       ASSIGN_OR_RETURN(gone_now, blobs_.RemoveIfOlder(b.sha256, cutoff));
     }
     if (!gone_now) {

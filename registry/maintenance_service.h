@@ -50,7 +50,8 @@ struct VerifyReport {
 struct GcOptions {
   // Unreferenced blobs published less than this long ago are kept: an upload publishes its
   // blobs first and records them a moment later, and a deduplicated upload refreshes the
-  // time of the blob it found. Must exceed the longest publish-to-record gap.
+  // time of the blob it found. Must exceed the longest publish-to-record gap, unless the
+  // metadata store pins uploads (PostgreSQL: registry/blob_guard.h), where any value is safe.
   int64_t grace_ms = 3600 * 1000;
   // Drafts unchanged for longer than this are deleted; none when empty.
   std::optional<int64_t> drafts_older_than_ms;
@@ -62,7 +63,7 @@ struct GcReport {
   std::vector<std::string> drafts_skipped;  // "model:version: reason"
   int64_t blobs_removed = 0;
   int64_t bytes_removed = 0;
-  int64_t blobs_referenced = 0;
+  int64_t blobs_referenced = 0;  // by an artifact, or pinned by an upload in flight
   int64_t blobs_in_grace = 0;     // unreferenced but too young to remove
   int64_t records_forgotten = 0;  // blob rows dropped from the metadata
 };

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,12 @@ struct DraftRef {
   int64_t last_change_ms = 0;
 };
 
+// gc's claim on one blob's removal; destroying it ends the claim (registry/blob_guard.h).
+class BlobRemovalClaim {
+ public:
+  virtual ~BlobRemovalClaim() = default;
+};
+
 class MaintenanceStore {
  public:
   virtual ~MaintenanceStore() = default;
@@ -47,6 +54,16 @@ class MaintenanceStore {
   // Drops the records (blob row, inspection) of digests that no artifact references; a
   // digest referenced again meanwhile keeps them. Returns how many digests were forgotten.
   virtual Result<int64_t> ForgetBlobs(const std::vector<std::string>& sha256s) = 0;
+  // Claims the removal of `sha256` for gc, decided by the database that every process
+  // shares: null when an artifact row references the blob, an upload has pinned it
+  // (BlobGuard) or another gc holds a claim on it; else a claim during which new pins wait,
+  // so the caller may delete the bytes. Stores without pins (SQLite, whose filesystem blob
+  // store orders removal against publish under its own lock) return a claim that does
+  // nothing.
+  virtual Result<std::unique_ptr<BlobRemovalClaim>> ClaimBlobRemoval(const std::string& sha256) {
+    (void)sha256;
+    return std::make_unique<BlobRemovalClaim>();
+  }
   // Writes a consistent copy of the whole database to `path` (which must not exist) while
   // others keep writing, and returns the artifact rows of that copy. AlreadyExists when
   // `path` exists; StorageFull when the copy does not fit.

@@ -44,7 +44,8 @@ Status VersionService::CheckDraft(const std::string& model, int64_t number) {
 Result<std::unique_ptr<ArtifactUpload>> VersionService::BeginArtifact(const std::string& name) {
   RETURN_IF_ERROR(ValidateName(name, "artifact name"));
   ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer, blobs_.NewWriter());
-  return std::make_unique<ArtifactUpload>(name, std::move(writer), limits_.max_artifact_bytes);
+  return std::make_unique<ArtifactUpload>(name, std::move(writer), limits_.max_artifact_bytes,
+                                          guard_);
 }
 
 Status VersionService::ValidateSpec(const VersionSpec& spec) const {
@@ -127,6 +128,7 @@ Result<Version> VersionService::Create(const std::string& model, const VersionSp
   records.reserve(uploads.size());
   for (const auto& up : uploads) records.push_back(RecordOf(*up, now));
   ASSIGN_OR_RETURN(Version v, meta_.CreateVersion(model, spec, records, /*sealed=*/true, who, now));
+  for (const auto& up : uploads) up->ReleasePin();  // the rows reference the blobs now
   return CheckSealed(std::move(v));
 }
 
@@ -191,6 +193,7 @@ Result<Artifact> VersionService::PutDraftArtifact(const std::string& model, int6
   RETURN_IF_ERROR(Land(*upload));
   Artifact record = RecordOf(*upload, clock_.NowMs());
   RETURN_IF_ERROR(meta_.PutDraftArtifact(model, number, record, who));
+  upload->ReleasePin();
   return record;
 }
 

@@ -42,6 +42,11 @@ class VersionService {
 
   const VersionLimits& limits() const { return limits_; }
 
+  // Pins every artifact's blob from its publish until the version's rows are committed, so
+  // gc in another process never removes it in between (registry/blob_guard.h). Null (the
+  // default): no pins. Set once, before serving; not owned, outlives the service.
+  void GuardBlobs(BlobGuard* guard) { guard_ = guard; }
+
   // Called with every version just sealed (one-shot Create and Commit) after the checker's
   // reports are stored, e.g. to queue the parity checks; reports the hook stores appear in
   // the returned version. Set once, before serving; the hook must be thread-safe.
@@ -121,6 +126,7 @@ class VersionService {
   const ArtifactInspector* inspector_;
   PicklePolicy policy_;
   const VersionChecker* checker_;
+  BlobGuard* guard_ = nullptr;
   std::function<void(const Version&)> on_sealed_;
 };
 

@@ -1,8 +1,10 @@
 #include "storage/open_metadata.h"
 
 #include "storage/postgres/pg_change_feed.h"
+#include "storage/postgres/pg_maintenance_store.h"
 #include "storage/postgres/pg_metadata_store.h"
 #include "storage/postgres/pg_token_store.h"
+#include "storage/sqlite/sqlite_maintenance_store.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
 #include "storage/sqlite/sqlite_token_store.h"
 
@@ -24,6 +26,27 @@ std::string RedactUrl(const std::string& url) {
   std::string out = url;
   if (colon != std::string::npos && colon < at) out = url.substr(0, colon) + url.substr(at);
   return out.substr(0, out.find('?'));
+}
+
+Result<std::unique_ptr<MaintenanceStore>> OpenMaintenanceStore(const std::string& metadata,
+                                                               const std::string& data_dir,
+                                                               bool read_only) {
+  if (metadata.empty()) {
+    ASSIGN_OR_RETURN(std::unique_ptr<SqliteMaintenanceStore> store,
+                     SqliteMaintenanceStore::Open(data_dir + "/modelvault.db", read_only));
+    return std::unique_ptr<MaintenanceStore>(std::move(store));
+  }
+  if (!IsPostgresUrl(metadata)) {
+    return InvalidArgument("--metadata takes a postgres:// URL (or nothing for SQLite), not '" +
+                           RedactUrl(metadata) + "'");
+  }
+  if (read_only) {
+    return FailedPrecondition("a backup is a SQLite data dir; PostgreSQL is backed up with "
+                              "pg_dump (docs/deploy.md, \"Backups\")");
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<pg::PgMaintenanceStore> store,
+                   pg::PgMaintenanceStore::Open(metadata));
+  return std::unique_ptr<MaintenanceStore>(std::move(store));
 }
 
 Result<MetadataBackend> OpenMetadata(const std::string& metadata, const std::string& data_dir,
@@ -59,6 +82,7 @@ Result<MetadataBackend> OpenMetadata(const std::string& metadata, const std::str
   b.audit_ = s;
   b.webhooks_ = s;
   b.parity_jobs_ = s;
+  b.blob_guard_ = s;
   b.schema_version_ = [s] { return s->SchemaVersion(); };
   b.pool_waits_ = [s] { return s->PoolWaits(); };
   b.pool_wait_us_ = [s] { return s->PoolWaitMicros(); };

@@ -8,7 +8,9 @@
 #include <string>
 
 #include "registry/audit_chain.h"
+#include "registry/blob_guard.h"
 #include "registry/change_feed.h"
+#include "registry/maintenance_store.h"
 #include "registry/metadata_store.h"
 #include "registry/parity_jobs.h"
 #include "registry/token_store.h"
@@ -33,6 +35,9 @@ class MetadataBackend {
   // News of changes other processes make (PostgreSQL), not started; null for SQLite, which
   // only this process opens.
   ChangeFeed* changes() { return changes_.get(); }
+  // Pins uploads' blobs against gc in other processes (VersionService::GuardBlobs); null
+  // for SQLite, whose filesystem blob store orders publish and removal itself.
+  BlobGuard* blob_guard() { return blob_guard_; }
   // The schema version now in the database (a health check).
   Result<int> SchemaVersion() { return schema_version_(); }
   // The connection pool's waits and their summed microseconds.
@@ -51,6 +56,7 @@ class MetadataBackend {
   AuditChainReader* audit_ = nullptr;
   WebhookStore* webhooks_ = nullptr;
   ParityJobs* parity_jobs_ = nullptr;
+  BlobGuard* blob_guard_ = nullptr;
   std::function<Result<int>()> schema_version_;
   std::function<uint64_t()> pool_waits_;
   std::function<uint64_t()> pool_wait_us_;
@@ -63,6 +69,14 @@ class MetadataBackend {
 // otherwise (Unavailable when PostgreSQL cannot be reached).
 Result<MetadataBackend> OpenMetadata(const std::string& metadata, const std::string& data_dir,
                                      int pool_size);
+
+// The store of the operator commands (verify, gc, backup) for the same `metadata` value:
+// SQLite at DATA_DIR/modelvault.db (NotFound when there is no database; `read_only` for a
+// backup's copy) or PostgreSQL (FailedPrecondition with `read_only`: backups of PostgreSQL
+// are pg_dump's). InvalidArgument for another scheme.
+Result<std::unique_ptr<MaintenanceStore>> OpenMaintenanceStore(const std::string& metadata,
+                                                               const std::string& data_dir,
+                                                               bool read_only);
 
 // Whether `metadata` names PostgreSQL.
 bool IsPostgresUrl(const std::string& metadata);

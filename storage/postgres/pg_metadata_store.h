@@ -9,6 +9,7 @@
 #include <string>
 
 #include "registry/audit_chain.h"
+#include "registry/blob_guard.h"
 #include "registry/metadata_store.h"
 #include "registry/parity_jobs.h"
 #include "registry/webhook_store.h"
@@ -19,7 +20,8 @@ namespace mv::storage::pg {
 class PgMetadataStore final : public MetadataStore,
                               public AuditChainReader,
                               public WebhookStore,
-                              public ParityJobs {
+                              public ParityJobs,
+                              public BlobGuard {
  public:
   // Connects to `conninfo` (a postgres:// URL or libpq key=value string), applies pending
   // migrations (schema/postgres) and opens `pool_size` connections. Unavailable when the
@@ -100,6 +102,9 @@ class PgMetadataStore final : public MetadataStore,
                          const std::string& report_json, int64_t now_ms) override;
   Status RequeueRunningParityJobs() override;
   Result<int64_t> FinishedParityJobs() override;
+  // BlobGuard (pg_blob_pins.cc): pins in the blob_pins table, so gc in any replica keeps
+  // the blob; waits up to 30 s while a gc removes it. Pins must not outlive the store.
+  Result<std::unique_ptr<BlobPin>> Pin(std::string_view sha256) override;
 
   // The newest applied migration of schema/postgres.
   Result<int> SchemaVersion();

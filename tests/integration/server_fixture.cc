@@ -91,6 +91,7 @@ Result<std::unique_ptr<TestServer>> TestServer::Start(const std::string& data_di
   t->versions_ =
       std::make_unique<VersionService>(*t->meta_, *t->blobs_, t->clock_, limits, t->formats_.get(),
                                        config.pickle_policy, t->checker_.get());
+  t->versions_->GuardBlobs(t->backend_->blob_guard());  // as main does
   t->lifecycle_ = std::make_unique<LifecycleService>(*t->meta_, t->clock_, gate);
   inference::OrtEngineOptions engine_options;
   engine_options.max_sessions = 4;

@@ -49,8 +49,8 @@ TEST_F(S3BlobStoreTest, RangeReadsReturnExactlyTheRequestedBytes) {
   auto r = env_->store().Open(sha);
   ASSERT_TRUE(r.ok());
   // Backwards, forwards, across the read-ahead window's edge and past the end.
-  for (int64_t off : {int64_t{900000}, int64_t{5}, int64_t{262140}, int64_t{262144},
-                      int64_t{(1 << 20) - 3}}) {
+  for (int64_t off :
+       {int64_t{900000}, int64_t{5}, int64_t{262140}, int64_t{262144}, int64_t{(1 << 20) - 3}}) {
     std::string buf(10, '\0');
     auto n = (*r)->ReadAt(off, buf.data(), buf.size());
     ASSERT_TRUE(n.ok()) << n.status().ToString();
@@ -136,13 +136,17 @@ TEST(S3CredentialsTest, AWrongSecretFailsAtOpenWithTheS3Error) {
 TEST(S3CredentialsTest, MissingCredentialsAndBadUrlsAreInvalidArguments) {
   TempDir dir;
   ::unsetenv("AWS_ACCESS_KEY_ID");
-  EXPECT_EQ(storage::OpenBlobs("s3://b/p?endpoint=http://127.0.0.1:1", dir.path(), {}, api::OverHttplib())
+  EXPECT_EQ(
+      storage::OpenBlobs("s3://b/p?endpoint=http://127.0.0.1:1", dir.path(), {}, api::OverHttplib())
+          .status()
+          .code(),
+      Code::kInvalidArgument);
+  S3Server::SetCredentialsEnv();
+  EXPECT_EQ(storage::OpenBlobs("s3://", dir.path(), {}, api::OverHttplib()).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(storage::OpenBlobs("s3://b?endpoint=ftp://x", dir.path(), {}, api::OverHttplib())
                 .status()
                 .code(),
-            Code::kInvalidArgument);
-  S3Server::SetCredentialsEnv();
-  EXPECT_EQ(storage::OpenBlobs("s3://", dir.path(), {}, api::OverHttplib()).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(storage::OpenBlobs("s3://b?endpoint=ftp://x", dir.path(), {}, api::OverHttplib()).status().code(),
             Code::kInvalidArgument);
   EXPECT_EQ(storage::OpenBlobs("gs://b", dir.path(), {}, api::OverHttplib()).status().code(),
             Code::kInvalidArgument);

@@ -6,6 +6,21 @@
 const fs = require('node:fs')
 const path = require('node:path')
 const S3rver = require('@20minutes/s3rver')
+const FilesystemStore = require('@20minutes/s3rver/lib/stores/filesystem')
+
+// s3rver's deleteObject then removes the key's directories that look empty, with a check
+// followed by a recursive rm: an object PUT into the same directory in between vanishes
+// (seen as a 404 on a just-written tmp/ key under concurrent uploads). S3 has no
+// directories: delete the object's files only and leave the directories.
+FilesystemStore.prototype.deleteObject = async function deleteObject(bucket, key) {
+  await Promise.all(
+    ['object', 'object.md5', 'metadata.json'].map((resource) =>
+      fs.promises.unlink(this.getResourcePath(bucket, key, resource)).catch((err) => {
+        if (err.code !== 'ENOENT') throw err
+      })
+    )
+  )
+}
 
 async function main() {
   const [dir, portFile, ...buckets] = process.argv.slice(2)

@@ -4,10 +4,11 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "storage/fs/fs_blob_store.h"
-#include "util/sha256.h"
 #include "tests/unit/temp_dir.h"
+#include "util/sha256.h"
 
 namespace mv {
 namespace {
@@ -109,6 +110,62 @@ TEST_F(ArtifactUploadTest, PublishMakesTheBlobVisible) {
   auto after = store_->Exists(up->info().sha256);
   ASSERT_TRUE(after.ok());
   EXPECT_TRUE(*after);
+}
+
+// Records what an upload pins and unpins, and whether the bytes were visible at the pin.
+class RecordingGuard final : public BlobGuard {
+ public:
+  explicit RecordingGuard(BlobStore& store) : store_(store) {}
+  Result<std::unique_ptr<BlobPin>> Pin(std::string_view sha256) override {
+    auto there = store_.Exists(sha256);
+    events.push_back(std::string(there.ok() && *there ? "pin-visible " : "pin ") +
+                     std::string(sha256));
+    if (refuse) return Unavailable("gc is removing it");
+    return std::unique_ptr<BlobPin>(std::make_unique<Pinned>(events, std::string(sha256)));
+  }
+  std::vector<std::string> events;
+  bool refuse = false;
+
+ private:
+  class Pinned final : public BlobPin {
+   public:
+    Pinned(std::vector<std::string>& events, std::string sha) : events_(events), sha_(sha) {}
+    ~Pinned() override { events_.push_back("unpin " + sha_); }
+
+   private:
+    std::vector<std::string>& events_;
+    std::string sha_;
+  };
+  BlobStore& store_;
+};
+
+TEST_F(ArtifactUploadTest, PublishPinsBeforeTheBytesAreVisibleAndReleaseUnpins) {
+  RecordingGuard guard(*store_);
+  auto w = store_->NewWriter();
+  ASSERT_TRUE(w.ok());
+  ArtifactUpload up("model.bin", std::move(w).value(), 100, &guard);
+  ASSERT_TRUE(up.Write("payload").ok());
+  ASSERT_TRUE(up.Finish().ok());
+  ASSERT_TRUE(up.Verify().ok());
+  ASSERT_TRUE(up.Publish().ok());
+  const std::string sha = util::Sha256Hex("payload");
+  EXPECT_EQ(guard.events, std::vector<std::string>{"pin " + sha});
+  up.ReleasePin();
+  EXPECT_EQ(guard.events, (std::vector<std::string>{"pin " + sha, "unpin " + sha}));
+}
+
+TEST_F(ArtifactUploadTest, ARefusedPinPublishesNothing) {
+  RecordingGuard guard(*store_);
+  guard.refuse = true;
+  auto w = store_->NewWriter();
+  ASSERT_TRUE(w.ok());
+  ArtifactUpload up("model.bin", std::move(w).value(), 100, &guard);
+  ASSERT_TRUE(up.Write("payload").ok());
+  ASSERT_TRUE(up.Finish().ok());
+  EXPECT_EQ(up.Publish().code(), Code::kUnavailable);
+  auto there = store_->Exists(util::Sha256Hex("payload"));
+  ASSERT_TRUE(there.ok());
+  EXPECT_FALSE(*there);
 }
 
 }  // namespace
