@@ -5,6 +5,7 @@
 #include <thread>
 #include <utility>
 
+#include "registry/formats/onnx/external_tensors.h"
 #include "registry/inference/onnx_session.h"
 #include "registry/inference/session_cache.h"
 
@@ -118,6 +119,16 @@ Result<std::unique_ptr<OnnxSession>> OrtEngine::Build(const ModelSource& model,
   ASSIGN_OR_RETURN(
       std::vector<ExternalFile> external,
       LoadExternal(model, static_cast<int64_t>(bytes.size()), options_.max_session_bytes));
+  if (!external.empty()) {
+    // With buffers, ORT would look for other external tensors on disk (see external_tensors.h).
+    Result<int64_t> beyond = formats::onnx::ExternalTensorsBeyondInitializers(bytes);
+    if (!beyond.ok()) return InvalidArgument(beyond.status().message());
+    if (*beyond > 0) {
+      return InvalidArgument("not supported: " + std::to_string(*beyond) +
+                             " tensors stored as external data outside the main graph's "
+                             "initializers (in subgraphs, Constant nodes or functions)");
+    }
+  }
   SessionConfig config;
   config.optimized = optimized;
   config.max_output_bytes = options_.max_output_bytes;

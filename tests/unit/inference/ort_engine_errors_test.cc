@@ -200,6 +200,20 @@ TEST_F(OrtEngineErrorsTest, ExternalDataComesFromMemoryOnly) {
           << s.message();
     }
   }
+  // An initializer in a subgraph, whose file ORT would look for on disk: refused before
+  // ORT sees the model.
+  { std::ofstream(dir / "secret.bin", std::ios::binary) << bytes; }
+  ModelSource sub = with("subgraph", "w.bin", bytes);
+  sub.load = [] { return Result<std::string>(ReadFixture("inference/external_in_subgraph.onnx")); };
+  Tensor c = MakeTensor<uint8_t>("c", DType::kBool, {}, {1});
+  for (bool optimized : {true, false}) {
+    RunOptions o;
+    o.optimized = optimized;
+    Status s = engine_->Run(sub, {Floats("x", {4}, {1, 2, 3, 4}), c}, o).status();
+    EXPECT_EQ(s.code(), Code::kInvalidArgument) << s.ToString();
+    EXPECT_NE(s.message().find("outside the main graph's initializers"), std::string::npos)
+        << s.message();
+  }
   std::filesystem::current_path(cwd);
   std::filesystem::remove_all(dir);
 }
