@@ -113,9 +113,13 @@ Result<std::vector<ExternalDataFile>> ExternalDataOf(const Version& v, const Art
 
 Result<ModelSource> OnnxModelSource(VersionService& versions, const Version& v,
                                     const Artifact& onnx, int64_t max_bytes) {
-  // Version reads carry no inspection summaries: the ONNX artifact's is read on its own.
+  // Version reads carry no inspection summaries, only findings: the summary is read on its
+  // own when a finding mentions external data (the checker skipped for it, or the runtime
+  // validation counting external initializers), so that serving a version by its number does
+  // not pay a second read for every model. A model whose findings do not say so is served
+  // without its data, which ONNX Runtime then refuses (nothing is read from disk).
   std::string summary;
-  if (onnx.inspection) {
+  if (onnx.inspection && onnx.inspection->findings_json.find("external") != std::string::npos) {
     Result<InspectionRecord> inspection = versions.Inspection(v.model, v.number, onnx.name);
     if (inspection.ok()) {
       summary = std::move(inspection->summary_json);
