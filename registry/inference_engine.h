@@ -65,12 +65,23 @@ struct ModelSignature {
   std::vector<TensorSpec> outputs;
 };
 
-// Where a model's bytes come from. `key` (the artifact's SHA-256) names the cached session;
-// `load` is called only when no session for `key` exists and returns the whole ONNX file.
+// One file holding a model's external data: the `location` its initializers name and the
+// file's bytes.
+struct ExternalFile {
+  std::string location;
+  std::string bytes;
+};
+
+// Where a model's bytes come from. `key` (the artifact's SHA-256, with its data files'
+// digests when it has external data) names the cached session; `load` is called only when
+// no session for `key` exists and returns the whole ONNX file; `load_external`, when set, is
+// called with it and returns the external data files (an engine gives them to the runtime
+// in memory, never as paths).
 struct ModelSource {
   std::string key;
   int64_t size = 0;
   std::function<Result<std::string>()> load;
+  std::function<Result<std::vector<ExternalFile>>()> load_external;
 };
 
 // Dynamic batching of one served version (its meta.serving): concurrent single-item runs

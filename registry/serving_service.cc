@@ -3,6 +3,7 @@
 #include <chrono>
 #include <utility>
 
+#include "registry/external_data.h"
 #include "registry/serving_meta.h"
 #include "util/json_read.h"
 
@@ -29,27 +30,6 @@ bool NamesLiveVersion(const std::string& ref) {
   if (ref == "latest" || (!ref.empty() && ref[0] == '@')) return true;
   const auto stage = StageFromName(ref);
   return stage && *stage != Stage::kNone;
-}
-
-// Reads the whole artifact; the caller has checked its recorded size against the limit.
-Result<std::string> ReadWhole(VersionService& versions, const std::string& model, int64_t number,
-                              const std::string& name, int64_t max_bytes) {
-  ASSIGN_OR_RETURN(ArtifactDownload dl, versions.OpenArtifact(model, number, name));
-  const int64_t size = dl.reader->size();
-  if (size > max_bytes) {
-    return FailedPrecondition("artifact " + name + " is " + std::to_string(size) +
-                              " bytes, more than the serving limit of " +
-                              std::to_string(max_bytes));
-  }
-  std::string bytes(static_cast<size_t>(size), '\0');
-  int64_t at = 0;
-  while (at < size) {
-    ASSIGN_OR_RETURN(size_t n,
-                     dl.reader->ReadAt(at, bytes.data() + at, static_cast<size_t>(size - at)));
-    if (n == 0) return DataLoss("artifact " + name + " ends before its recorded size");
-    at += static_cast<int64_t>(n);
-  }
-  return bytes;
 }
 
 }  // namespace
@@ -166,12 +146,7 @@ Result<ServedVersion> ServingService::Resolve(const std::string& model, const st
   out.model = model;
   out.number = v.number;
   out.artifact = *a;
-  out.source.key = a->sha256;
-  out.source.size = a->size;
-  out.source.load = [&versions = versions_, model, number = v.number, name = a->name,
-                     max = options_.max_model_bytes]() {
-    return ReadWhole(versions, model, number, name, max);
-  };
+  ASSIGN_OR_RETURN(out.source, OnnxModelSource(versions_, v, *a, options_.max_model_bytes));
   const Batching batching = BatchingOf(v);
   out.batching = batching.policy;
   // Until its parity report is in, a version asking for batching is read on every request,

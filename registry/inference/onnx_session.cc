@@ -158,7 +158,7 @@ Status FromOrt(const Ort::Exception& e, bool loading) {
   return Internal("ONNX Runtime failed: " + Truncated(e.what()));
 }
 
-Ort::SessionOptions MakeOptions(const SessionConfig& config) {
+Ort::SessionOptions MakeOptions(const SessionConfig& config, bool external_in_memory) {
   Ort::SessionOptions o;
   o.SetIntraOpNumThreads(config.intra_op_threads);
   o.SetInterOpNumThreads(1);
@@ -166,10 +166,15 @@ Ort::SessionOptions MakeOptions(const SessionConfig& config) {
   o.SetGraphOptimizationLevel(config.optimized ? ORT_ENABLE_ALL : ORT_DISABLE_ALL);
   o.AddConfigEntry(kOrtSessionOptionsConfigAllowIntraOpSpinning, config.allow_spinning ? "1" : "0");
   o.AddConfigEntry(kOrtSessionOptionsConfigAllowInterOpSpinning, "0");
-  // Models arrive as bytes from the blob store: there is no folder their external data could
-  // come from, and a path inside an uploaded model must never reach the filesystem.
-  o.AddConfigEntry(kOrtSessionOptionsModelExternalInitializersFileFolderPath,
-                   "/nonexistent/modelvault-external-data-is-not-supported");
+  // Models arrive as bytes from the blob store and their external data as buffers
+  // (AddExternalInitializersFromFilesInMemory); ORT then refuses any location missing from
+  // those buffers. Without buffers, a path inside an uploaded model must not reach the
+  // filesystem either: ORT is pointed at a folder that does not exist. (Not with buffers:
+  // ORT would check that the files exist in that folder.)
+  if (!external_in_memory) {
+    o.AddConfigEntry(kOrtSessionOptionsModelExternalInitializersFileFolderPath,
+                     "/nonexistent/modelvault-external-data-is-not-supported");
+  }
   return o;
 }
 
@@ -244,11 +249,27 @@ OnnxSession::OnnxSession(Ort::Session session, SessionConfig config)
 
 Result<std::unique_ptr<OnnxSession>> OnnxSession::Create(const Ort::Env& env,
                                                          const std::string& model,
+                                                         const std::vector<ExternalFile>& external,
                                                          const SessionConfig& config) {
   try {
-    Ort::Session session(env, model.data(), model.size(), MakeOptions(config));
+    Ort::SessionOptions options = MakeOptions(config, !external.empty());
+    int64_t bytes = static_cast<int64_t>(model.size());
+    if (!external.empty()) {
+      std::vector<std::string> names;
+      std::vector<char*> buffers;
+      std::vector<size_t> lengths;
+      for (const ExternalFile& f : external) {
+        names.push_back(f.location);
+        // ORT copies the initializers out of the buffers while the session is created.
+        buffers.push_back(const_cast<char*>(f.bytes.data()));
+        lengths.push_back(f.bytes.size());
+        bytes += static_cast<int64_t>(f.bytes.size());
+      }
+      options.AddExternalInitializersFromFilesInMemory(names, buffers, lengths);
+    }
+    Ort::Session session(env, model.data(), model.size(), options);
     std::unique_ptr<OnnxSession> s(new OnnxSession(std::move(session), config));
-    s->model_bytes_ = static_cast<int64_t>(model.size());
+    s->model_bytes_ = bytes;
     RETURN_IF_ERROR(s->ReadSignature());
     return s;
   } catch (const Ort::Exception& e) {

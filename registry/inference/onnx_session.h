@@ -26,16 +26,24 @@ struct SessionConfig {
 
 class OnnxSession {
  public:
-  // Builds a session from the whole ONNX file in `model`. InvalidArgument when ONNX Runtime
-  // refuses the bytes (the message says why) or an input or output has an element type
-  // without a DType; Internal when the runtime itself fails. `env` must outlive the session.
+  // Builds a session from the whole ONNX file in `model` and the files its external data
+  // names (`external`, by location; copied by ONNX Runtime, which never opens a file for
+  // them). InvalidArgument when ONNX Runtime refuses the bytes (the message says why: a
+  // location not among `external`, data past a file's end...) or an input or output has an
+  // element type without a DType; Internal when the runtime itself fails. `env` must outlive
+  // the session.
   static Result<std::unique_ptr<OnnxSession>> Create(const Ort::Env& env, const std::string& model,
+                                                     const std::vector<ExternalFile>& external,
                                                      const SessionConfig& config);
+  static Result<std::unique_ptr<OnnxSession>> Create(const Ort::Env& env, const std::string& model,
+                                                     const SessionConfig& config) {
+    return Create(env, model, {}, config);
+  }
 
   // Inputs and outputs as declared. A sequence, map or optional is listed with its innermost
   // element type and an empty shape; Run refuses it (see NonTensorKind).
   const ModelSignature& signature() const { return signature_; }
-  // Size of the ONNX file the session was built from.
+  // Size of the ONNX file the session was built from, with its external data.
   int64_t model_bytes() const { return model_bytes_; }
 
   // Validates `inputs` against the signature (InvalidArgument naming the input and what was

@@ -5,6 +5,7 @@
 #include <thread>
 #include <utility>
 
+#include "registry/formats/onnx/external_tensors.h"
 #include "registry/inference/onnx_session.h"
 #include "registry/inference/session_cache.h"
 
@@ -65,6 +66,28 @@ Result<std::string> LoadBytes(const ModelSource& model, int64_t max_bytes) {
   return bytes;
 }
 
+// The model's external data files; their total with the model's `model_bytes` must stay
+// within `max_bytes` (the session holds a copy of every initializer).
+Result<std::vector<ExternalFile>> LoadExternal(const ModelSource& model, int64_t model_bytes,
+                                               int64_t max_bytes) {
+  if (!model.load_external) return std::vector<ExternalFile>();
+  Result<std::vector<ExternalFile>> files = Internal("the external data loader did not run");
+  try {
+    files = model.load_external();
+  } catch (const std::exception& e) {
+    return Internal(std::string("loading the external data failed: ") + e.what());
+  }
+  if (!files.ok()) return files.status();
+  int64_t total = model_bytes;
+  for (const ExternalFile& f : *files) total += static_cast<int64_t>(f.bytes.size());
+  if (total > max_bytes) {
+    return ResourceExhausted("the model with its external data (" + std::to_string(total) +
+                             " bytes) is larger than the session cache (" +
+                             std::to_string(max_bytes) + " bytes)");
+  }
+  return files;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<OrtEngine>> OrtEngine::Create(const OrtEngineOptions& options) {
@@ -93,6 +116,19 @@ Result<std::unique_ptr<OnnxSession>> OrtEngine::Build(const ModelSource& model,
                                                       bool optimized) const {
   ASSIGN_OR_RETURN(const Ort::Env* env, SharedEnv());
   ASSIGN_OR_RETURN(std::string bytes, LoadBytes(model, options_.max_session_bytes));
+  ASSIGN_OR_RETURN(
+      std::vector<ExternalFile> external,
+      LoadExternal(model, static_cast<int64_t>(bytes.size()), options_.max_session_bytes));
+  if (!external.empty()) {
+    // With buffers, ORT would look for other external tensors on disk (see external_tensors.h).
+    Result<int64_t> beyond = formats::onnx::ExternalTensorsBeyondInitializers(bytes);
+    if (!beyond.ok()) return InvalidArgument(beyond.status().message());
+    if (*beyond > 0) {
+      return InvalidArgument("not supported: " + std::to_string(*beyond) +
+                             " tensors stored as external data outside the main graph's "
+                             "initializers (in subgraphs, Constant nodes or functions)");
+    }
+  }
   SessionConfig config;
   config.optimized = optimized;
   config.max_output_bytes = options_.max_output_bytes;
@@ -100,7 +136,8 @@ Result<std::unique_ptr<OnnxSession>> OrtEngine::Build(const ModelSource& model,
   // they do not compete with the serving pools.
   config.intra_op_threads = optimized ? options_.intra_op_threads : 1;
   config.allow_spinning = optimized && options_.allow_spinning;
-  return OnnxSession::Create(*env, bytes, config);  // ORT keeps its own copy of the graph
+  // ORT keeps its own copy of the graph and of the external initializers.
+  return OnnxSession::Create(*env, bytes, external, config);
 }
 
 Result<std::shared_ptr<OnnxSession>> OrtEngine::Cached(const ModelSource& model) {

@@ -3,6 +3,7 @@
 // promotion gate's parity part. The queue and leases are in parity_service.cc.
 #include <optional>
 
+#include "registry/external_data.h"
 #include "registry/formats/summary.h"
 #include "registry/inference/parity_report.h"
 #include "registry/inference/parity_service.h"
@@ -78,15 +79,10 @@ Result<ParityService::Outcome> ParityService::RunChecks(const std::string& model
     return Outcome{"error", ErrorJson(onnx->name + " is not safe to load"), {}};
   }
   ParityMaterial m;
-  m.onnx.key = onnx->sha256;
-  m.onnx.size = onnx->size;
   const int64_t max_bytes = options_.max_model_bytes;
-  m.onnx.load = [this, v, name = onnx->name, max_bytes]() -> Result<std::string> {
-    for (const Artifact& a : v.artifacts) {
-      if (a.name == name) return ReadWholeArtifact(versions_, v, a, max_bytes);
-    }
-    return NotFound("artifact " + name);
-  };
+  auto source = OnnxModelSource(versions_, v, *onnx, max_bytes);
+  if (!source.ok()) return Outcome{"error", ErrorJson(source.status().message()), {}};
+  m.onnx = std::move(*source);
   m.previous_onnx_size = PreviousOnnxSize(versions_, v);
   m.ops = InspectedOps(versions_, v, *onnx);
   auto parent = FindVariantParent(meta_, versions_, v, max_bytes);

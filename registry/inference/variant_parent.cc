@@ -1,5 +1,6 @@
 #include "registry/inference/variant_parent.h"
 
+#include "registry/external_data.h"
 #include "registry/formats/archive/blob_bytes.h"
 #include "registry/inference/reference_data.h"
 #include "registry/serving_service.h"
@@ -74,11 +75,7 @@ Result<std::optional<VariantParent>> FindVariantParent(MetadataStore& meta,
     p.version = e.parent_version;
     p.relation = e.relation;
     p.parity = ReportStatusOf(*parent, "parity");
-    p.onnx.key = onnx->sha256;
-    p.onnx.size = onnx->size;
-    p.onnx.load = [&versions, pv = *parent, a = *onnx, max_bytes]() {
-      return ReadWholeArtifact(versions, pv, a, max_bytes);
-    };
+    ASSIGN_OR_RETURN(p.onnx, OnnxModelSource(versions, *parent, *onnx, max_bytes));
     p.ops = InspectedOps(versions, *parent, *onnx);
     ASSIGN_OR_RETURN(std::optional<ReferenceData> ref, LoadReferenceOf(versions, *parent));
     if (ref) p.reference_inputs = std::move(ref->inputs);

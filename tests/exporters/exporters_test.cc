@@ -41,7 +41,7 @@ class ExportersTest : public ServerTest {
   json UploadCase(const std::string& name) {
     EXPECT_TRUE(HasStatus(CreateModel(cli(), name), 201));
     std::vector<Part> parts;
-    for (const char* f : {"model.onnx", "weights.bin", "weights.pt"}) {
+    for (const char* f : {"model.onnx", "weights.bin", "weights.pt", "model.onnx.data"}) {
       std::string bytes = ReadFile(Case(name, f));
       if (!bytes.empty()) parts.emplace_back(f, std::move(bytes));
     }
@@ -73,10 +73,31 @@ class ExportersTest : public ServerTest {
   }
 
   std::string WaitParity(const std::string& model) {
+    return WaitParityReport(model).value("status", "");
+  }
+
+  json WaitParityReport(const std::string& model) {
     cli().set_read_timeout(300, 0);
     auto r = cli().Get(VersionPath(model, 1) + "/parity?wait=280");
     EXPECT_TRUE(HasStatus(r, 200));
-    return BodyJson(r).value("status", "");
+    return BodyJson(r);
+  }
+
+  // The weights report of the fixture uploaded as version 1 of `name`.
+  json Weights(const std::string& name) { return UploadCase(name)["reports"]["weights"]; }
+
+  static bool HasPair(const json& list, const std::string& torch, const std::string& onnx) {
+    for (const auto& p : list) {
+      if (p["torch"] == torch && p["onnx"] == onnx) return true;
+    }
+    return false;
+  }
+
+  static bool Names(const json& list, const std::string& prefix) {
+    for (const auto& n : list) {
+      if (n.get<std::string>().rfind(prefix, 0) == 0) return true;
+    }
+    return false;
   }
 
   // A valid model: validated by ONNX Runtime, parity passes, promotion succeeds.
@@ -189,6 +210,93 @@ TEST_F(ExportersTest, TransformerWithAnAlteredWeightNamesIt) {
   EXPECT_EQ(w["names"]["different"][0].get<std::string>().rfind("fc1.weight: ", 0), 0u)
       << w.dump(1);
   EXPECT_EQ(w["matched"], 13) << w.dump(1);
+}
+
+// q, k and v Linear weights fused into one transposed MatMul weight (and their biases into
+// one), proj.weight and its bias split in two: every weight is a slice or a concatenation.
+TEST_F(ExportersTest, FusedAndSplitWeightsAreSlicesAndConcatenations) {
+  json w = Weights("fused");
+  EXPECT_EQ(w["status"], "passed") << w.dump(1);
+  EXPECT_EQ(w["torch_tensors"], 8) << w.dump(1);
+  EXPECT_EQ(w["matched"], 8) << w.dump(1);
+  EXPECT_EQ(w["matched_sliced"], 6) << w.dump(1);
+  EXPECT_EQ(w["matched_concatenated"], 2) << w.dump(1);
+  EXPECT_EQ(w["missing_in_torch"], 0) << w.dump(1);
+  EXPECT_TRUE(HasPair(w["names"]["sliced"], "k.weight", "qkv_w[:, 16:32]")) << w.dump(1);
+  EXPECT_TRUE(HasPair(w["names"]["sliced"], "v.bias", "qkv_b[32:48]")) << w.dump(1);
+  EXPECT_TRUE(
+      HasPair(w["names"]["concatenated"], "proj.weight", "proj_w0[:, 0:12] + proj_w1[:, 0:12]"))
+      << w.dump(1);
+  EXPECT_TRUE(HasPair(w["names"]["concatenated"], "proj.bias", "proj_b0[0:12] + proj_b1[0:12]"))
+      << w.dump(1);
+}
+
+// One element altered in k.weight (a slice) and one in proj.weight (split): both named.
+TEST_F(ExportersTest, AlteredSlicesAreNamed) {
+  json w = Weights("fused_altered");
+  EXPECT_EQ(w["status"], "failed") << w.dump(1);
+  EXPECT_EQ(w["different"], 2) << w.dump(1);
+  EXPECT_TRUE(Names(w["names"]["different"], "k.weight: 1 of 16 rows differ")) << w.dump(1);
+  EXPECT_TRUE(Names(w["names"]["different"], "proj.weight: 1 of 24 rows differ")) << w.dump(1);
+  EXPECT_EQ(w["matched"], 6) << w.dump(1);
+  EXPECT_EQ(w["missing_in_onnx"], 0) << w.dump(1);
+}
+
+// torch 1.13 exports an LSTM and a GRU with their gates reordered into W, R and one B per
+// layer holding both biases: each weight is a concatenation of slices.
+TEST_F(ExportersTest, RecurrentExportAccountsForEveryWeight) {
+  json w = Weights("recurrent");
+  EXPECT_EQ(w["status"], "passed") << w.dump(1);
+  EXPECT_EQ(w["torch_tensors"], 8) << w.dump(1);
+  EXPECT_EQ(w["matched"], 8) << w.dump(1);
+  EXPECT_EQ(w["matched_concatenated"], 8) << w.dump(1);
+  EXPECT_EQ(w["missing_in_onnx"], 0) << w.dump(1);
+  EXPECT_EQ(w["missing_in_torch"], 0) << w.dump(1);
+}
+
+TEST_F(ExportersTest, RecurrentWithAnAlteredWeightNamesIt) {
+  json w = Weights("recurrent_altered");
+  EXPECT_EQ(w["status"], "failed") << w.dump(1);
+  EXPECT_EQ(w["different"], 1) << w.dump(1);
+  EXPECT_TRUE(Names(w["names"]["different"], "lstm.weight_hh_l0: 1 of 32 rows differ"))
+      << w.dump(1);
+  EXPECT_EQ(w["matched"], 7) << w.dump(1);
+}
+
+// A model saved by onnx.save_model(save_as_external_data=True) uploaded with its data file:
+// served from memory, its parity passes and OIP answers as onnxruntime in Python did.
+TEST_F(ExportersTest, SavedExternalDataIsServedAndPassesParity) {
+  json v = UploadCase("saved_external");
+  EXPECT_EQ(v["reports"]["references"]["status"], "passed") << v["reports"].dump(1);
+  json parity = WaitParityReport("saved_external");
+  EXPECT_EQ(parity["status"], "passed") << parity.dump(1);
+  json expected = json::parse(ReadFile(Case("saved_external", "oip.json")));
+  json input = {{"name", "x"}, {"datatype", "FP32"}, {"shape", {2, 4}}, {"data", expected["x"]}};
+  auto r = cli().Post("/v2/models/saved_external/versions/1/infer",
+                      json({{"inputs", {input}}}).dump(), "application/json");
+  ASSERT_TRUE(HasStatus(r, 200));
+  json out = BodyJson(r)["outputs"][0];
+  ASSERT_EQ(out["data"].size(), expected["y"].size()) << out.dump();
+  for (size_t i = 0; i < expected["y"].size(); ++i) {
+    EXPECT_NEAR(out["data"][i].get<double>(), expected["y"][i].get<double>(), 1e-5) << i;
+  }
+  EXPECT_TRUE(HasStatus(SetStage(cli(), "saved_external", "1", "production"), 200));
+}
+
+// Its data file cut short, or absent: parity and inference fail and say which file.
+TEST_F(ExportersTest, ShortOrMissingExternalDataFailsClearly) {
+  for (const char* name : {"saved_external_short", "saved_external_missing"}) {
+    UploadCase(name);
+    json parity = WaitParityReport(name);
+    EXPECT_EQ(parity["status"], "error") << parity.dump(1);
+    EXPECT_NE(parity.dump().find("model.onnx.data"), std::string::npos) << parity.dump(1);
+    json input = {{"name", "x"}, {"datatype", "FP32"}, {"shape", {1, 4}}, {"data", {1, 2, 3, 4}}};
+    auto r = cli().Post("/v2/models/" + std::string(name) + "/versions/1/infer",
+                        json({{"inputs", {input}}}).dump(), "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 409) << r->body;
+    EXPECT_NE(r->body.find("model.onnx.data"), std::string::npos) << r->body;
+  }
 }
 
 }  // namespace

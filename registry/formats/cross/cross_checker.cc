@@ -58,7 +58,14 @@ std::optional<VersionReport> CrossArtifactChecker::WeightsReport(const Version& 
   };
   Result<TensorDigests> o = DigestOnnxInitializers(**onnx_bytes, limits_, &budget, external);
   if (!o.ok()) return error(onnx->name, o.status());
-  WeightParity parity = CompareWeights(*t, *o);
+  // Slices and concatenations: both files are read once more, for the few tensors left.
+  RowReader rows = [&](const SliceRequest& request) -> Result<SliceRows> {
+    SliceRows out;
+    ASSIGN_OR_RETURN(out.torch, DigestTorchRows(**torch_bytes, limits_, request.torch));
+    ASSIGN_OR_RETURN(out.onnx, DigestOnnxRows(**onnx_bytes, limits_, external, request.onnx));
+    return out;
+  };
+  WeightParity parity = CompareWeights(*t, *o, rows);
   Summary report = parity.ToSummary();
   annotate(report);
   return VersionReport{"weights", parity.StatusName(), report.ToJson(), 0};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 
 #include "registry/formats/onnx/onnx_stream.h"
 #include "registry/formats/onnx/onnx_summary.h"
@@ -153,8 +154,9 @@ Status HashExternal(const TensorProto& t, const ExternalOpener& external, const 
   return HashRange(*file, offset, d.bytes, hash, buf);
 }
 
+// Digests one initializer; with `keep`, its bytes are appended there too.
 Status DigestOne(const onnx::InitializerRef& ref, BlobReader& r, const ExternalOpener& external,
-                 int64_t* budget, TensorDigest& d, std::string& buf) {
+                 int64_t* budget, TensorDigest& d, std::string& buf, std::string* keep = nullptr) {
   const TensorProto& t = ref.tensor;
   d.name = t.name();
   d.dtype = onnx::ElementTypeName(t.data_type());
@@ -172,6 +174,7 @@ Status DigestOne(const onnx::InitializerRef& ref, BlobReader& r, const ExternalO
   if (d.bytes > *budget) return skip("over the byte budget");
   *budget -= d.bytes;
   TensorHasher hash(esize);
+  hash.Keep(keep);
   int64_t produced = 0;
   Status s = onnx::IsExternal(t) ? HashExternal(t, external, d, hash, &produced, buf)
                                  : HashInline(ref, r, d, esize, hash, &produced, buf);
@@ -198,6 +201,43 @@ Result<TensorDigests> DigestOnnxInitializers(BlobReader& bytes, const DigestLimi
     return Status::Ok();
   };
   ASSIGN_OR_RETURN(out.count, onnx::ForEachInitializer(bytes, limits.max_tensors, visit));
+  return out;
+}
+
+Result<std::vector<RowDigests>> DigestOnnxRows(BlobReader& bytes, const DigestLimits& limits,
+                                               const ExternalOpener& external,
+                                               const std::vector<RowView>& views) {
+  std::multimap<size_t, size_t> wanted;  // initializer index -> view
+  for (size_t k = 0; k < views.size(); ++k) wanted.emplace(views[k].tensor, k);
+  std::vector<RowDigests> out(views.size());
+  std::string buf, held;
+  size_t index = 0;
+  auto visit = [&](const onnx::InitializerRef& ref) {
+    const size_t i = index++;
+    auto [begin, end] = wanted.equal_range(i);
+    if (begin == end) return Status::Ok();
+    TensorDigest d;
+    int64_t budget = kMaxTransposedBytes;  // the one tensor held
+    held.clear();
+    RETURN_IF_ERROR(DigestOne(ref, bytes, external, &budget, d, buf, &held));
+    if (!d.hashed() || static_cast<int64_t>(held.size()) != d.bytes) return Status::Ok();
+    for (auto it = begin; it != end; ++it) {
+      const RowView& v = views[it->second];
+      if (v.rows <= 0 || v.row_bytes <= 0 || v.rows * v.row_bytes != d.bytes) continue;
+      if (v.transposed) {
+        const auto [rows, elems] = RowShape(d.shape);  // the matrix is rows x v.rows
+        if (rows <= 0 || elems != v.rows || v.row_bytes % rows != 0) continue;
+        out[it->second] = TransposedRows(held, rows, v.rows, v.row_bytes / rows);
+      } else {
+        RowDigester digester(v.row_bytes);
+        digester.Update(held);
+        out[it->second] = digester.Finish();
+      }
+    }
+    std::string().swap(held);
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(onnx::ForEachInitializer(bytes, limits.max_tensors, visit).status());
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "registry/blob_store.h"
+#include "registry/formats/cross/slice_match.h"
 #include "registry/formats/cross/tensor_digest.h"
 #include "util/status.h"
 
@@ -24,5 +25,13 @@ using ExternalOpener = std::function<Result<std::unique_ptr<BlobReader>>(const s
 // Thread-safe (no state).
 Result<TensorDigests> DigestOnnxInitializers(BlobReader& bytes, const DigestLimits& limits,
                                              int64_t* budget, const ExternalOpener& external);
+
+// The rows of the initializers `views` name (indices in the order DigestOnnxInitializers
+// lists them), the model streamed once more; each one up to kMaxTransposedBytes is held
+// whole while its rows (or its transpose's) are keyed, one at a time. A view that cannot be
+// read gets no rows. Errors as DigestOnnxInitializers. Thread-safe (no state).
+Result<std::vector<RowDigests>> DigestOnnxRows(BlobReader& bytes, const DigestLimits& limits,
+                                               const ExternalOpener& external,
+                                               const std::vector<RowView>& views);
 
 }  // namespace mv::formats::cross

@@ -6,6 +6,7 @@
 #include <map>
 #include <utility>
 
+#include "registry/external_data.h"
 #include "registry/formats/cross/report_util.h"
 
 namespace mv::formats::cross {
@@ -47,21 +48,6 @@ void WeightMap(const Artifact& a, const Json& s, RefMap& refs) {
   for (const Json& f : *files) refs[{a.name, StringAt(f, "file")}].via = "weight-map";
 }
 
-// Whether an external-data location leaves the folder of the model: an absolute path (POSIX
-// or Windows), a drive or a ".." component. Such a file is never an artifact of the version.
-bool OutsideVersion(const std::string& location) {
-  if (location.empty() || location[0] == '/' || location[0] == '\\') return true;
-  if (location.size() >= 2 && location[1] == ':') return true;
-  size_t start = 0;
-  while (start <= location.size()) {
-    size_t end = location.find_first_of("/\\", start);
-    if (end == std::string::npos) end = location.size();
-    if (location.compare(start, end - start, "..") == 0) return true;
-    start = end + 1;
-  }
-  return false;
-}
-
 class Checker {
  public:
   explicit Checker(const Version& v) : v_(v) {}
@@ -69,7 +55,7 @@ class Checker {
   // The problem with one reference, as {code, message}; empty code when it holds.
   std::pair<std::string, std::string> Check(const std::string& from, const std::string& to,
                                             const Ref& r) const {
-    if (r.via == "external-data" && OutsideVersion(to)) {
+    if (r.via == "external-data" && ExternalLocationOutsideVersion(to)) {
       return {"external-data-outside-version",
               from + " reads external data from '" + to.substr(0, 256) +
                   "', a path outside the version (absolute or through '..')"};

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "util/sha256.h"
@@ -36,6 +37,9 @@ class TensorHasher {
       : element_size_(static_cast<size_t>(element_size > 0 ? element_size : 1)) {}
   void Update(std::string_view bytes);
   std::string HexDigest() { return sha_.HexDigest(); }
+  // Appends every byte hashed from now on to `*into` (null: none), for a caller that needs
+  // the tensor whole as well.
+  void Keep(std::string* into) { keep_ = into; }
   // True for fewer than two elements too.
   bool uniform() const { return uniform_; }
 
@@ -45,7 +49,47 @@ class TensorHasher {
   std::string first_;  // the first element's bytes
   uint64_t pos_ = 0;
   bool uniform_ = true;
+  std::string* keep_ = nullptr;
 };
+
+// A tensor seen as rows (its first axis longer than 1; single elements for a vector), for
+// matching slices and concatenations: one key per row.
+inline constexpr size_t kRowKeyBytes = 32;
+struct RowDigests {
+  int64_t rows = 0;
+  int64_t row_bytes = 0;
+  // rows x kRowKeyBytes: a row's bytes zero-padded when they fit, else their SHA-256 (rows
+  // of one row_bytes are compared only with each other, so the two forms never meet).
+  std::string keys;
+  std::string_view Key(int64_t row) const {
+    return std::string_view(keys).substr(static_cast<size_t>(row) * kRowKeyBytes, kRowKeyBytes);
+  }
+};
+
+// Builds RowDigests from a tensor's bytes fed in order, without holding them. Not
+// thread-safe.
+class RowDigester {
+ public:
+  explicit RowDigester(int64_t row_bytes) { out_.row_bytes = row_bytes > 0 ? row_bytes : 1; }
+  void Update(std::string_view bytes);
+  // The keys of the complete rows fed (a partial last row is dropped). Call once.
+  RowDigests Finish() { return std::move(out_); }
+
+ private:
+  void EndRow();
+  RowDigests out_;
+  std::string small_;  // the current row's bytes while they fit a key
+  util::Sha256 sha_;
+  int64_t in_row_ = 0;  // bytes of the current row fed so far
+};
+
+// The rows of the transpose of the row-major rows x cols matrix in `bytes`.
+RowDigests TransposedRows(std::string_view bytes, int64_t rows, int64_t cols, int64_t element_size);
+
+// How a tensor of `shape` is seen as rows: leading dims of 1 dropped, then {first dim,
+// elements per row}; a vector (or a scalar) is {elements, 1}. {0, 0} for a negative or
+// overflowing shape.
+std::pair<int64_t, int64_t> RowShape(const std::vector<int64_t>& shape);
 
 struct TensorDigests {
   std::vector<TensorDigest> tensors;  // at most DigestLimits::max_tensors, in file order
@@ -67,6 +111,10 @@ inline constexpr int64_t kMaxTransposedBytes = int64_t{32} << 20;
 // `element_size` bytes).
 std::string TransposedSha256(std::string_view bytes, int64_t rows, int64_t cols,
                              int64_t element_size);
+
+// Whether an initializer looks like a learned weight rather than a constant the exporter
+// added (shape tensors, scalars, axes): floating point with more than one element.
+bool WeightLike(const TensorDigest& d);
 
 // The ONNX name of a torch dtype ("float32" -> "FLOAT"); "" when ONNX has none.
 std::string OnnxDtypeOfTorch(const std::string& torch_dtype);

@@ -21,6 +21,7 @@ struct Job {
   int64_t end = 0;
   int64_t fed = 0;  // bytes hashed so far: short entries leave it below end - begin
   TensorHasher hash;
+  RowDigester* rows = nullptr;  // when set, only rows are keyed (no hash)
   std::vector<int64_t> matrix;  // {rows, cols, element size} when the transpose is hashed too
   std::string held;             // the matrix's bytes, until its transpose is hashed
   std::string transposed;       // that digest
@@ -78,7 +79,11 @@ Status HashEntry(archive::BlobArchive& ar, std::vector<Job*>& jobs) {
       if (from >= to) continue;
       std::string_view part = std::string_view(chunk).substr(static_cast<size_t>(from - pos),
                                                              static_cast<size_t>(to - from));
-      j->hash.Update(part);
+      if (j->rows != nullptr) {
+        j->rows->Update(part);
+      } else {
+        j->hash.Update(part);
+      }
       if (!j->matrix.empty()) j->held.append(part);
       j->fed += to - from;
     }
@@ -118,20 +123,39 @@ std::string OnnxDtypeOfTorch(const std::string& d) {
   return it == kMap.end() ? "" : it->second;
 }
 
-Result<TensorDigests> DigestTorchZip(BlobReader& bytes, const DigestLimits& limits,
-                                     int64_t* budget) {
+namespace {
+
+struct Scanned {
+  torch::TorchZip zip;
+  torch::TensorScan scan;
+  bool little_endian = true;
+};
+
+// The zip's tensors, from data.pkl walked (never executed).
+Result<Scanned> Scan(BlobReader& bytes, const DigestLimits& limits) {
   InspectLimits read_limits;  // the inspector's own bounds on entries and pickle values
   read_limits.max_read_bytes = limits.max_read_bytes;
-  ASSIGN_OR_RETURN(torch::TorchZip zip, torch::ReadTorchZip(bytes, read_limits));
-  auto data = zip.files.find("data.pkl");
-  if (data == zip.files.end()) return DataLoss("no data.pkl: not a torch.save zip");
+  Scanned s;
+  ASSIGN_OR_RETURN(s.zip, torch::ReadTorchZip(bytes, read_limits));
+  auto data = s.zip.files.find("data.pkl");
+  if (data == s.zip.files.end()) return DataLoss("no data.pkl: not a torch.save zip");
   pickle::WalkResult walk = pickle::WalkPickle(data->second, 0, pickle::AllowSet::kTorch,
                                                pickle::WalkLimits::From(read_limits));
   if (walk.root == nullptr) return DataLoss("data.pkl could not be walked");
-  torch::TensorScan scan =
-      torch::CollectTensors(walk.root, static_cast<size_t>(limits.max_tensors));
-  const std::string byteorder = torch::Trimmed(zip.files, "byteorder");
-  const bool little = byteorder.empty() || byteorder == "little";
+  s.scan = torch::CollectTensors(walk.root, static_cast<size_t>(limits.max_tensors));
+  const std::string byteorder = torch::Trimmed(s.zip.files, "byteorder");
+  s.little_endian = byteorder.empty() || byteorder == "little";
+  return s;
+}
+
+}  // namespace
+
+Result<TensorDigests> DigestTorchZip(BlobReader& bytes, const DigestLimits& limits,
+                                     int64_t* budget) {
+  ASSIGN_OR_RETURN(Scanned scanned, Scan(bytes, limits));
+  const torch::TorchZip& zip = scanned.zip;
+  const torch::TensorScan& scan = scanned.scan;
+  const bool little = scanned.little_endian;
 
   TensorDigests out;
   out.count = scan.count;
@@ -151,7 +175,7 @@ Result<TensorDigests> DigestTorchZip(BlobReader& bytes, const DigestLimits& limi
       std::vector<int64_t> matrix;
       if (HashesTranspose(t)) matrix = {t.shape[0], t.shape[1], t.element_size};
       jobs.push_back(Job{out.tensors.size(), begin, begin + t.bytes, 0,
-                         TensorHasher(t.element_size), std::move(matrix), "", ""});
+                         TensorHasher(t.element_size), nullptr, std::move(matrix), "", ""});
     }
     out.tensors.push_back(std::move(d));
   }
@@ -168,6 +192,36 @@ Result<TensorDigests> DigestTorchZip(BlobReader& bytes, const DigestLimits& limi
       d.why_not = "storage entry unreadable";
     }
   }
+  return out;
+}
+
+Result<std::vector<RowDigests>> DigestTorchRows(BlobReader& bytes, const DigestLimits& limits,
+                                                const std::vector<RowView>& views) {
+  ASSIGN_OR_RETURN(Scanned scanned, Scan(bytes, limits));
+  std::vector<RowDigester> digesters;
+  digesters.reserve(views.size());
+  std::vector<Job> jobs;
+  jobs.reserve(views.size());
+  std::map<std::string, std::vector<Job*>> by_entry;
+  for (size_t k = 0; k < views.size(); ++k) {
+    const RowView& v = views[k];
+    digesters.emplace_back(v.row_bytes);
+    if (v.tensor >= scanned.scan.tensors.size() || !scanned.little_endian) continue;
+    const torch::TensorRecord& t = scanned.scan.tensors[v.tensor];
+    auto entry = scanned.zip.sizes.find("data/" + t.storage);
+    if (!Contiguous(t) || t.bytes != v.rows * v.row_bytes || entry == scanned.zip.sizes.end() ||
+        entry->second < t.extent_bytes) {
+      continue;
+    }
+    const int64_t begin = t.offset * t.element_size;
+    jobs.push_back(Job{
+        k, begin, begin + t.bytes, 0, TensorHasher(t.element_size), &digesters.back(), {}, "", ""});
+  }
+  for (Job& j : jobs)
+    by_entry["data/" + scanned.scan.tensors[views[j.index].tensor].storage].push_back(&j);
+  RETURN_IF_ERROR(HashStorages(bytes, scanned.zip.top, by_entry));
+  std::vector<RowDigests> out;
+  for (RowDigester& d : digesters) out.push_back(d.Finish());
   return out;
 }
 

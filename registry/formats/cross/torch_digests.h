@@ -3,6 +3,7 @@
 #pragma once
 
 #include "registry/blob_store.h"
+#include "registry/formats/cross/slice_match.h"
 #include "registry/formats/cross/tensor_digest.h"
 #include "util/status.h"
 
@@ -15,5 +16,11 @@ namespace mv::formats::cross {
 // Thread-safe (no state).
 Result<TensorDigests> DigestTorchZip(BlobReader& bytes, const DigestLimits& limits,
                                      int64_t* budget);
+
+// The rows of the tensors `views` name (indices into what DigestTorchZip returns for the same
+// bytes), the zip streamed once more; a view that cannot be read (not contiguous, storage
+// short) gets fewer rows than asked. Errors as DigestTorchZip. Thread-safe (no state).
+Result<std::vector<RowDigests>> DigestTorchRows(BlobReader& bytes, const DigestLimits& limits,
+                                                const std::vector<RowView>& views);
 
 }  // namespace mv::formats::cross

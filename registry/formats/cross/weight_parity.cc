@@ -4,6 +4,8 @@
 #include <map>
 #include <optional>
 
+#include "registry/formats/cross/slice_pairing.h"
+
 namespace mv::formats::cross {
 namespace {
 
@@ -28,18 +30,6 @@ std::string TransposedKey(const TensorDigest& w) {
   return w.dtype + ShapeText({w.shape[1], w.shape[0]}) + w.sha256_transposed;
 }
 
-// An initializer that looks like a learned weight rather than a constant the exporter
-// added (shape tensors, scalars, axes).
-bool WeightLike(const TensorDigest& d) {
-  const bool floating =
-      d.dtype == "FLOAT" || d.dtype == "FLOAT16" || d.dtype == "BFLOAT16" || d.dtype == "DOUBLE";
-  int64_t numel = 1;
-  for (int64_t dim : d.shape) {
-    if (dim < 0 || __builtin_mul_overflow(numel, dim, &numel)) return floating && dim >= 0;
-  }
-  return floating && numel > 1;
-}
-
 std::string Difference(const TensorDigest& t, const TensorDigest& o) {
   if (t.dtype != o.dtype) return t.name + ": dtype " + t.dtype + " vs ONNX " + o.dtype;
   if (t.shape != o.shape) {
@@ -60,8 +50,10 @@ std::string FindPrefix(const std::vector<TensorDigest>& torch) {
 
 class Comparer {
  public:
-  Comparer(const TensorDigests& torch, const TensorDigests& onnx, WeightParity& out)
-      : onnx_(onnx.tensors),
+  Comparer(const TensorDigests& torch, const TensorDigests& onnx, const RowReader& rows,
+           WeightParity& out)
+      : rows_(rows),
+        onnx_(onnx.tensors),
         claimed_(onnx.tensors.size(), false),
         claimed_by_(onnx.tensors.size()),
         out_(out) {
@@ -77,6 +69,7 @@ class Comparer {
   void Run(const std::vector<TensorDigest>& torch) {
     out_.prefix = FindPrefix(torch);
     std::vector<TensorDigest> unnamed;
+    std::vector<size_t> unnamed_index;  // of each in `torch`
     for (const TensorDigest& t : torch) {
       if (t.hashed()) out_.bytes_hashed += t.bytes;
       if (!StartsWith(t.name, out_.prefix) || EndsWith(t.name, "num_batches_tracked")) {
@@ -86,7 +79,10 @@ class Comparer {
       TensorDigest w = t;
       w.name = t.name.substr(out_.prefix.size());
       ++out_.torch_tensors;
-      if (!ByName(w)) unnamed.push_back(std::move(w));
+      if (!ByName(w)) {
+        unnamed.push_back(std::move(w));
+        unnamed_index.push_back(static_cast<size_t>(&t - torch.data()));
+      }
     }
     std::multimap<std::string, size_t> by_key;  // every hashed initializer's content
     for (size_t i = 0; i < onnx_.size(); ++i) {
@@ -100,6 +96,7 @@ class Comparer {
     for (const TensorDigest* w : unplaced) {
       if (!Shared(*w, by_key)) missing.push_back(w);
     }
+    missing = Slices(missing, unnamed, unnamed_index);
     // BatchNorm statistics absent from the model mean the exporter folded them into the
     // convolutions, whose weights then differ by design: nothing is paired by shape.
     const bool folded = std::any_of(missing.begin(), missing.end(), [](const TensorDigest* w) {
@@ -133,6 +130,46 @@ class Comparer {
     } else {
       out_.names_truncated = true;
     }
+  }
+
+  // Places what it can of `missing` (pointing into `unnamed`) as slices or concatenations
+  // of unclaimed initializers; returns the others.
+  std::vector<const TensorDigest*> Slices(const std::vector<const TensorDigest*>& missing,
+                                          const std::vector<TensorDigest>& unnamed,
+                                          const std::vector<size_t>& unnamed_index) {
+    std::vector<SliceCandidate> candidates;
+    for (const TensorDigest* w : missing) {
+      candidates.push_back({w, unnamed_index[static_cast<size_t>(w - unnamed.data())]});
+    }
+    SlicePlacement placed = PlaceSlices(candidates, onnx_, claimed_, rows_);
+    out_.slices_error = placed.error;
+    std::vector<bool> done(missing.size(), false);
+    using Kind = SlicePlacement::Kind;
+    for (const SlicePlacement::Placed& p : placed.placed) {
+      done[p.candidate] = true;
+      const std::string& name = missing[p.candidate]->name;
+      if (p.kind == Kind::kDifferent) {
+        Add(out_.different, out_.names.different, p.text);
+      } else {
+        const bool sliced = p.kind == Kind::kSliced;
+        ++(sliced ? out_.matched_sliced : out_.matched_concatenated);
+        auto& list = sliced ? out_.names.sliced : out_.names.concatenated;
+        if (list.size() < kMaxListedNames) {
+          list.emplace_back(name, p.text);
+        } else {
+          out_.names_truncated = true;
+        }
+      }
+    }
+    for (size_t i : placed.claimed) claimed_[i] = true;
+    for (const std::string& rows : placed.extra) {
+      Add(out_.missing_in_torch, out_.names.missing_in_torch, rows);
+    }
+    std::vector<const TensorDigest*> rest;
+    for (size_t i = 0; i < missing.size(); ++i) {
+      if (!done[i]) rest.push_back(missing[i]);
+    }
+    return rest;
   }
 
   // Pairs `w` with the initializer of its name; false when there is none.
@@ -246,6 +283,7 @@ class Comparer {
             "' (the only initializer of its dtype and shape)");
   }
 
+  const RowReader& rows_;
   const std::vector<TensorDigest>& onnx_;
   std::vector<bool> claimed_;
   std::vector<std::string> claimed_by_;    // the storage_ref of the weight that took it
@@ -282,7 +320,9 @@ Summary WeightParity::ToSummary() const {
       .Set("ignored", Strings(names.ignored))
       .Set("renamed", pairs(names.renamed))
       .Set("transposed", pairs(names.transposed))
-      .Set("shared", pairs(names.shared));
+      .Set("shared", pairs(names.shared))
+      .Set("sliced", pairs(names.sliced))
+      .Set("concatenated", pairs(names.concatenated));
   Summary s = Summary::MakeObject();
   s.Set("prefix_stripped", prefix)
       .Set("torch_tensors", torch_tensors)
@@ -292,6 +332,8 @@ Summary WeightParity::ToSummary() const {
       .Set("matched_by_content", matched_by_content)
       .Set("matched_transposed", matched_transposed)
       .Set("matched_shared", matched_shared)
+      .Set("matched_sliced", matched_sliced)
+      .Set("matched_concatenated", matched_concatenated)
       .Set("different", different)
       .Set("missing_in_onnx", missing_in_onnx)
       .Set("missing_in_torch", missing_in_torch)
@@ -302,12 +344,14 @@ Summary WeightParity::ToSummary() const {
       .Set("truncated", truncated)
       .Set("names", std::move(lists))
       .Set("names_truncated", names_truncated);
+  if (!slices_error.empty()) s.Set("slices_error", slices_error);
   return s;
 }
 
-WeightParity CompareWeights(const TensorDigests& torch, const TensorDigests& onnx) {
+WeightParity CompareWeights(const TensorDigests& torch, const TensorDigests& onnx,
+                            const RowReader& rows) {
   WeightParity out;
-  Comparer(torch, onnx, out).Run(torch.tensors);
+  Comparer(torch, onnx, rows, out).Run(torch.tensors);
   return out;
 }
 

@@ -1,8 +1,12 @@
 // OrtEngine's answers to bad requests and bad models: InvalidArgument naming the input and
 // what was expected, never a crash or an ONNX Runtime exception.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "registry/inference/ort_engine.h"
@@ -155,6 +159,63 @@ TEST_F(OrtEngineErrorsTest, ExternalDataIsRefused) {
                    .status();
     EXPECT_EQ(s.code(), Code::kInvalidArgument) << fixture << ": " << s.ToString();
   }
+}
+
+// External data handed over in memory (as the registry reads it from the version's
+// artifacts) is used under the location's name. A file too short, or none under the name,
+// is refused with ONNX Runtime's message, and a file of that name in the working directory
+// is never read.
+TEST_F(OrtEngineErrorsTest, ExternalDataComesFromMemoryOnly) {
+  const std::vector<float> w = {10, 20, 30, 40};
+  auto with = [](std::string key, std::string location, std::string bytes) {
+    ModelSource s = Source(std::move(key), ReadFixture("inference/external_relative.onnx"));
+    s.load_external = [location, bytes]() -> Result<std::vector<ExternalFile>> {
+      return std::vector<ExternalFile>{ExternalFile{location, bytes}};
+    };
+    return s;
+  };
+  const std::string bytes(reinterpret_cast<const char*>(w.data()), sizeof(float) * w.size());
+  auto out =
+      engine_->Run(with("ok", "w.bin", bytes), {Floats("x", {4}, {1, 2, 3, 4})}, RunOptions{});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(test::ValuesOf<float>((*out)[0]), (std::vector<float>{11, 22, 33, 44}));
+
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("mv-external-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  { std::ofstream(dir / "w.bin", std::ios::binary) << bytes; }
+  const std::filesystem::path cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir);
+  for (auto [key, location, data] :
+       {std::tuple<const char*, const char*, std::string>{"short", "w.bin", bytes.substr(0, 8)},
+        {"other", "x.bin", bytes}}) {
+    for (bool optimized : {true, false}) {
+      RunOptions o;
+      o.optimized = optimized;
+      Status s =
+          engine_->Run(with(key, location, data), {Floats("x", {4}, {1, 2, 3, 4})}, o).status();
+      EXPECT_EQ(s.code(), Code::kInvalidArgument) << key << ": " << s.ToString();
+      EXPECT_NE(s.message().find(key == std::string("short") ? "out of bounds" : "not found"),
+                std::string::npos)
+          << s.message();
+    }
+  }
+  // An initializer in a subgraph, whose file ORT would look for on disk: refused before
+  // ORT sees the model.
+  { std::ofstream(dir / "secret.bin", std::ios::binary) << bytes; }
+  ModelSource sub = with("subgraph", "w.bin", bytes);
+  sub.load = [] { return Result<std::string>(ReadFixture("inference/external_in_subgraph.onnx")); };
+  Tensor c = MakeTensor<uint8_t>("c", DType::kBool, {}, {1});
+  for (bool optimized : {true, false}) {
+    RunOptions o;
+    o.optimized = optimized;
+    Status s = engine_->Run(sub, {Floats("x", {4}, {1, 2, 3, 4}), c}, o).status();
+    EXPECT_EQ(s.code(), Code::kInvalidArgument) << s.ToString();
+    EXPECT_NE(s.message().find("outside the main graph's initializers"), std::string::npos)
+        << s.message();
+  }
+  std::filesystem::current_path(cwd);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(OrtEngineOptionsTest, BadOptionsAreRefusedAndThreadsResolve) {
