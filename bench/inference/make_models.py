@@ -11,6 +11,9 @@
 
 Models (random weights, seeded): "mlp" 64-256-256-10 with ReLU (86k parameters) and
 "resnet18" (torchvision, 3x224x224), the latter exported exactly as the parity fixture is.
+bench/batching_bench.sh also uses "mlp-wide", 512-2048-2048-10 with ReLU (5.3M parameters,
+21 MB of weights: a run of it costs more than the HTTP request around it), via
+make_wide_mlp().
 Run: /usr/bin/python3 bench/inference/make_models.py OUTDIR [--batches 1,8]
 Needs Debian's python3-torch 1.13, python3-torchvision and python3-onnx.
 """
@@ -28,7 +31,8 @@ import make_parity_fixtures as fixtures  # noqa: E402  (export, safetensors and 
 
 SEED = 20241124
 MLP_IN = 64
-INPUT_SHAPES = {"mlp": (MLP_IN,), "resnet18": (3, 224, 224)}
+WIDE_IN, WIDE_HIDDEN = 512, 2048
+INPUT_SHAPES = {"mlp": (MLP_IN,), "resnet18": (3, 224, 224), "mlp-wide": (WIDE_IN,)}
 
 
 class BenchMlp(nn.Module):
@@ -39,6 +43,34 @@ class BenchMlp(nn.Module):
 
     def forward(self, x):
         return self.body(x)
+
+
+class WideMlp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(WIDE_IN, WIDE_HIDDEN), nn.ReLU(),
+                                  nn.Linear(WIDE_HIDDEN, WIDE_HIDDEN), nn.ReLU(),
+                                  nn.Linear(WIDE_HIDDEN, 10))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+def make_wide_mlp(out):
+    torch.manual_seed(SEED)
+    mlp = WideMlp().eval()
+    d = fixtures.case_dir(out, "mlp-wide")
+    example = torch.zeros(1, WIDE_IN)
+    fixtures.export_onnx(mlp, example, os.path.join(d, "model.onnx"))
+    torch.save(mlp.state_dict(), os.path.join(d, "weights.pt"))
+    x = torch.randn(4, WIDE_IN)
+    with torch.no_grad():
+        fixtures.write_safetensors(os.path.join(d, "reference.safetensors"),
+                                   fixtures.reference(x, mlp(x)))
+    # Sums over 2048 products: ONNX Runtime's and PyTorch's orders differ in the last bits.
+    fixtures.write_json(os.path.join(d, "meta.json"),
+                        {"description": "batching bench: MLP 512-2048-2048-10",
+                         "parity": {"atol": 1e-4, "rtol": 1e-4}})
 
 
 def make_mlp(out):
@@ -62,6 +94,8 @@ def load_eager(models_dir, name):
     """The model as PyTorch eager runs it, with the weights that were exported."""
     if name == "mlp":
         net = BenchMlp()
+    elif name == "mlp-wide":
+        net = WideMlp()
     else:
         import torchvision
         net = torchvision.models.resnet18(weights=None)
@@ -104,7 +138,7 @@ def main(argv):
     os.makedirs(out, exist_ok=True)
     make_mlp(out)
     fixtures.make_resnet18(out)  # the parity fixture: atol/rtol 1e-4 in its meta.json
-    for name in INPUT_SHAPES:
+    for name in ("mlp", "resnet18"):
         for b in batches:
             write_bodies(out, name, b)
 
