@@ -57,7 +57,8 @@ class Batcher final : public InferenceEngine {
   size_t Waiting() const;
 
   // Called with the number of requests of each batched run (1 for a request that ran
-  // alone). Set before serving; runs on a request's thread and must be thread-safe.
+  // alone), on the thread that makes the run, just before it: the run counts as under way
+  // while the hook runs. Set before serving; must be thread-safe.
   using BatchHook = std::function<void(size_t requests)>;
   void OnBatch(BatchHook hook) { on_batch_ = std::move(hook); }
 
