@@ -71,7 +71,8 @@ struct Batcher::Slot {
 
 struct Batcher::Group {
   std::vector<std::shared_ptr<Slot>> slots;  // slots[0] is the leader
-  bool taken = false;  // a member is running the group; no one may join it
+  // A member is running the group; no one may join it.
+  bool taken = false;
 };
 
 struct Batcher::Queue {
@@ -125,12 +126,7 @@ Result<std::vector<Tensor>> Batcher::Run(const ModelSource& model,
     trigger = Wait(lock, *queue, *group, *slot, policy.max_delay_us);
     if (!trigger) return std::move(slot->result);
   }
-  switch (*trigger) {
-    case Trigger::kIdle: ++triggers_.idle; break;
-    case Trigger::kFull: ++triggers_.full; break;
-    case Trigger::kRunEnded: ++triggers_.run_ended; break;
-    case Trigger::kDeadline: ++triggers_.deadline; break;
-  }
+  Count(*trigger);
   group->taken = true;
   if (queue->open == group) queue->open = nullptr;
   ++queue->running;
@@ -142,6 +138,23 @@ Result<std::vector<Tensor>> Batcher::Run(const ModelSource& model,
   --queue->running;
   RunEnded(key, *queue);
   return std::move(slot->result);  // Execute filled it
+}
+
+void Batcher::Count(Trigger trigger) {
+  switch (trigger) {
+    case Trigger::kIdle:
+      ++triggers_.idle;
+      break;
+    case Trigger::kFull:
+      ++triggers_.full;
+      break;
+    case Trigger::kRunEnded:
+      ++triggers_.run_ended;
+      break;
+    case Trigger::kDeadline:
+      ++triggers_.deadline;
+      break;
+  }
 }
 
 std::optional<Batcher::Trigger> Batcher::Wait(std::unique_lock<std::mutex>& lock, Queue& queue,

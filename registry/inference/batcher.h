@@ -80,6 +80,7 @@ class Batcher final : public InferenceEngine {
   // `group`, nothing when another member ran it (then slot.done is set).
   std::optional<Trigger> Wait(std::unique_lock<std::mutex>& lock, Queue& queue, Group& group,
                               Slot& slot, int64_t max_delay_us);
+  void Count(Trigger trigger);  // with mu_ held
   void Execute(const ModelSource& model, const RunOptions& options, Group& group);
   // With mu_ held: the run of `queue` just ended; wakes the leader of its open group, or
   // forgets the queue when nothing is left in it.

@@ -68,12 +68,10 @@ class BatcherTest : public ::testing::Test {
 
   // Starts a run of `inputs` that the gate holds, one per key: the runs of that key that
   // follow find a run under way. Returns once every blocker so far is held.
-  void Block(const ModelSource& src, const std::vector<Tensor>& inputs,
-             const RunOptions& options) {
+  void Block(const ModelSource& src, const std::vector<Tensor>& inputs, const RunOptions& options) {
     gate_->HoldNext(1);
-    blockers_.emplace_back([this, src, inputs, options] {
-      static_cast<void>(batcher_->Run(src, inputs, options));
-    });
+    blockers_.emplace_back(
+        [this, src, inputs, options] { static_cast<void>(batcher_->Run(src, inputs, options)); });
     gate_->WaitHeld(static_cast<int>(blockers_.size()));
   }
 
