@@ -30,72 +30,57 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "fixtures", "parity")
 import make_parity_fixtures as fixtures  # noqa: E402  (export, safetensors and ResNet-18)
 
 SEED = 20241124
-MLP_IN = 64
-WIDE_IN, WIDE_HIDDEN = 512, 2048
-INPUT_SHAPES = {"mlp": (MLP_IN,), "resnet18": (3, 224, 224), "mlp-wide": (WIDE_IN,)}
+# Linear layer widths of the MLPs, ReLU between the layers.
+MLP_WIDTHS = {"mlp": (64, 256, 256, 10), "mlp-wide": (512, 2048, 2048, 10)}
+INPUT_SHAPES = {"mlp": (64,), "resnet18": (3, 224, 224), "mlp-wide": (512,)}
 
 
 class BenchMlp(nn.Module):
-    def __init__(self):
+    def __init__(self, widths):
         super().__init__()
-        self.body = nn.Sequential(nn.Linear(MLP_IN, 256), nn.ReLU(), nn.Linear(256, 256),
-                                  nn.ReLU(), nn.Linear(256, 10))
+        layers = []
+        for i, (a, b) in enumerate(zip(widths, widths[1:])):
+            if i:
+                layers.append(nn.ReLU())
+            layers.append(nn.Linear(a, b))
+        self.body = nn.Sequential(*layers)
 
     def forward(self, x):
         return self.body(x)
 
 
-class WideMlp(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.body = nn.Sequential(nn.Linear(WIDE_IN, WIDE_HIDDEN), nn.ReLU(),
-                                  nn.Linear(WIDE_HIDDEN, WIDE_HIDDEN), nn.ReLU(),
-                                  nn.Linear(WIDE_HIDDEN, 10))
-
-    def forward(self, x):
-        return self.body(x)
-
-
-def make_wide_mlp(out):
+def export_mlp(out, name, meta, traced):
     torch.manual_seed(SEED)
-    mlp = WideMlp().eval()
-    d = fixtures.case_dir(out, "mlp-wide")
-    example = torch.zeros(1, WIDE_IN)
+    widths = MLP_WIDTHS[name]
+    mlp = BenchMlp(widths).eval()
+    d = fixtures.case_dir(out, name)
+    example = torch.zeros(1, widths[0])
     fixtures.export_onnx(mlp, example, os.path.join(d, "model.onnx"))
+    if traced:
+        with torch.no_grad():
+            torch.jit.trace(mlp, example).save(os.path.join(d, "traced.pt"))
     torch.save(mlp.state_dict(), os.path.join(d, "weights.pt"))
-    x = torch.randn(4, WIDE_IN)
+    x = torch.randn(4, widths[0])
     with torch.no_grad():
         fixtures.write_safetensors(os.path.join(d, "reference.safetensors"),
                                    fixtures.reference(x, mlp(x)))
-    # Sums over 2048 products: ONNX Runtime's and PyTorch's orders differ in the last bits.
-    fixtures.write_json(os.path.join(d, "meta.json"),
-                        {"description": "batching bench: MLP 512-2048-2048-10",
-                         "parity": {"atol": 1e-4, "rtol": 1e-4}})
+    fixtures.write_json(os.path.join(d, "meta.json"), meta)
 
 
 def make_mlp(out):
-    torch.manual_seed(SEED)
-    mlp = BenchMlp().eval()
-    d = fixtures.case_dir(out, "mlp")
-    example = torch.zeros(1, MLP_IN)
-    fixtures.export_onnx(mlp, example, os.path.join(d, "model.onnx"))
-    with torch.no_grad():
-        torch.jit.trace(mlp, example).save(os.path.join(d, "traced.pt"))
-    torch.save(mlp.state_dict(), os.path.join(d, "weights.pt"))
-    x = torch.randn(4, MLP_IN)
-    with torch.no_grad():
-        fixtures.write_safetensors(os.path.join(d, "reference.safetensors"),
-                                   fixtures.reference(x, mlp(x)))
-    fixtures.write_json(os.path.join(d, "meta.json"),
-                        {"description": "inference bench: MLP 64-256-256-10"})
+    export_mlp(out, "mlp", {"description": "inference bench: MLP 64-256-256-10"}, traced=True)
+
+
+def make_wide_mlp(out):
+    # Sums over 2048 products: ONNX Runtime's and PyTorch's orders differ in the last bits.
+    export_mlp(out, "mlp-wide", {"description": "batching bench: MLP 512-2048-2048-10",
+                                 "parity": {"atol": 1e-4, "rtol": 1e-4}}, traced=False)
 
 
 def load_eager(models_dir, name):
     """The model as PyTorch eager runs it, with the weights that were exported."""
-    if name == "mlp":
-        net = BenchMlp()
-    elif name == "mlp-wide":
-        net = WideMlp()
+    if name in MLP_WIDTHS:
+        net = BenchMlp(MLP_WIDTHS[name])
     else:
         import torchvision
         net = torchvision.models.resnet18(weights=None)
