@@ -153,12 +153,14 @@ mv::inference::TorchScriptRunner TorchRunnerFn(const mv::inference::TorchRunner&
   };
 }
 
-// The inference engine from --session-cache-count, --session-cache-bytes, --intra-op-threads.
+// The inference engine from --session-cache-count, --session-cache-bytes, --intra-op-threads,
+// --intra-op-spinning.
 mv::Result<std::unique_ptr<mv::inference::OrtEngine>> MakeEngine(const mv::util::Flags& flags) {
   mv::inference::OrtEngineOptions options;
   options.max_session_bytes = flags.GetBytes("session-cache-bytes");
   options.max_sessions = static_cast<size_t>(flags.GetInt("session-cache-count"));
   options.intra_op_threads = static_cast<int>(flags.GetInt("intra-op-threads"));
+  options.allow_spinning = flags.Has("intra-op-spinning");
   return mv::inference::OrtEngine::Create(options);
 }
 
@@ -440,6 +442,10 @@ int Serve(const std::vector<std::string>& args) {
   int bound_port = 0;  // set once bound; read by the open-connections gauge
   WireMetrics(*metrics, *backend, **engine, serving, parity, bound_port);
   batcher.OnBatch([&metrics](size_t requests) { metrics->RecordBatch(requests); });
+  metrics->set_batch_triggers([&batcher] {
+    const mv::inference::BatchTriggers t = batcher.Triggers();
+    return mv::api::MetricsSources::BatchTriggers{t.idle, t.full, t.run_ended, t.deadline};
+  });
   // A request waiting for its batch gives its run slot back (see --running-requests).
   batcher.OnWait([] { return std::make_shared<mv::api::BlockingWait>(); });
   versions.OnSealed([&parity, &metrics](const mv::Version& v) {

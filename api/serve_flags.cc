@@ -87,6 +87,9 @@ const util::FlagSpecs& ServeFlagSpecs() {
      "bound on the summed ONNX file sizes of the loaded sessions"},
     {"intra-op-threads", FlagType::kInt, "0",
      "threads per ONNX Runtime session; 0 = the number of cores", "N", 0, 256},
+    {"intra-op-spinning", FlagType::kBool, "",
+     "let idle intra-op threads spin before they sleep: lower latency on idle cores, but the "
+     "spinning takes CPU from the HTTP workers (bench/results/2026-12-07-batching-2.md)"},
     {"parity-workers", FlagType::kInt, "1", "parity checks run at once in the background", "N",
      1, 64},
     {"parity-lease", FlagType::kDuration, "30s",

@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 
 namespace mv::api {
 namespace {
@@ -333,6 +334,18 @@ void ServerMetrics::RenderSources(std::string& out) const {
     RenderHeader(out, "modelvault_parity_queue_length", "gauge", "Parity checks waiting to run.");
     RenderSample(out, "modelvault_parity_queue_length", "",
                  static_cast<double>(sources_.parity_queue()));
+  }
+  if (sources_.batch_triggers) {
+    const MetricsSources::BatchTriggers t = sources_.batch_triggers();
+    RenderHeader(out, "modelvault_inference_batches_total", "counter",
+                 "Runs of the dynamic batcher by what started them: idle (no run of the model "
+                 "under way), full (max_batch), run_ended, deadline (max_delay_us).");
+    const std::pair<const char*, uint64_t> rows[] = {
+        {"idle", t.idle}, {"full", t.full}, {"run_ended", t.run_ended}, {"deadline", t.deadline}};
+    for (const auto& [trigger, n] : rows) {
+      RenderSample(out, "modelvault_inference_batches_total",
+                   std::string("trigger=\"") + trigger + "\"", static_cast<double>(n));
+    }
   }
   RenderHeader(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
   RenderSample(out, "process_resident_memory_bytes", "", ResidentBytes());

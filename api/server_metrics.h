@@ -36,6 +36,11 @@ struct MetricsSources {
   std::function<PoolWaits()> sqlite_pool;
   std::function<int64_t()> open_connections;
   std::function<int64_t()> parity_queue;
+  // Runs of the dynamic batcher by what started them (inference::BatchTriggers).
+  struct BatchTriggers {
+    uint64_t idle = 0, full = 0, run_ended = 0, deadline = 0;
+  };
+  std::function<BatchTriggers()> batch_triggers;
 };
 
 // Client TCP connections open on local port `port`, counted from /proc/self/fd (for
@@ -56,6 +61,10 @@ class ServerMetrics {
   void set_enabled(bool on) { enabled_ = on; }
   bool enabled() const { return enabled_; }
   void set_sources(MetricsSources sources) { sources_ = std::move(sources); }
+  // The batcher's counts, set after set_sources (main wires the batcher last).
+  void set_batch_triggers(std::function<MetricsSources::BatchTriggers()> f) {
+    sources_.batch_triggers = std::move(f);
+  }
 
   // A request began / ended (busy workers; uploads in flight when `upload`, which must be
   // the same for both calls: IsUpload of the request).

@@ -11,6 +11,9 @@
 
 Models (random weights, seeded): "mlp" 64-256-256-10 with ReLU (86k parameters) and
 "resnet18" (torchvision, 3x224x224), the latter exported exactly as the parity fixture is.
+bench/batching_bench.sh also uses "mlp-wide", 512-2048-2048-10 with ReLU (5.3M parameters,
+21 MB of weights: a run of it costs more than the HTTP request around it), via
+make_wide_mlp().
 Run: /usr/bin/python3 bench/inference/make_models.py OUTDIR [--batches 1,8]
 Needs Debian's python3-torch 1.13, python3-torchvision and python3-onnx.
 """
@@ -27,41 +30,57 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "fixtures", "parity")
 import make_parity_fixtures as fixtures  # noqa: E402  (export, safetensors and ResNet-18)
 
 SEED = 20241124
-MLP_IN = 64
-INPUT_SHAPES = {"mlp": (MLP_IN,), "resnet18": (3, 224, 224)}
+# Linear layer widths of the MLPs, ReLU between the layers.
+MLP_WIDTHS = {"mlp": (64, 256, 256, 10), "mlp-wide": (512, 2048, 2048, 10)}
+INPUT_SHAPES = {"mlp": (64,), "resnet18": (3, 224, 224), "mlp-wide": (512,)}
 
 
 class BenchMlp(nn.Module):
-    def __init__(self):
+    def __init__(self, widths):
         super().__init__()
-        self.body = nn.Sequential(nn.Linear(MLP_IN, 256), nn.ReLU(), nn.Linear(256, 256),
-                                  nn.ReLU(), nn.Linear(256, 10))
+        layers = []
+        for i, (a, b) in enumerate(zip(widths, widths[1:])):
+            if i:
+                layers.append(nn.ReLU())
+            layers.append(nn.Linear(a, b))
+        self.body = nn.Sequential(*layers)
 
     def forward(self, x):
         return self.body(x)
 
 
-def make_mlp(out):
+def export_mlp(out, name, meta, traced):
     torch.manual_seed(SEED)
-    mlp = BenchMlp().eval()
-    d = fixtures.case_dir(out, "mlp")
-    example = torch.zeros(1, MLP_IN)
+    widths = MLP_WIDTHS[name]
+    mlp = BenchMlp(widths).eval()
+    d = fixtures.case_dir(out, name)
+    example = torch.zeros(1, widths[0])
     fixtures.export_onnx(mlp, example, os.path.join(d, "model.onnx"))
-    with torch.no_grad():
-        torch.jit.trace(mlp, example).save(os.path.join(d, "traced.pt"))
+    if traced:
+        with torch.no_grad():
+            torch.jit.trace(mlp, example).save(os.path.join(d, "traced.pt"))
     torch.save(mlp.state_dict(), os.path.join(d, "weights.pt"))
-    x = torch.randn(4, MLP_IN)
+    x = torch.randn(4, widths[0])
     with torch.no_grad():
         fixtures.write_safetensors(os.path.join(d, "reference.safetensors"),
                                    fixtures.reference(x, mlp(x)))
-    fixtures.write_json(os.path.join(d, "meta.json"),
-                        {"description": "inference bench: MLP 64-256-256-10"})
+    fixtures.write_json(os.path.join(d, "meta.json"), meta)
+
+
+def make_mlp(out):
+    export_mlp(out, "mlp", {"description": "inference bench: MLP 64-256-256-10"}, traced=True)
+
+
+def make_wide_mlp(out):
+    # Sums over 2048 products: ONNX Runtime's and PyTorch's orders differ in the last bits.
+    export_mlp(out, "mlp-wide", {"description": "batching bench: MLP 512-2048-2048-10",
+                                 "parity": {"atol": 1e-4, "rtol": 1e-4}}, traced=False)
 
 
 def load_eager(models_dir, name):
     """The model as PyTorch eager runs it, with the weights that were exported."""
-    if name == "mlp":
-        net = BenchMlp()
+    if name in MLP_WIDTHS:
+        net = BenchMlp(MLP_WIDTHS[name])
     else:
         import torchvision
         net = torchvision.models.resnet18(weights=None)
@@ -104,7 +123,7 @@ def main(argv):
     os.makedirs(out, exist_ok=True)
     make_mlp(out)
     fixtures.make_resnet18(out)  # the parity fixture: atol/rtol 1e-4 in its meta.json
-    for name in INPUT_SHAPES:
+    for name in ("mlp", "resnet18"):
         for b in batches:
             write_bodies(out, name, b)
 

@@ -64,12 +64,20 @@ struct Batcher::Slot {
   const std::vector<Tensor>* inputs = nullptr;  // the caller's; it waits until done
   bool done = false;
   Result<std::vector<Tensor>> result = Internal("the batch did not run");
+  // Each member sleeps on its own: a finished batch wakes each member once, and the leader
+  // alone when its group may run.
+  std::condition_variable cv;
 };
 
 struct Batcher::Group {
-  std::vector<std::shared_ptr<Slot>> slots;
-  bool taken = false;  // a member is running the group; no one may join it
-  std::condition_variable cv;
+  std::vector<std::shared_ptr<Slot>> slots;  // slots[0] is the leader
+  // A member is running the group; no one may join it.
+  bool taken = false;
+};
+
+struct Batcher::Queue {
+  std::shared_ptr<Group> open;  // taking members; null when none
+  int running = 0;              // runs of this key under way
 };
 
 Batcher::Batcher(InferenceEngine& inner) : inner_(inner) {}
@@ -82,6 +90,16 @@ Result<ModelSignature> Batcher::Signature(const ModelSource& model) {
 
 bool Batcher::Loaded(const std::string& key) const { return inner_.Loaded(key); }
 
+BatchTriggers Batcher::Triggers() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return triggers_;
+}
+
+size_t Batcher::Waiting() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return waiting_;
+}
+
 Result<std::vector<Tensor>> Batcher::Run(const ModelSource& model,
                                          const std::vector<Tensor>& inputs,
                                          const RunOptions& options) {
@@ -93,31 +111,75 @@ Result<std::vector<Tensor>> Batcher::Run(const ModelSource& model,
   auto slot = std::make_shared<Slot>();
   slot->inputs = &inputs;
   std::unique_lock<std::mutex> lock(mu_);
-  std::shared_ptr<Group>& open = open_[key];
-  const bool first = open == nullptr;
-  if (first) open = std::make_shared<Group>();
-  std::shared_ptr<Group> group = open;
+  std::shared_ptr<Queue>& entry = queues_[key];
+  if (!entry) entry = std::make_shared<Queue>();
+  const std::shared_ptr<Queue> queue = entry;  // entry may go when the map rehashes
+  if (!queue->open) queue->open = std::make_shared<Group>();
+  const std::shared_ptr<Group> group = queue->open;
   group->slots.push_back(slot);
-  bool run_it = group->slots.size() >= static_cast<size_t>(policy.max_batch);
-  if (!run_it) {
-    const std::shared_ptr<void> waiting = on_wait_ ? on_wait_() : nullptr;
-    if (first) {
-      const auto deadline = Clock::now() + std::chrono::microseconds(policy.max_delay_us);
-      group->cv.wait_until(lock, deadline, [&] { return group->taken; });
-      run_it = !group->taken;
-    }
-    if (!run_it) {
-      group->cv.wait(lock, [&] { return slot->done; });
-      return std::move(slot->result);
-    }
+  std::optional<Trigger> trigger;
+  if (group->slots.size() >= static_cast<size_t>(policy.max_batch)) {
+    trigger = Trigger::kFull;
+  } else if (queue->running == 0) {
+    trigger = Trigger::kIdle;
+  } else {
+    trigger = Wait(lock, *queue, *group, *slot, policy.max_delay_us);
+    if (!trigger) return std::move(slot->result);
   }
+  Count(*trigger);
   group->taken = true;
-  auto it = open_.find(key);
-  if (it != open_.end() && it->second == group) open_.erase(it);
-  group->cv.notify_all();  // the first member stops waiting for companions
+  if (queue->open == group) queue->open = nullptr;
+  ++queue->running;
+  // The leader stops waiting for companions and waits for its result instead.
+  if (group->slots[0] != slot) group->slots[0]->cv.notify_one();
   lock.unlock();
   Execute(model, options, *group);
+  lock.lock();
+  --queue->running;
+  RunEnded(key, *queue);
   return std::move(slot->result);  // Execute filled it
+}
+
+void Batcher::Count(Trigger trigger) {
+  switch (trigger) {
+    case Trigger::kIdle:
+      ++triggers_.idle;
+      break;
+    case Trigger::kFull:
+      ++triggers_.full;
+      break;
+    case Trigger::kRunEnded:
+      ++triggers_.run_ended;
+      break;
+    case Trigger::kDeadline:
+      ++triggers_.deadline;
+      break;
+  }
+}
+
+std::optional<Batcher::Trigger> Batcher::Wait(std::unique_lock<std::mutex>& lock, Queue& queue,
+                                              Group& group, Slot& slot, int64_t max_delay_us) {
+  const std::shared_ptr<void> waiting = on_wait_ ? on_wait_() : nullptr;
+  ++waiting_;
+  std::optional<Trigger> out;
+  if (group.slots[0].get() == &slot) {
+    const auto deadline = Clock::now() + std::chrono::microseconds(max_delay_us);
+    slot.cv.wait_until(lock, deadline, [&] { return group.taken || queue.running == 0; });
+    if (!group.taken) out = queue.running == 0 ? Trigger::kRunEnded : Trigger::kDeadline;
+  }
+  if (!out) slot.cv.wait(lock, [&] { return slot.done; });
+  --waiting_;
+  return out;
+}
+
+void Batcher::RunEnded(const std::string& key, Queue& queue) {
+  if (queue.running > 0) return;
+  if (queue.open) {
+    queue.open->slots[0]->cv.notify_one();
+    return;
+  }
+  auto it = queues_.find(key);
+  if (it != queues_.end() && it->second.get() == &queue) queues_.erase(it);
 }
 
 // Runs the group's members as one batch (outside mu_: the group is taken, so its slots no
@@ -150,12 +212,16 @@ void Batcher::Execute(const ModelSource& model, const RunOptions& options, Group
                                   : Result<std::vector<Tensor>>(rows.status()));
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  for (size_t r = 0; r < n; ++r) {
-    group.slots[r]->result = std::move(results[r]);
-    group.slots[r]->done = true;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t r = 0; r < n; ++r) {
+      group.slots[r]->result = std::move(results[r]);
+      group.slots[r]->done = true;
+    }
   }
-  group.cv.notify_all();
+  // Outside mu_, so that a woken member does not block on it at once; the group keeps the
+  // slots (and their condition variables) alive.
+  for (const auto& s : group.slots) s->cv.notify_one();
 }
 
 }  // namespace mv::inference

@@ -1,21 +1,24 @@
 // Batcher in front of the real OrtEngine: concurrent single-item runs become one run whose
-// rows are bitwise those of unbatched runs, a lone run waits no longer than its delay,
-// different shapes are never mixed, a batch's error reaches every member and a malformed
-// request fails alone. Groups fill by count (delays far longer than the test) wherever the
-// outcome must not depend on timing.
+// rows are bitwise those of unbatched runs, a lone run runs at once, a waiting group runs
+// when the run under way ends or its delay passes (whichever is first), different shapes
+// are never mixed, a batch's error reaches every member and a malformed request fails
+// alone. A GatedEngine between the batcher and the engine holds a "run under way" for as
+// long as a test needs, and delays far longer than the tests make groups fill by count, so
+// no outcome depends on timing.
 #include "registry/inference/batcher.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "tests/fakes/gated_engine.h"
 #include "tests/unit/inference/mlp_onnx.h"
 #include "tests/unit/inference/ort_test_util.h"
 
@@ -50,11 +53,26 @@ class BatcherTest : public ::testing::Test {
     eo.intra_op_threads = intra_op_threads;
     engine_ = MakeEngine(eo);
     ASSERT_NE(engine_, nullptr);
-    batcher_ = std::make_unique<Batcher>(*engine_);
+    gate_ = std::make_unique<mv::test::GatedEngine>(*engine_);
+    batcher_ = std::make_unique<Batcher>(*gate_);
     batcher_->OnBatch([this](size_t n) {
       std::lock_guard<std::mutex> lock(mu_);
       sizes_.push_back(n);
     });
+  }
+
+  void TearDown() override {
+    gate_->Open();
+    for (std::thread& t : blockers_) t.join();
+  }
+
+  // Starts a run of `inputs` that the gate holds, one per key: the runs of that key that
+  // follow find a run under way. Returns once every blocker so far is held.
+  void Block(const ModelSource& src, const std::vector<Tensor>& inputs, const RunOptions& options) {
+    gate_->HoldNext(1);
+    blockers_.emplace_back(
+        [this, src, inputs, options] { static_cast<void>(batcher_->Run(src, inputs, options)); });
+    gate_->WaitHeld(static_cast<int>(blockers_.size()));
   }
 
   std::vector<size_t> Sizes() {
@@ -78,7 +96,9 @@ class BatcherTest : public ::testing::Test {
   const test::MlpShape shape_;
   const ModelSource mlp_ = Source("mlp", MlpOnnx(shape_));
   std::unique_ptr<OrtEngine> engine_;
+  std::unique_ptr<mv::test::GatedEngine> gate_;
   std::unique_ptr<Batcher> batcher_;
+  std::vector<std::thread> blockers_;
   std::mutex mu_;
   std::vector<size_t> sizes_;
 };
@@ -98,9 +118,10 @@ std::vector<Result<std::vector<Tensor>>> RunConcurrently(
 
 void BatcherTest::ExpectBatchedEqualsAlone() {
   constexpr int kN = 16;
+  Block(mlp_, Rows(kN + 1)[kN], Batched(kN, kForever));
   const auto inputs = Rows(kN);
   const auto batched = RunConcurrently(*batcher_, mlp_, inputs, Batched(kN, kForever));
-  EXPECT_EQ(Sizes(), (std::vector<size_t>{kN}));
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{1, kN}));
   for (int i = 0; i < kN; ++i) {
     ASSERT_TRUE(batched[i].ok()) << batched[i].status().ToString();
     Result<std::vector<Tensor>> alone = engine_->Run(mlp_, inputs[i], RunOptions{});
@@ -124,11 +145,16 @@ TEST_F(BatcherTest, BitwiseEqualWithTwoIntraOpThreads) {
   ExpectBatchedEqualsAlone();
 }
 
-TEST_F(BatcherTest, FullBatchesRunAtOnceAndTheRestWaitsForCompanions) {
+TEST_F(BatcherTest, FullBatchesRunAtOnceEvenWhileARunIsUnderWay) {
+  Block(mlp_, Rows(1)[0], Batched(4, kForever));
   // Groups of 4: three full batches, whoever arrives in which.
   const auto out = RunConcurrently(*batcher_, mlp_, Rows(12), Batched(4, kForever));
   for (const auto& r : out) EXPECT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(Sizes(), (std::vector<size_t>{4, 4, 4}));
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{1, 4, 4, 4}));
+  const BatchTriggers t = batcher_->Triggers();
+  EXPECT_EQ(t.idle, 1u);
+  EXPECT_EQ(t.full, 3u);
+  EXPECT_EQ(t.run_ended + t.deadline, 0u);
 }
 
 TEST_F(BatcherTest, MembersHoldTheWaitScopeOnlyWhileTheyWait) {
@@ -141,23 +167,72 @@ TEST_F(BatcherTest, MembersHoldTheWaitScopeOnlyWhileTheyWait) {
       --alive;
     });
   });
+  Block(mlp_, Rows(1)[0], Batched(4, kForever));  // runs at once: no wait
   const auto out = RunConcurrently(*batcher_, mlp_, Rows(4), Batched(4, kForever));
   for (const auto& r : out) EXPECT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(made.load(), 3);  // the member that fills the group runs it without waiting
   EXPECT_EQ(alive.load(), 0);
 }
 
-TEST_F(BatcherTest, LoneRunWaitsTheDelayThenRunsAlone) {
-  ASSERT_TRUE(engine_->Signature(mlp_).ok());  // loaded: the timing below is one run
-  constexpr int64_t kDelayUs = 100'000;
-  const auto start = std::chrono::steady_clock::now();
-  auto r = batcher_->Run(mlp_, Rows(1)[0], Batched(8, kDelayUs));
-  const auto waited = std::chrono::steady_clock::now() - start;
+TEST_F(BatcherTest, ALoneRunIsNotHeldForItsDelay) {
+  // With nothing under way a run starts at once: a delay of a minute would time the test out.
+  for (int i = 0; i < 3; ++i) {
+    auto r = batcher_->Run(mlp_, Rows(1)[0], Batched(8, kForever));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{1, 1, 1}));
+  const BatchTriggers t = batcher_->Triggers();
+  EXPECT_EQ(t.idle, 3u);
+  EXPECT_EQ(t.full + t.run_ended + t.deadline, 0u);
+  EXPECT_EQ(batcher_->Waiting(), 0u);
+}
+
+TEST_F(BatcherTest, AWaitingGroupRunsWhenTheRunUnderWayEnds) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int waiting = 0;
+  batcher_->OnWait([&]() -> std::shared_ptr<void> {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ++waiting;
+    }
+    cv.notify_all();
+    return nullptr;
+  });
+  Block(mlp_, Rows(4)[3], Batched(8, kForever));
+  std::vector<std::thread> threads;
+  std::vector<Status> status(3, Internal("not run"));
+  const auto inputs = Rows(3);
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back(
+        [&, i] { status[i] = batcher_->Run(mlp_, inputs[i], Batched(8, kForever)).status(); });
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return waiting == 3; });  // all three joined the open group
+  }
+  EXPECT_EQ(batcher_->Waiting(), 3u);
+  gate_->Open();  // the run under way ends: the group of 3 runs, not after a minute
+  for (std::thread& t : threads) t.join();
+  for (const Status& st : status) EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{1, 3}));
+  const BatchTriggers t = batcher_->Triggers();
+  EXPECT_EQ(t.idle, 1u);
+  EXPECT_EQ(t.run_ended, 1u);
+  EXPECT_EQ(t.full + t.deadline, 0u);
+}
+
+TEST_F(BatcherTest, AWaitingGroupRunsAtItsDeadlineWhileARunIsUnderWay) {
+  // The run under way never ends during the test; a member still waits no longer than its
+  // delay, so its wait is bounded by max_delay_us even behind a slow run.
+  Block(mlp_, Rows(2)[1], Batched(8, 1000));  // the same policy: the same queue
+  auto r = batcher_->Run(mlp_, Rows(1)[0], Batched(8, 1000));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_GE(waited, std::chrono::microseconds(kDelayUs));
-  // The delay plus one run of a small MLP; generous for a loaded machine.
-  EXPECT_LT(waited, std::chrono::microseconds(kDelayUs) + std::chrono::seconds(5));
-  EXPECT_EQ(Sizes(), (std::vector<size_t>{1}));
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{1, 1}));
+  const BatchTriggers t = batcher_->Triggers();
+  EXPECT_EQ(t.idle, 1u);
+  EXPECT_EQ(t.deadline, 1u);
+  EXPECT_EQ(t.full + t.run_ended, 0u);
 }
 
 TEST_F(BatcherTest, DifferentShapesAreBatchedApart) {
@@ -170,8 +245,10 @@ TEST_F(BatcherTest, DifferentShapesAreBatchedApart) {
     inputs.push_back(
         {Floats("a", {1, 2}, {f, 2 * f}), Floats("b", {1, static_cast<int64_t>(b.size())}, b)});
   }
+  Block(add, inputs[0], Batched(4, kForever));  // a run under way for each shape
+  Block(add, inputs[1], Batched(4, kForever));
   const auto out = RunConcurrently(*batcher_, add, inputs, Batched(4, kForever));
-  EXPECT_EQ(Sizes(), (std::vector<size_t>{4, 4}));
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{1, 1, 4, 4}));
   for (int i = 0; i < 8; ++i) {
     ASSERT_TRUE(out[i].ok()) << out[i].status().ToString();
     const float f = static_cast<float>(i);
@@ -184,8 +261,9 @@ TEST_F(BatcherTest, DifferentShapesAreBatchedApart) {
 TEST_F(BatcherTest, ABatchErrorReachesEveryMember) {
   std::vector<std::vector<Tensor>> inputs(4,
                                           {Floats("nope", {1, shape_.in}, MlpRow(shape_.in, 1))});
+  Block(mlp_, inputs[0], Batched(4, kForever));
   const auto out = RunConcurrently(*batcher_, mlp_, inputs, Batched(4, kForever));
-  EXPECT_EQ(Sizes(), (std::vector<size_t>{4}));
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{1, 4}));
   for (const auto& r : out) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << r.status().ToString();
@@ -215,6 +293,8 @@ TEST_F(BatcherTest, DifferentRequestedOutputsAreBatchedApart) {
   RunOptions named = Batched(2, kForever);
   named.outputs = {"y"};
   const auto inputs = Rows(4);
+  Block(mlp_, inputs[0], named);  // a run under way for each set of outputs
+  Block(mlp_, inputs[0], Batched(2, kForever));
   std::vector<std::thread> threads;
   std::vector<Status> status(4, Status::Ok());
   for (int i = 0; i < 4; ++i) {
@@ -224,7 +304,7 @@ TEST_F(BatcherTest, DifferentRequestedOutputsAreBatchedApart) {
   }
   for (std::thread& t : threads) t.join();
   for (const Status& s : status) EXPECT_TRUE(s.ok()) << s.ToString();
-  EXPECT_EQ(Sizes(), (std::vector<size_t>{2, 2}));
+  EXPECT_EQ(Sizes(), (std::vector<size_t>{1, 1, 2, 2}));
 }
 
 }  // namespace
