@@ -49,6 +49,15 @@ std::string Label(const std::string& model, int64_t number) {
   return "version " + std::to_string(number) + " of '" + model + "'";
 }
 
+Status RequireReportable(const Version& v, const std::string& model, int64_t number) {
+  if (v.state != VersionState::kSealed || v.deleted_at_ms) {
+    return FailedPrecondition("version " + std::to_string(number) + " of '" + model + "' is " +
+                              (v.deleted_at_ms ? "deleted" : "a draft") +
+                              ": reports are kept for sealed versions only");
+  }
+  return Status::Ok();
+}
+
 Status SealedError(const std::string& model, int64_t number) {
   return FailedPrecondition("version " + std::to_string(number) + " of '" + model +
                             "' is sealed: its artifacts can no longer change");

@@ -29,6 +29,9 @@ std::string JoinScopes(const std::vector<Scope>& scopes);
 std::string Label(const std::string& model, int64_t number);
 // FailedPrecondition: the draft's artifacts can no longer change.
 Status SealedError(const std::string& model, int64_t number);
+// FailedPrecondition unless `v` is sealed and not deleted: reports (and parity jobs' reports)
+// are kept for sealed versions only.
+Status RequireReportable(const Version& v, const std::string& model, int64_t number);
 // NotFound for an alias the model does not have.
 Status NoAlias(const std::string& model, const std::string& alias);
 // A unique-constraint failure while inserting lineage rows means the caller listed the same

@@ -2,26 +2,17 @@
 // 0003_parity_jobs.sql) on PostgreSQL, shared by every replica. A claim is one statement:
 // UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED), so concurrent claimers never
 // wait for each other's row nor take the same one.
+#include "storage/parity_job_steps.h"
 #include "storage/postgres/pg_metadata_store.h"
 #include "storage/postgres/pg_rows.h"
 
 namespace mv::storage::pg {
-namespace {
-
-constexpr const char* kReport = "parity";
-
-Status NotHeld(int64_t id, const std::string& owner) {
-  return Aborted("parity job " + std::to_string(id) + " is no longer held by " + owner +
-                 " (its lease ended and another owner took it, or it is finished)");
-}
-
-}  // namespace
 
 Result<bool> PgMetadataStore::EnqueueParityJob(const std::string& model, int64_t number,
                                                const std::string& pending_json, int64_t now_ms,
                                                int64_t max_queued) {
   auto c = pool_->Acquire();
-  RETURN_IF_ERROR(CheckReport(*c, kReport, "pending", pending_json));
+  RETURN_IF_ERROR(CheckReport(*c, kParityReport, "pending", pending_json));
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
   ASSIGN_OR_RETURN(auto loaded, LoadVersion(*c, model, number));
@@ -50,7 +41,7 @@ Result<bool> PgMetadataStore::EnqueueParityJob(const std::string& model, int64_t
     if (!row) return false;  // queued or running already; the rollback changes nothing
   }
   RETURN_IF_ERROR(
-      WriteReport(*c, loaded.first, model, number, kReport, "pending", pending_json, now_ms));
+      WriteReport(*c, loaded.first, model, number, kParityReport, "pending", pending_json, now_ms));
   RETURN_IF_ERROR(txn.Commit());
   return true;
 }
@@ -87,55 +78,27 @@ Status PgMetadataStore::RenewParityJob(int64_t id, const std::string& owner, int
                                       "?::bigint WHERE id = ? AND owner = ? AND "
                                       "state = 'running'"));
   RETURN_IF_ERROR(s.Bind(1, now_ms).Bind(2, lease_ms).Bind(3, id).Bind(4, owner).Run());
-  if (s.Changes() == 0) return NotHeld(id, owner);
+  if (s.Changes() == 0) return ParityJobNotHeld(id, owner);
   return Status::Ok();
 }
 
 Status PgMetadataStore::FinishParityJob(const ParityJob& job, const std::string& status,
                                         const std::string& report_json, int64_t now_ms) {
   auto c = pool_->Acquire();
-  RETURN_IF_ERROR(CheckReport(*c, kReport, status, report_json));
+  RETURN_IF_ERROR(CheckReport(*c, kParityReport, status, report_json));
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
-  int64_t version_id = 0;
-  {
-    ASSIGN_OR_RETURN(Stmt s, c->Prepare("DELETE FROM parity_jobs WHERE id = ? AND owner = ? "
-                                        "AND state = 'running' RETURNING version_id"));
-    s.Bind(1, job.id).Bind(2, job.owner);
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return NotHeld(job.id, job.owner);
-    version_id = s.Int(0);
-  }
-  ASSIGN_OR_RETURN(auto loaded, LoadVersion(*c, job.model, job.number));
-  if (loaded.first != version_id) {
-    return Internal("parity job " + std::to_string(job.id) + " is not of " + job.model + "/" +
-                    std::to_string(job.number));
-  }
-  if (Status live = RequireReportable(loaded.second, job.model, job.number); !live.ok()) {
-    RETURN_IF_ERROR(txn.Commit());  // the job of a deleted version ends without a report
-    return live;
-  }
-  RETURN_IF_ERROR(
-      WriteReport(*c, version_id, job.model, job.number, kReport, status, report_json, now_ms));
-  {
-    ASSIGN_OR_RETURN(Stmt s, c->Prepare("UPDATE parity_jobs_finished SET n = n + 1 WHERE id = 1"));
-    RETURN_IF_ERROR(s.Run());
-  }
-  return txn.Commit();
+  return FinishParityJobIn(*c, txn, job, status, report_json, now_ms);
 }
 
 Status PgMetadataStore::RequeueRunningParityJobs() {
   auto c = pool_->Acquire();
-  ASSIGN_OR_RETURN(Stmt s, c->Prepare("UPDATE parity_jobs SET state = 'queued', owner = NULL, "
-                                      "lease_until = 0 WHERE state = 'running'"));
-  return s.Run();
+  return RequeueRunningParityJobsOn(*c);
 }
 
 Result<int64_t> PgMetadataStore::FinishedParityJobs() {
   auto c = pool_->Acquire();
-  ASSIGN_OR_RETURN(Stmt s, c->Prepare("SELECT n FROM parity_jobs_finished WHERE id = 1"));
-  ASSIGN_OR_RETURN(bool row, s.Step());
-  return row ? s.Int(0) : 0;
+  return FinishedParityJobsOn(*c);
 }
 
 }  // namespace mv::storage::pg

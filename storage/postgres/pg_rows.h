@@ -55,11 +55,10 @@ Result<int64_t> SealedVersionRowId(Connection& c, const std::string& model, int6
 
 // The rules of PutVersionReport (storage/*/..._reports.cc), shared with the parity jobs'
 // finish: CheckReport validates kind, status and JSON (InvalidArgument); RequireReportable
-// refuses drafts and tombstones (FailedPrecondition); WriteReport replaces the report of
+// (storage/store_rules.h) refuses drafts and tombstones; WriteReport replaces the report of
 // version row `version_id` and queues its webhook event, inside the caller's transaction.
 Status CheckReport(Connection& c, const std::string& kind, const std::string& status,
                    const std::string& report_json);
-Status RequireReportable(const Version& v, const std::string& model, int64_t number);
 Status WriteReport(Connection& c, int64_t version_id, const std::string& model,
                    int64_t number, const std::string& kind, const std::string& status,
                    const std::string& report_json, int64_t now_ms);

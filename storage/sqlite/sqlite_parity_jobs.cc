@@ -4,26 +4,17 @@
 // single writer lock one at a time.
 #include <sqlite3.h>
 
+#include "storage/parity_job_steps.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
 #include "storage/sqlite/sqlite_rows.h"
 
 namespace mv::storage {
-namespace {
-
-constexpr const char* kReport = "parity";
-
-Status NotHeld(int64_t id, const std::string& owner) {
-  return Aborted("parity job " + std::to_string(id) + " is no longer held by " + owner +
-                 " (its lease ended and another owner took it, or it is finished)");
-}
-
-}  // namespace
 
 Result<bool> SqliteMetadataStore::EnqueueParityJob(const std::string& model, int64_t number,
                                                    const std::string& pending_json, int64_t now_ms,
                                                    int64_t max_queued) {
   auto c = pool_->Acquire();
-  RETURN_IF_ERROR(CheckReport(*c, kReport, "pending", pending_json));
+  RETURN_IF_ERROR(CheckReport(*c, kParityReport, "pending", pending_json));
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
   ASSIGN_OR_RETURN(auto loaded, LoadVersion(*c, model, number));
@@ -46,7 +37,7 @@ Result<bool> SqliteMetadataStore::EnqueueParityJob(const std::string& model, int
     RETURN_IF_ERROR(s.Bind(1, loaded.first).Bind(2, now_ms).Run());
   }
   RETURN_IF_ERROR(
-      WriteReport(*c, loaded.first, model, number, kReport, "pending", pending_json, now_ms));
+      WriteReport(*c, loaded.first, model, number, kParityReport, "pending", pending_json, now_ms));
   RETURN_IF_ERROR(txn.Commit());
   return true;
 }
@@ -94,55 +85,27 @@ Status SqliteMetadataStore::RenewParityJob(int64_t id, const std::string& owner,
   ASSIGN_OR_RETURN(Stmt s, c->Prepare("UPDATE parity_jobs SET lease_until = ? + ? "
                                       "WHERE id = ? AND owner = ? AND state = 'running'"));
   RETURN_IF_ERROR(s.Bind(1, now_ms).Bind(2, lease_ms).Bind(3, id).Bind(4, owner).Run());
-  if (sqlite3_changes(c->raw()) == 0) return NotHeld(id, owner);
+  if (sqlite3_changes(c->raw()) == 0) return ParityJobNotHeld(id, owner);
   return Status::Ok();
 }
 
 Status SqliteMetadataStore::FinishParityJob(const ParityJob& job, const std::string& status,
                                             const std::string& report_json, int64_t now_ms) {
   auto c = pool_->Acquire();
-  RETURN_IF_ERROR(CheckReport(*c, kReport, status, report_json));
+  RETURN_IF_ERROR(CheckReport(*c, kParityReport, status, report_json));
   WriteTxn txn(*c);
   RETURN_IF_ERROR(txn.Begin());
-  int64_t version_id = 0;
-  {
-    ASSIGN_OR_RETURN(Stmt s, c->Prepare("DELETE FROM parity_jobs WHERE id = ? AND owner = ? "
-                                        "AND state = 'running' RETURNING version_id"));
-    s.Bind(1, job.id).Bind(2, job.owner);
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return NotHeld(job.id, job.owner);
-    version_id = s.Int(0);
-  }
-  ASSIGN_OR_RETURN(auto loaded, LoadVersion(*c, job.model, job.number));
-  if (loaded.first != version_id) {
-    return Internal("parity job " + std::to_string(job.id) + " is not of " + job.model + "/" +
-                    std::to_string(job.number));
-  }
-  if (Status live = RequireReportable(loaded.second, job.model, job.number); !live.ok()) {
-    RETURN_IF_ERROR(txn.Commit());  // the job of a deleted version ends without a report
-    return live;
-  }
-  RETURN_IF_ERROR(
-      WriteReport(*c, version_id, job.model, job.number, kReport, status, report_json, now_ms));
-  {
-    ASSIGN_OR_RETURN(Stmt s, c->Prepare("UPDATE parity_jobs_finished SET n = n + 1 WHERE id = 1"));
-    RETURN_IF_ERROR(s.Run());
-  }
-  return txn.Commit();
+  return FinishParityJobIn(*c, txn, job, status, report_json, now_ms);
 }
 
 Status SqliteMetadataStore::RequeueRunningParityJobs() {
   auto c = pool_->Acquire();
-  ASSIGN_OR_RETURN(Stmt s, c->Prepare("UPDATE parity_jobs SET state = 'queued', owner = NULL, "
-                                      "lease_until = 0 WHERE state = 'running'"));
-  return s.Run();
+  return RequeueRunningParityJobsOn(*c);
 }
 
 Result<int64_t> SqliteMetadataStore::FinishedParityJobs() {
   auto c = pool_->Acquire();
-  ASSIGN_OR_RETURN(Stmt s, c->Prepare("SELECT n FROM parity_jobs_finished WHERE id = 1"));
-  ASSIGN_OR_RETURN(bool row, s.Step());
-  return row ? s.Int(0) : 0;
+  return FinishedParityJobsOn(*c);
 }
 
 }  // namespace mv::storage

@@ -25,15 +25,6 @@ Status CheckReport(Connection& c, const std::string& kind, const std::string& st
   return Status::Ok();
 }
 
-Status RequireReportable(const Version& v, const std::string& model, int64_t number) {
-  if (v.state != VersionState::kSealed || v.deleted_at_ms) {
-    return FailedPrecondition("version " + std::to_string(number) + " of '" + model + "' is " +
-                              (v.deleted_at_ms ? "deleted" : "a draft") +
-                              ": reports are kept for sealed versions only");
-  }
-  return Status::Ok();
-}
-
 Status WriteReport(Connection& c, int64_t version_id, const std::string& model,
                    int64_t number, const std::string& kind, const std::string& status,
                    const std::string& report_json, int64_t now_ms) {
