@@ -252,13 +252,7 @@ void ParityService::WaitForReport(uint64_t seen, std::chrono::steady_clock::time
   stored_cv_.wait_until(lock, deadline, [&] { return stored_ != seen || waiters_released_; });
 }
 
-void ParityService::ReportStoredElsewhere() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++stored_;
-  }
-  stored_cv_.notify_all();
-}
+void ParityService::ReportStoredElsewhere() { NoteStored(); }
 
 void ParityService::ReleaseWaiters() {
   {
