@@ -1,9 +1,7 @@
 // modelvault: the one executable. main only wires: it picks the concrete stores, builds the
 // services, registers the routes explicitly and runs the subcommand.
-#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
-#include <unistd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +17,7 @@
 #include <vector>
 
 #include "api/auth.h"
+#include "api/auth_setup.h"
 #include "api/conn_stream.h"
 #include "api/http_server.h"
 #include "api/maintenance_commands.h"
@@ -50,7 +49,6 @@
 #include "storage/open_blobs.h"
 #include "storage/open_metadata.h"
 #include "storage/sqlite/sqlite_metadata_store.h"
-#include "storage/sqlite/sqlite_token_store.h"
 #include "util/encoding.h"
 #include "util/flags.h"
 #include "util/random.h"
@@ -199,58 +197,6 @@ mv::api::HttpOptions HttpOptionsFrom(const mv::util::Flags& flags) {
   return o;
 }
 
-// Writes the bootstrap admin token where only the server's user can read it.
-mv::Status WriteSecretFile(const std::string& path, const std::string& secret) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return mv::Internal("cannot create " + tmp);
-  const std::string line = secret + "\n";
-  bool ok = ::fchmod(fd, 0600) == 0 &&
-            ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
-            ::fsync(fd) == 0;
-  ok = ::close(fd) == 0 && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return mv::Internal("cannot write " + path);
-  }
-  return mv::Status::Ok();
-}
-
-// --auth and --anonymous-read: on the first start with auth on, makes the admin token and
-// writes it to <data-dir>/admin-token; says where it is (or that auth is off) every start.
-mv::Result<mv::api::AuthOptions> SetUpAuth(const mv::util::Flags& flags, mv::TokenService& tokens,
-                                           const std::string& data_dir) {
-  mv::api::AuthOptions options;
-  const std::string mode = flags.Get("auth");
-  if (mode != "on" && mode != "off") return mv::InvalidArgument("--auth must be on or off");
-  options.enabled = mode == "on";
-  options.anonymous_read = flags.Has("anonymous-read");
-  if (!options.enabled) {
-    std::fprintf(stderr,
-                 "modelvault: WARNING: --auth off: anyone who can reach this port can change, "
-                 "promote and delete every model. Use it for throwaway experiments only.\n");
-    return options;
-  }
-  const std::string path = data_dir + "/admin-token";
-  ASSIGN_OR_RETURN(std::optional<mv::CreatedToken> made, tokens.Bootstrap());
-  if (made) {
-    RETURN_IF_ERROR(WriteSecretFile(path, made->secret));
-    std::fprintf(stderr,
-                 "modelvault: auth on; created the admin token, written to %s (mode 0600)\n",
-                 path.c_str());
-  } else if (::access(path.c_str(), F_OK) == 0) {
-    std::fprintf(stderr, "modelvault: auth on; the admin token is in %s\n", path.c_str());
-  } else {
-    std::fprintf(stderr,
-                 "modelvault: auth on; no %s (make a token with `modelvault token create NAME "
-                 "--scopes admin --data-dir %s`)\n",
-                 path.c_str(), data_dir.c_str());
-  }
-  if (options.anonymous_read) {
-    std::fprintf(stderr, "modelvault: --anonymous-read: GET and HEAD need no token\n");
-  }
-  return options;
-}
-
 // This process's name in the parity job table: host and pid say which replica holds a
 // check (operators, tests), the random part keeps a restarted pid from inheriting leases.
 std::string ParityOwner() {
@@ -342,7 +288,7 @@ int Serve(const std::vector<std::string>& args) {
 
   mv::SystemClock clock;
   mv::TokenService tokens(backend->tokens(), clock);
-  auto auth_options = SetUpAuth(*flags, tokens, data_dir);
+  auto auth_options = mv::api::SetUpAuth(*flags, tokens, data_dir);
   if (!auth_options.ok()) {
     return Fail(auth_options.status(),
                 auth_options.status().code() == mv::Code::kInvalidArgument ? 2 : 1);
